@@ -1,0 +1,36 @@
+# strokescreen: the two commands a fresh machine needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+STAMP  := $(VENV)/.installed
+DEMO_DIR ?= demo_out
+
+.PHONY: setup demo test lint bench clean
+
+setup: $(STAMP)
+
+# torch is installed first and pinned, so nothing pulls a CUDA build; then the package
+# with every extra that installs from the registry (dlib, praat, app, dev).
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e '.[dev,app,dlib,praat]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/strokescreen demo --out $(DEMO_DIR)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy src
+
+bench: $(STAMP)
+	$(PY) benchmarks/preprocess_speed.py
+
+clean:
+	rm -rf $(DEMO_DIR) .pytest_cache

@@ -1,0 +1,45 @@
+"""The ``strokescreen`` command line: a thin typer app over the library.
+
+Each command group lives in its own module in this package and exposes
+``register(app)``; modules are wired here so that a command's code stays next to
+the others of its kind.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import typer
+
+app = typer.Typer(
+    name="strokescreen",
+    help=(
+        "Stroke screening aid from a short face video. A screening aid, not a diagnosis."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Command modules, in the order their commands appear in --help.
+_COMMAND_MODULES = (
+    "doctor",
+    "preprocess",
+    "synth",
+    "measure",
+    "features",
+    "modelling",
+    "ablate",
+    "assess",
+    "serve",
+)
+
+for _name in _COMMAND_MODULES:
+    if importlib.util.find_spec(f"{__name__}.{_name}") is not None:
+        importlib.import_module(f"{__name__}.{_name}").register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,78 @@
+"""Shared helpers for CLI commands: one-line errors, progress bars, console."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from strokescreen.errors import StrokeScreenError
+
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DISCLAIMER = "strokescreen is a screening aid, not a diagnosis."
+
+
+def guarded(fn: F) -> F:
+    """Turn a :class:`StrokeScreenError` into one line on stderr and its exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except StrokeScreenError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=exc.exit_code) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted; finished work is kept and a re-run resumes")
+            raise typer.Exit(code=130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def progress_bar(description: str, total: float | None) -> Iterator[Callable[..., None]]:
+    """Yield a progress callback ``cb(done, total=None, note=None)`` drawn as a rich bar.
+
+    Silent (no bar) when stderr is not a terminal, so logs and tests stay clean.
+    """
+    if not sys.stderr.isatty():
+        yield lambda *a, **k: None
+        return
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[note]}"),
+        console=err_console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task(description, total=total, note="")
+
+        def update(done: float, total: float | None = None, note: str | None = None) -> None:
+            kwargs: dict[str, Any] = {"completed": done}
+            if total is not None:
+                kwargs["total"] = total
+            if note is not None:
+                kwargs["note"] = note
+            progress.update(task, **kwargs)
+
+        yield update
