@@ -75,7 +75,7 @@ class ProposalConfig:
     beta1_deg: float = 5.0
     beta2_deg: float = 20.0
     window_frames: int = 5
-    flow_low_px: float = 0.02
+    flow_low_px: float = 0.01
     flow_high_px: float = 6.0
     smooth_frames: int = 5
     crop_size_px: int = 224

@@ -24,6 +24,7 @@ app = typer.Typer(
 
 # Command modules, in the order their commands appear in --help.
 _COMMAND_MODULES = (
+    "demo",
     "doctor",
     "preprocess",
     "synth",

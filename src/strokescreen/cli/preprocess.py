@@ -1,0 +1,93 @@
+"""`strokescreen preprocess` and `strokescreen preprocess-cohort`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
+from strokescreen.config import PreprocessConfig, load_config
+from strokescreen.errors import ConfigError
+from strokescreen.face.landmarks import available_landmarkers
+
+
+def _config(config: Path | None, landmarker: str | None) -> PreprocessConfig:
+    cfg = load_config(PreprocessConfig, config)
+    if landmarker is not None:
+        if landmarker not in available_landmarkers():
+            raise ConfigError(f"unknown landmarker '{landmarker}'; valid: "
+                              f"{', '.join(available_landmarkers())}")
+        import dataclasses
+
+        cfg = dataclasses.replace(cfg, landmarks=dataclasses.replace(cfg.landmarks,
+                                                                     landmarker=landmarker))
+    return cfg.validate()
+
+
+@guarded
+def preprocess(
+    video: Annotated[Path, typer.Argument(help="video file (mp4, mov, mkv, webm, avi)")],
+    out: Annotated[Path, typer.Option("--out", help="artifact folder to create")],
+    landmarker: Annotated[str | None, typer.Option(help="mediapipe | dlib68")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="YAML settings")] = None,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing non-empty --out")] = False,
+) -> None:
+    """Decode a video, find the face, keep frontal steady frames, write the artifacts."""
+    from strokescreen.preprocess.artifacts import check_out_dir
+    from strokescreen.preprocess.pipeline import preprocess_video
+
+    cfg = _config(config, landmarker)
+    check_out_dir(out, overwrite=overwrite)
+    with progress_bar("preprocess", None) as cb:
+        preprocess_video(video, out, config=cfg, overwrite=overwrite, progress=cb)
+    import json
+
+    q = json.loads((out / "quality.json").read_text())
+    console.print(f"quality: [bold]{q['verdict']}[/] — {q['n_kept']} of {q['n_frames']} frames "
+                  f"usable ({q['usable_share']:.0%}); " + ("; ".join(q["reasons"]) or "no issues"))
+    console.print(f"artifacts: {out}")
+    console.print(DISCLAIMER)
+
+
+@guarded
+def preprocess_cohort(
+    manifest: Annotated[Path, typer.Argument(help="CSV with case_id, subject_id, video, label")],
+    work: Annotated[Path, typer.Option("--work", help="work folder (cases are cached here)")],
+    workers: Annotated[int, typer.Option(help="parallel processes")] = 1,
+    config: Annotated[Path | None, typer.Option("--config", help="YAML settings")] = None,
+) -> None:
+    """Preprocess every case of a manifest (cached, resumable); print a quality summary."""
+    from strokescreen.io.manifest import read_manifest
+    from strokescreen.preprocess.cohort import preprocess_cohort as run, summarise
+
+    if workers < 1 or workers > (os.cpu_count() or 1) * 4:
+        raise ConfigError(f"--workers {workers}; use 1..{(os.cpu_count() or 1) * 4}")
+    cfg = _config(config, None)
+    df = read_manifest(manifest, require_two_classes=False, require_videos=False)
+    with progress_bar("preprocess cohort", len(df)) as cb:
+        table = run(df, work, config=cfg, workers=workers, progress=cb)
+    print_summary(table, work)
+
+
+def print_summary(table, work: Path) -> None:  # type: ignore[no-untyped-def]
+    from strokescreen.preprocess.cohort import summarise
+
+    s = summarise(table)
+    t = Table(title=f"cohort quality ({len(table)} cases, {s['cached']} from cache)")
+    t.add_column("verdict")
+    t.add_column("cases", justify="right")
+    t.add_column("most common reasons")
+    for status in ("good", "review", "unusable", "failed"):
+        reasons = s["reasons"].get(status, {})
+        t.add_row(status, str(s[status]), "; ".join(f"{k} ({v})" for k, v in reasons.items()))
+    console.print(t)
+    console.print(f"per-case table: {Path(work) / 'cohort_quality.csv'}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("preprocess")(preprocess)
+    app.command("preprocess-cohort")(preprocess_cohort)

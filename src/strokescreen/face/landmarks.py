@@ -1,0 +1,172 @@
+"""Landmark models behind one protocol, found by name.
+
+``mediapipe``: MediaPipe face mesh (478 points with iris refinement), in tracking mode
+for video. ``dlib68``: dlib's HOG detector + iBUG 68-point shape predictor (optional
+``dlib`` extra). Points are returned in pixels of the image given; z is relative depth in
+pixel units (MediaPipe's convention: smaller is nearer the camera; 0 for dlib).
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from strokescreen.errors import ConfigError, InputError, MissingExtraError
+
+N_POINTS = {"mediapipe": 478, "dlib68": 68}
+
+
+class Landmarker(Protocol):
+    """Find faces in an RGB image; each face is an (n_points, 3) array in pixels."""
+
+    name: str
+    n_points: int
+
+    def detect(self, image_rgb: np.ndarray) -> list[np.ndarray]: ...
+
+    def close(self) -> None: ...
+
+
+def face_box(points: np.ndarray) -> tuple[float, float, float, float]:
+    """Bounding box (x0, y0, x1, y1) of landmarks, pixels."""
+    return (float(np.nanmin(points[:, 0])), float(np.nanmin(points[:, 1])),
+            float(np.nanmax(points[:, 0])), float(np.nanmax(points[:, 1])))
+
+
+def _box_area(points: np.ndarray) -> float:
+    x0, y0, x1, y1 = face_box(points)
+    return max(x1 - x0, 0.0) * max(y1 - y0, 0.0)
+
+
+class MediaPipeLandmarker:
+    """MediaPipe face mesh, 478 points (``refine_landmarks=True``).
+
+    ``static=False`` uses tracking mode (video); ``static=True`` detects on every image
+    (photos). Faces are returned largest first.
+    """
+
+    name = "mediapipe"
+    n_points = 478
+
+    def __init__(self, *, static: bool = False, max_faces: int = 3,
+                 min_detection_confidence: float = 0.5, min_tracking_confidence: float = 0.5):
+        try:
+            from mediapipe.python.solutions import face_mesh
+        except ImportError as exc:  # pragma: no cover - core dependency
+            raise MissingExtraError(
+                "mediapipe is not installed; reinstall strokescreen (pip install -e .)"
+            ) from exc
+        self._mesh = face_mesh.FaceMesh(
+            static_image_mode=static,
+            max_num_faces=max_faces,
+            refine_landmarks=True,
+            min_detection_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+
+    def detect(self, image_rgb: np.ndarray) -> list[np.ndarray]:
+        h, w = image_rgb.shape[:2]
+        image_rgb = np.ascontiguousarray(image_rgb)
+        result = self._mesh.process(image_rgb)
+        faces: list[np.ndarray] = []
+        for lm in result.multi_face_landmarks or []:
+            pts = np.array([(p.x * w, p.y * h, p.z * w) for p in lm.landmark], dtype=np.float32)
+            faces.append(pts)
+        faces.sort(key=_box_area, reverse=True)
+        return faces
+
+    def close(self) -> None:
+        self._mesh.close()
+
+
+def dlib_model_dir() -> Path:
+    """Folder of the ``face_recognition_models`` package (without importing it)."""
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingExtraError(
+            "the dlib68 landmarker needs the 'dlib' extra: pip install 'strokescreen[dlib]'"
+        )
+    return Path(list(spec.submodule_search_locations)[0]) / "models"
+
+
+class Dlib68Landmarker:
+    """dlib HOG face detector + iBUG 68-point predictor (non-commercial model licence)."""
+
+    name = "dlib68"
+    n_points = 68
+
+    def __init__(self, *, upsample: int = 0, **_: object):
+        if importlib.util.find_spec("dlib") is None:
+            raise MissingExtraError(
+                "the dlib68 landmarker needs the 'dlib' extra: pip install 'strokescreen[dlib]'"
+            )
+        import dlib
+
+        model = dlib_model_dir() / "shape_predictor_68_face_landmarks.dat"
+        if not model.is_file():
+            raise MissingExtraError(f"dlib 68-point model not found at {model}")
+        self._detector = dlib.get_frontal_face_detector()
+        self._predictor = dlib.shape_predictor(str(model))
+        self._upsample = upsample
+
+    def detect(self, image_rgb: np.ndarray) -> list[np.ndarray]:
+        image_rgb = np.ascontiguousarray(image_rgb)
+        faces = []
+        for rect in self._detector(image_rgb, self._upsample):
+            shape = self._predictor(image_rgb, rect)
+            pts = np.array([(shape.part(i).x, shape.part(i).y, 0.0) for i in range(68)],
+                           dtype=np.float32)
+            faces.append(pts)
+        faces.sort(key=_box_area, reverse=True)
+        return faces
+
+    def close(self) -> None:
+        pass
+
+
+_REGISTRY = {"mediapipe": MediaPipeLandmarker, "dlib68": Dlib68Landmarker}
+
+
+def available_landmarkers() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def get_landmarker(name: str = "mediapipe", *, static: bool = False, **options: object) -> Landmarker:
+    """Build a landmarker by name; an unknown name lists the valid ones."""
+    if name not in _REGISTRY:
+        close = difflib.get_close_matches(name, list(_REGISTRY), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ConfigError(
+            f"unknown landmarker '{name}'{hint}; valid: {', '.join(available_landmarkers())}"
+        )
+    cls = _REGISTRY[name]
+    if name == "mediapipe":
+        return cls(static=static, **options)  # type: ignore[no-any-return]
+    return cls(**options)  # type: ignore[no-any-return]
+
+
+def downscale_for_landmarks(image: np.ndarray, max_side_px: int) -> tuple[np.ndarray, float]:
+    """Shrink an image whose longer side exceeds ``max_side_px``; returns (image, scale).
+
+    Multiply landmark coordinates found on the small image by ``1/scale`` to get
+    original pixels.
+    """
+    import cv2
+
+    h, w = image.shape[:2]
+    side = max(h, w)
+    if side <= max_side_px:
+        return image, 1.0
+    scale = max_side_px / side
+    small = cv2.resize(image, (int(round(w * scale)), int(round(h * scale))),
+                       interpolation=cv2.INTER_AREA)
+    return small, scale
+
+
+def check_image(image: np.ndarray) -> None:
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise InputError(f"expected an H×W×3 uint8 RGB image, got {image.shape} {image.dtype}")

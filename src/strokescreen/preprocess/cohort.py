@@ -1,0 +1,136 @@
+"""Preprocess every case of a manifest into ``WORK/cases/<case_id>/``, cached and resumable.
+
+A case is skipped when its folder is complete and its ``meta.json`` cache key matches
+(input content + stage version + config); a half-written case never looks complete
+(atomic folders), so an interrupted run (Ctrl-C, kill -9) resumes where it stopped. A
+failing case is recorded with its reason and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from strokescreen.config import PreprocessConfig
+from strokescreen.errors import StrokeScreenError
+from strokescreen.preprocess.artifacts import file_sha256, is_complete
+
+STATUSES = ("good", "review", "unusable", "failed")
+
+
+def case_dir(work: str | Path, case_id: str) -> Path:
+    """Artifact folder of one case in a cohort work folder."""
+    return Path(work) / "cases" / str(case_id)
+
+
+def cached(folder: Path, key: str) -> bool:
+    if not is_complete(folder):
+        return False
+    try:
+        return json.loads((folder / "meta.json").read_text()).get("cache_key") == key
+    except (OSError, ValueError):
+        return False
+
+
+@dataclass
+class CaseOutcome:
+    case_id: str
+    status: str  # good / review / unusable / failed
+    reasons: str
+    cached: bool
+    usable_share: float | None = None
+    n_kept: int | None = None
+
+
+def _run_case(case_id: str, video: str, folder: str, cfg: PreprocessConfig) -> CaseOutcome:
+    """Worker body: preprocess one case unless cached; never raises for a case's own fault."""
+    from strokescreen.preprocess.pipeline import cache_key, preprocess_video
+
+    out = Path(folder)
+    try:
+        sha = file_sha256(video) if Path(video).is_file() else ""
+        was_cached = bool(sha) and cached(out, cache_key(sha, cfg))
+        if not was_cached:
+            preprocess_video(video, out, config=cfg, overwrite=True, raise_on_unusable=False,
+                             input_sha256=sha or None)
+        q = json.loads((out / "quality.json").read_text())
+        return CaseOutcome(case_id, q["verdict"], "; ".join(q["reasons"]), was_cached,
+                           q.get("usable_share"), q.get("n_kept"))
+    except StrokeScreenError as exc:
+        return CaseOutcome(case_id, "failed", str(exc).replace(str(video), "<video>"), False)
+    except Exception as exc:  # noqa: BLE001 - one bad case must not stop the cohort
+        return CaseOutcome(case_id, "failed", f"{exc.__class__.__name__}: {exc}", False)
+
+
+def preprocess_cohort(
+    manifest: pd.DataFrame,
+    work: str | Path,
+    *,
+    config: PreprocessConfig | None = None,
+    workers: int = 1,
+    progress: Callable[..., None] | None = None,
+) -> pd.DataFrame:
+    """Preprocess every case; returns one row per case and writes ``cohort_quality.csv``."""
+    cfg = (config or PreprocessConfig()).validate()
+    work = Path(work)
+    (work / "cases").mkdir(parents=True, exist_ok=True)
+    jobs = [(str(r.case_id), str(r.video), str(case_dir(work, r.case_id)))
+            for r in manifest.itertuples()]
+    outcomes: dict[str, CaseOutcome] = {}
+    total = len(jobs)
+    if progress:
+        progress(0, total)
+    if workers <= 1:
+        for cid, video, folder in jobs:
+            outcomes[cid] = _run_case(cid, video, folder, cfg)
+            if progress:
+                progress(len(outcomes), total, note=f"{cid}: {outcomes[cid].status}")
+    else:
+        # spawn keeps MediaPipe's threads out of forked children
+        import multiprocessing as mp
+
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+            futures: dict[Future, str] = {}
+            queue = list(jobs)
+            while queue or futures:
+                while queue and len(futures) < 2 * workers:
+                    cid, video, folder = queue.pop(0)
+                    futures[pool.submit(_run_case, cid, video, folder, cfg)] = cid
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    cid = futures.pop(fut)
+                    outcomes[cid] = fut.result()
+                    if progress:
+                        progress(len(outcomes), total, note=f"{cid}: {outcomes[cid].status}")
+    rows = [vars(outcomes[cid]) for cid, _, _ in jobs]
+    table = pd.DataFrame(rows, columns=["case_id", "status", "reasons", "cached",
+                                        "usable_share", "n_kept"])
+    tmp = work / f".cohort_quality.csv.tmp-{os.getpid()}"
+    table.to_csv(tmp, index=False)
+    os.replace(tmp, work / "cohort_quality.csv")
+    return table
+
+
+def summarise(table: pd.DataFrame) -> dict[str, Any]:
+    """Counts per status and the most common reasons per status."""
+    out: dict[str, Any] = {s: int((table["status"] == s).sum()) for s in STATUSES}
+    reasons: dict[str, dict[str, int]] = {}
+    for s in ("review", "unusable", "failed"):
+        sub = table[table["status"] == s]
+        counts: dict[str, int] = {}
+        for text in sub["reasons"].fillna(""):
+            for part in str(text).split("; "):
+                if part:
+                    key = part.split(" (")[0]
+                    counts[key] = counts.get(key, 0) + 1
+        reasons[s] = dict(sorted(counts.items(), key=lambda kv: -kv[1])[:5])
+    out["reasons"] = reasons
+    out["cached"] = int(table["cached"].sum())
+    return out

@@ -1,0 +1,317 @@
+"""Preprocess one video into its artifact folder (DESIGN.md "Per-case artifact folder").
+
+Frames stream through once: decode (in a background thread) → patient landmarks →
+head pose → face-region flow → frame proposal and stabilised crops, decided a few
+frames behind the decoder (the pose-change window and the crop smoothing look ahead).
+Only a handful of frames are ever held, so memory is flat in the video's length.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from strokescreen import __version__
+from strokescreen.config import PreprocessConfig, config_hash, to_dict
+from strokescreen.errors import InputError, QualityError
+from strokescreen.face.landmarks import N_POINTS, downscale_for_landmarks, get_landmarker
+from strokescreen.face.pose import head_pose
+from strokescreen.face.tracking import PatientTracker
+from strokescreen.io.audio import write_wav
+from strokescreen.io.video import Frame, iter_frames, probe, read_audio
+from strokescreen.preprocess import stabilise
+from strokescreen.preprocess.artifacts import CropWriter, atomic_dir, file_sha256, write_json
+from strokescreen.preprocess.flow import face_crop_box, face_flow
+from strokescreen.preprocess.proposal import frame_reason, pose_steps
+from strokescreen.preprocess.quality import assess_quality, speech_seconds
+
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+STAGE_VERSION = "preprocess-1"
+_BATCH = 256
+
+Progress = Callable[..., None]
+
+
+def cache_key(input_sha256: str, cfg: PreprocessConfig) -> str:
+    """Key of a case's artifacts: input content + stage version + config."""
+    return f"{input_sha256[:24]}-{STAGE_VERSION}-{config_hash(cfg)}"
+
+
+def _threaded(it: Iterator[Frame], depth: int = 6) -> Iterator[Frame]:
+    """Run a frame iterator in a background thread (decoding overlaps landmarking)."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def worker() -> None:
+        try:
+            for item in it:
+                while not stop.is_set():
+                    try:
+                        q.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # handed to the consumer
+            q.put(exc)
+        q.put(done)
+
+    th = threading.Thread(target=worker, daemon=True)
+    th.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
+class _Grow:
+    """A numpy array that grows by appending (amortised doubling)."""
+
+    def __init__(self, shape: tuple[int, ...], dtype: type):
+        self._a = np.zeros((256, *shape), dtype=dtype)
+        self._n = 0
+
+    def append(self, value: Any) -> None:
+        if self._n == len(self._a):
+            self._a = np.concatenate([self._a, np.zeros_like(self._a)])
+        self._a[self._n] = value
+        self._n += 1
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def view(self) -> np.ndarray:
+        return self._a[: self._n]
+
+
+class _FrameTable:
+    """Accumulates per-frame rows and writes them to parquet in batches."""
+
+    def __init__(self, path: Path, n_points: int):
+        self.path, self.n_points = path, n_points
+        self.rows: list[tuple] = []
+        self.writer: pq.ParquetWriter | None = None
+
+    def add(self, frame: int, t: float, lm: np.ndarray | None, pose: np.ndarray,
+            flow: float, reason: str) -> None:
+        self.rows.append((frame, t, lm, pose, flow, reason))
+        if len(self.rows) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        n, k = len(self.rows), self.n_points
+        lm = np.full((n, k, 3), np.nan, dtype=np.float32)
+        for j, r in enumerate(self.rows):
+            if r[2] is not None:
+                lm[j] = r[2]
+        cols: dict[str, Any] = {
+            "frame": np.array([r[0] for r in self.rows], dtype=np.int64),
+            "t": np.array([r[1] for r in self.rows], dtype=np.float64),
+            "face_found": np.array([r[2] is not None for r in self.rows]),
+        }
+        for a, axis in zip("xyz", range(3), strict=True):
+            for i in range(k):
+                cols[f"{a}_{i}"] = lm[:, i, axis]
+        pose = np.array([r[3] for r in self.rows], dtype=np.float32)
+        cols["yaw"], cols["pitch"], cols["roll"] = pose[:, 0], pose[:, 1], pose[:, 2]
+        cols["flow"] = np.array([r[4] for r in self.rows], dtype=np.float32)
+        reasons = [r[5] for r in self.rows]
+        cols["kept"] = np.array([x == "" for x in reasons])
+        cols["reject_reason"] = pa.array(reasons, type=pa.string())
+        table = pa.table(cols)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, table.schema, compression="zstd")
+        self.writer.write_table(table)
+        self.rows = []
+
+    def close(self) -> None:
+        self.flush()
+        if self.writer is None:  # no frames at all: still write a valid empty table
+            raise InputError(f"{self.path}: no frames decoded")
+        self.writer.close()
+
+
+def preprocess_video(
+    video: str | Path,
+    out_dir: str | Path,
+    *,
+    config: PreprocessConfig | None = None,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+    raise_on_unusable: bool = True,
+    input_sha256: str | None = None,
+) -> Path:
+    """Write the artifact folder of ``video`` to ``out_dir``; returns ``out_dir``.
+
+    Raises :class:`InputError` for an unreadable input and, when ``raise_on_unusable``,
+    :class:`QualityError` (after writing the folder) when no usable face was found.
+    """
+    cfg = (config or PreprocessConfig()).validate()
+    video, out = Path(video), Path(out_dir)
+    started = time.perf_counter()
+    info = probe(video, min_duration_s=cfg.decode.min_duration_s)
+    sha = input_sha256 or file_sha256(video)
+    landmarker = get_landmarker(
+        cfg.landmarks.landmarker, static=False, max_faces=cfg.landmarks.max_faces,
+        min_detection_confidence=cfg.landmarks.min_detection_confidence,
+        min_tracking_confidence=cfg.landmarks.min_tracking_confidence,
+    ) if cfg.landmarks.landmarker == "mediapipe" else get_landmarker(cfg.landmarks.landmarker)
+    n_points = N_POINTS[cfg.landmarks.landmarker]
+    pc = cfg.proposal
+    crop_px = pc.crop_size_px
+    delay = max(pc.window_frames - 1, pc.smooth_frames // 2)
+    with atomic_dir(out, overwrite=overwrite) as tmp:
+        table = _FrameTable(tmp / "frames.parquet", n_points)
+        crops = CropWriter(tmp, crop_px=crop_px)
+        tracker = PatientTracker(width=info.width, height=info.height)
+        found = _Grow((), bool)
+        poses = _Grow((3,), float)
+        flows = _Grow((), float)
+        params = _Grow((4,), float)
+        times: list[float] = []
+        pending: deque[tuple[int, np.ndarray, np.ndarray | None]] = deque()
+        reasons: list[str] = []
+        prev_small_gray: np.ndarray | None = None
+        prev_box = None
+        total = max(info.n_frames_est, 1)
+
+        def finalise(upto: int) -> None:
+            f_arr, p_arr, fl, par = found.view, poses.view, flows.view, params.view
+            while pending and pending[0][0] < upto:
+                i, image, lm = pending.popleft()
+                # only frames i-w+1 .. i+w-1 matter: hand frame_reason that slice
+                lo = max(i - pc.window_frames + 1, 0)
+                hi = min(i + pc.window_frames, len(f_arr))
+                reason = frame_reason(i - lo, f_arr[lo:hi], p_arr[lo:hi],
+                                      pose_steps(p_arr[lo:hi]), fl[lo:hi], pc)
+                if reason == "":
+                    p = stabilise.smooth_params(par, i, window=pc.smooth_frames)
+                    crops.add(i, stabilise.crop(image, p, crop_px=crop_px))
+                reasons.append(reason)
+                table.add(i, times[i], lm, p_arr[i], fl[i], reason)
+
+        for frame in _threaded(iter_frames(video)):
+            i = frame.index
+            small, scale = downscale_for_landmarks(frame.image, cfg.decode.max_landmark_side_px)
+            lm = tracker.update(landmarker.detect(small))
+            if lm is not None and scale != 1.0:
+                lm = lm / np.float32(scale)
+            times.append(frame.t)
+            found.append(lm is not None)
+            if lm is not None:
+                poses.append(np.array(head_pose(lm, width=info.width, height=info.height)))
+                params.append(stabilise.frame_transform(lm, crop_px=crop_px))
+            else:
+                poses.append(np.full(3, np.nan))
+                params.append(np.full(4, np.nan))
+            gray = None
+            flow = math.nan
+            if lm is not None:
+                sh, sw = small.shape[:2]
+                box = face_crop_box(lm * np.float32(scale), width=sw, height=sh)
+                gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+                if prev_small_gray is not None and prev_box is not None:
+                    flow = face_flow(prev_small_gray, gray, box)
+                prev_box = box
+            else:
+                prev_box = None
+            prev_small_gray = gray
+            flows.append(flow)
+            pending.append((i, frame.image, lm))
+            finalise(len(found) - delay)
+            if progress is not None and (i % 10 == 0):
+                progress(i + 1, total)
+        finalise(len(found))
+        landmarker.close()
+        if not found:
+            raise InputError(f"{video}: no video frames could be decoded; {_hint()}")
+        last_t = times[-1] + 1.0 / info.fps
+        if math.isfinite(info.duration_s) and info.duration_s > 2.0 and \
+                last_t < 0.85 * info.duration_s:
+            raise InputError(
+                f"{video}: video is truncated (decoded {last_t:.1f} s of the "
+                f"{info.duration_s:.1f} s it declares); re-export or re-copy the recording"
+            )
+        table.close()
+        crops.finish()
+        fps_measured = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and \
+            times[-1] > times[0] else info.fps
+        samples = read_audio(video, rate_hz=cfg.decode.audio_rate_hz) if info.has_audio else None
+        if samples is not None and len(samples) > 0:
+            write_wav(tmp / "audio.wav", samples, cfg.decode.audio_rate_hz)
+        else:
+            samples = None
+        speech_s = speech_seconds(samples, rate_hz=cfg.decode.audio_rate_hz)
+        quality = assess_quality(np.array(reasons, dtype=object), np.asarray(times),
+                                 fps=fps_measured, speech_s=speech_s, cfg=pc)
+        write_json(tmp / "quality.json", quality)
+        meta = {
+            "input_sha256": sha,
+            "input_bytes": video.stat().st_size,
+            "duration_s": round(float(last_t), 4),
+            "declared_duration_s": info.duration_s if math.isfinite(info.duration_s) else None,
+            "fps": info.fps,
+            "fps_measured": round(float(fps_measured), 4),
+            "n_frames": len(times),
+            "width": info.width,
+            "height": info.height,
+            "rotation_deg": info.rotation_deg,
+            "codec": info.codec,
+            "audio_present": samples is not None,
+            "audio_note": "" if samples is not None else "the video has no soundtrack",
+            "audio_rate_hz": cfg.decode.audio_rate_hz if samples is not None else None,
+            "landmarker": cfg.landmarks.landmarker,
+            "n_points": n_points,
+            "versions": _versions(),
+            "stage_version": STAGE_VERSION,
+            "config": to_dict(cfg),
+            "config_hash": config_hash(cfg),
+            "cache_key": cache_key(sha, cfg),
+            "elapsed_s": round(time.perf_counter() - started, 3),
+        }
+        write_json(tmp / "meta.json", meta)
+    if progress is not None:
+        progress(total, total)
+    if raise_on_unusable and quality["verdict"] == "unusable":
+        raise QualityError(
+            f"{video}: no usable face — " + "; ".join(quality["reasons"])
+            + f"; {quality['advice']} (artifacts written to {out})"
+        )
+    return out
+
+
+def _hint() -> str:
+    return "check that the file is a complete video recording"
+
+
+def _versions() -> dict[str, str]:
+    import av
+    import mediapipe
+
+    return {"strokescreen": __version__, "numpy": np.__version__, "opencv": cv2.__version__,
+            "mediapipe": mediapipe.__version__, "av": av.__version__, "pyarrow": pa.__version__}

@@ -1,0 +1,94 @@
+"""Recording quality: counts per reject reason, usable share, and a verdict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from strokescreen.config import ProposalConfig
+from strokescreen.preprocess.proposal import REJECT_REASONS
+
+
+def longest_run(mask: np.ndarray) -> int:
+    """Length of the longest run of True values."""
+    best = cur = 0
+    for v in np.asarray(mask, dtype=bool):
+        cur = cur + 1 if v else 0
+        best = max(best, cur)
+    return best
+
+
+def speech_seconds(samples: np.ndarray | None, *, rate_hz: int = 16000) -> float | None:
+    """Seconds of voice activity (the audio stage's VAD), None without a soundtrack."""
+    if samples is None:
+        return None
+    if len(samples) == 0:
+        return 0.0
+    try:
+        from strokescreen.audio.vad import speech_segments
+    except ImportError:  # the audio stage is optional at this point of the pipeline
+        return _energy_speech_seconds(samples, rate_hz=rate_hz)
+    return float(sum(e - s for s, e in speech_segments(samples, rate_hz=rate_hz)))
+
+
+def _energy_speech_seconds(samples: np.ndarray, *, rate_hz: int) -> float:
+    hop = rate_hz // 100
+    n = len(samples) // hop
+    if n == 0:
+        return 0.0
+    rms = np.sqrt((samples[: n * hop].reshape(n, hop) ** 2).mean(1) + 1e-12)
+    db = 20 * np.log10(rms)
+    active = db > max(np.percentile(db, 95) - 30.0, -60.0)
+    return float(active.sum()) / 100.0
+
+
+def assess_quality(reasons: np.ndarray, t: np.ndarray, *, fps: float,
+                   speech_s: float | None, cfg: ProposalConfig) -> dict[str, Any]:
+    """Summarise frame proposal into ``quality.json`` content with a verdict.
+
+    Verdicts: ``unusable`` when the face is found in under ``min_usable_share`` of frames
+    or fewer than ``min_usable_frames`` frames are kept; ``review`` when under
+    ``review_usable_share`` of frames are kept, the longest usable run is under 1 s, or
+    there is no soundtrack / under 2 s of speech; ``good`` otherwise.
+    """
+    n = len(reasons)
+    kept = np.array([r == "" for r in reasons], dtype=bool)
+    counts = {r: int(sum(1 for x in reasons if x == r)) for r in REJECT_REASONS}
+    face_share = 1.0 - counts["no_face"] / n if n else 0.0
+    usable_share = float(kept.mean()) if n else 0.0
+    run = longest_run(kept)
+    unusable, review = [], []
+    if face_share < cfg.min_usable_share:
+        unusable.append(f"face found in {face_share:.0%} of frames "
+                        f"(minimum {cfg.min_usable_share:.0%})")
+    if int(kept.sum()) < cfg.min_usable_frames:
+        unusable.append(f"{int(kept.sum())} usable frames (minimum {cfg.min_usable_frames})")
+    if not unusable:
+        if usable_share < cfg.review_usable_share:
+            top = max((r for r in REJECT_REASONS if r != "no_face"), key=lambda r: counts[r])
+            review.append(f"only {usable_share:.0%} of frames usable "
+                          f"(most rejected as {top.replace('_', ' ')})")
+        if run / max(fps, 1e-6) < 1.0:
+            review.append(f"longest usable stretch is {run / max(fps, 1e-6):.2f} s (under 1 s)")
+        if speech_s is None:
+            review.append("the video has no soundtrack; speech measures unavailable")
+        elif speech_s < 2.0:
+            review.append(f"{speech_s:.1f} s of speech heard (under 2 s)")
+    verdict = "unusable" if unusable else ("review" if review else "good")
+    advice = ("re-record with the face centred and frontal, lit from the front, "
+              "in a quiet room, speaking the task sentences") if verdict != "good" else ""
+    return {
+        "verdict": verdict,
+        "reasons": unusable + review,
+        "advice": advice,
+        "n_frames": n,
+        "n_kept": int(kept.sum()),
+        "reject_counts": counts,
+        "face_found_share": round(face_share, 4),
+        "usable_share": round(usable_share, 4),
+        "longest_usable_run_frames": run,
+        "longest_usable_run_s": round(run / max(fps, 1e-6), 3),
+        "speech_s": None if speech_s is None else round(speech_s, 3),
+        "duration_s": round(float(t[-1]) + 1.0 / max(fps, 1e-6), 3) if n else 0.0,
+    }
