@@ -99,8 +99,12 @@ def probe(path: str | Path, *, min_duration_s: float = 0.0) -> VideoInfo:
     p = _check_file(path)
     with _open(p) as container:
         if not container.streams.video:
-            kind = "an audio-only file" if container.streams.audio else "a file with no video stream"
-            raise InputError(f"{p}: is {kind}; strokescreen needs a video of the face")
+            if container.streams.audio:
+                raise InputError(f"{p}: is an audio-only file; strokescreen needs a video of the face")
+            raise InputError(
+                f"{p}: not a readable video (no video stream: truncated, corrupt or not a video "
+                f"file); {VIDEO_HINT}"
+            )
         vs = container.streams.video[0]
         codec = vs.codec_context.name
         fmt = container.format.name

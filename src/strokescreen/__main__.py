@@ -1,0 +1,5 @@
+"""Allow ``python -m strokescreen``."""
+
+from strokescreen.cli import main
+
+main()

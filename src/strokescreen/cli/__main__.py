@@ -1,0 +1,5 @@
+"""Allow ``python -m strokescreen.cli``."""
+
+from strokescreen.cli import main
+
+main()
