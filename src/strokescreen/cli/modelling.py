@@ -1,0 +1,310 @@
+"""`strokescreen train`, `strokescreen evaluate` and `strokescreen models`.
+
+Input is either a manifest with a work folder (the feature table is built, reusing cached
+preprocessing) or a precomputed feature table (``--features FILE.parquet|.csv`` from
+`strokescreen features`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
+from strokescreen.errors import ConfigError, InputError
+
+_GENERIC_STEMS = {"manifest", "features", "cases", "table", "cohort", "feature_table"}
+
+
+def _build_feature_table(
+    manifest_df: pd.DataFrame, work_dir: Path, progress: Any = None
+) -> pd.DataFrame:
+    """The case feature table (indirection so tests can replace it)."""
+    try:
+        from strokescreen.features.table import build_feature_table
+    except ModuleNotFoundError as exc:  # pragma: no cover - until the builder lands
+        raise InputError(
+            "this build cannot compute the feature table from a manifest yet "
+            f"({exc}); pass a precomputed table with --features FILE.parquet"
+        ) from exc
+    return build_feature_table(manifest_df, work_dir, progress=progress)
+
+
+def _read_manifest(path: Path) -> pd.DataFrame:
+    """The validated manifest (columns, ids, labels, both classes, videos present)."""
+    from strokescreen.io.manifest import read_manifest
+
+    return read_manifest(path)
+
+
+def _read_csv_table(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise InputError(f"{path}: file does not exist; check the path")
+    try:
+        return pd.read_csv(path, dtype={"case_id": str, "subject_id": str})
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{path}: not a readable CSV table ({exc})") from exc
+
+
+def _read_features(path: Path) -> pd.DataFrame:
+    from strokescreen.evaluation.cohort_checks import REQUIRED_TABLE_COLUMNS, validate_cohort
+
+    if not path.is_file():
+        raise InputError(f"{path}: file does not exist; check the path")
+    if path.suffix.lower() == ".parquet":
+        try:
+            df = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises many kinds
+            raise InputError(f"{path}: not a readable parquet table ({exc})") from exc
+        offset = 1
+    elif path.suffix.lower() == ".csv":
+        df, offset = _read_csv_table(path), 2
+    else:
+        raise InputError(f"{path}: use a .parquet or .csv feature table")
+    for col in ("case_id", "subject_id"):
+        if col in df.columns:
+            df[col] = df[col].astype(str).where(df[col].notna(), None)
+    validate_cohort(
+        df,
+        required=REQUIRED_TABLE_COLUMNS,
+        check_videos=False,
+        source=str(path),
+        line_offset=offset,
+    )
+    return df
+
+
+def _cohort_name(path: Path) -> str:
+    return (
+        path.parent.name if path.stem.lower() in _GENERIC_STEMS and path.parent.name else path.stem
+    )
+
+
+def load_cases(
+    manifest: Path | None, work: Path | None, features: Path | None
+) -> tuple[pd.DataFrame, str, bool]:
+    """(case feature table, cohort name, synthetic) from the command's input options."""
+    from strokescreen.evaluation.cohort_checks import is_synthetic
+
+    if features is not None:
+        if manifest is not None:
+            raise ConfigError("give either MANIFEST (with --work) or --features FILE, not both")
+        table = _read_features(features)
+        return table, _cohort_name(features), is_synthetic(table, manifest_path=features)
+    if manifest is None:
+        raise ConfigError(
+            "give a MANIFEST (with --work DIR) or a feature table with --features FILE"
+        )
+    if work is None:
+        raise ConfigError("--work DIR is needed with a MANIFEST (the cohort's work folder)")
+    df = _read_manifest(manifest)
+    with progress_bar("features", total=len(df)) as cb:
+        table = _build_feature_table(df, work, progress=cb)
+    from strokescreen.evaluation.cohort_checks import REQUIRED_TABLE_COLUMNS, check_required_columns
+
+    check_required_columns(table, REQUIRED_TABLE_COLUMNS, source="feature table")
+    synthetic = is_synthetic(df, manifest_path=manifest) or is_synthetic(table)
+    return table, _cohort_name(manifest), synthetic
+
+
+def parse_params(items: list[str] | None) -> dict[str, Any]:
+    """``["C=0.5", "class_weight=balanced"]`` -> {"C": 0.5, "class_weight": "balanced"}."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--param '{item}' must look like NAME=VALUE")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = {"none": None, "true": True, "false": False}.get(raw.lower(), raw)
+        out[key.strip()] = value
+    return out
+
+
+ManifestArg = Annotated[
+    Path | None, typer.Argument(help="cohort manifest CSV (case_id, subject_id, video, label, ...)")
+]
+WorkOpt = Annotated[
+    Path | None, typer.Option("--work", help="cohort work folder (cached artifacts)")
+]
+FeaturesOpt = Annotated[
+    Path | None, typer.Option("--features", help="precomputed feature table (.parquet or .csv)")
+]
+ModelOpt = Annotated[str, typer.Option("--model", help="model name (see `strokescreen models`)")]
+ParamOpt = Annotated[
+    list[str] | None, typer.Option("--param", help="model parameter NAME=VALUE (repeatable)")
+]
+SeedOpt = Annotated[int, typer.Option("--seed", help="seed for splits, bootstrap and models")]
+RefSpecOpt = Annotated[
+    float, typer.Option("--reference-spec", help="specificity to match (triage team: 0.4571)")
+]
+
+
+def _fmt(x: Any) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def _pct(x: Any) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+@guarded
+def evaluate(
+    out: Annotated[Path, typer.Option("--out", help="output folder (created)")],
+    manifest: ManifestArg = None,
+    work: WorkOpt = None,
+    features: FeaturesOpt = None,
+    model: ModelOpt = "logreg",
+    split: Annotated[
+        str, typer.Option("--split", help="group-kfold, loso or holdout")
+    ] = "group-kfold",
+    folds: Annotated[int, typer.Option("--folds", help="k of the (inner) group k-fold")] = 5,
+    holdout_first: Annotated[
+        int | None, typer.Option("--holdout-first", help="hold-out: first N recorded cases train")
+    ] = None,
+    holdout_after: Annotated[
+        str | None, typer.Option("--holdout-after", help="hold-out: cases after DATE are tested")
+    ] = None,
+    reference_spec: RefSpecOpt = 0.4571,
+    reference_sens: Annotated[
+        float | None, typer.Option("--reference-sens", help="also report this sensitivity's point")
+    ] = None,
+    seed: SeedOpt = 0,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", help="bootstrap resamples for the CI")
+    ] = 1000,
+    importance: Annotated[
+        str, typer.Option("--importance", help="permutation, native or none")
+    ] = "permutation",
+    param: ParamOpt = None,
+) -> None:
+    """Subject-grouped evaluation: predictions, metrics, ROC, fairness and an HTML report."""
+    from strokescreen.evaluation.config import EvaluationConfig
+    from strokescreen.evaluation.engine import cross_validate, write_evaluation
+    from strokescreen.models.registry import model_factory
+
+    config = EvaluationConfig(
+        split=split,
+        folds=folds,
+        holdout_first=holdout_first,
+        holdout_after=holdout_after,
+        seed=seed,
+        reference_specificity=reference_spec,
+        reference_sensitivity=reference_sens,
+        n_bootstrap=bootstrap,
+        importance=importance,
+    )
+    config.validate()
+    spec = config.split_spec()
+    factory = model_factory(model, random_state=seed, **parse_params(param))
+    cases, cohort, synthetic = load_cases(manifest, work, features)
+    with progress_bar(f"evaluating {model}", total=None) as cb:
+        result = cross_validate(
+            cases,
+            None,
+            factory,
+            spec,
+            **config.engine_kwargs(),
+            model_name=model,
+            synthetic=synthetic,
+            cohort_name=cohort,
+            progress=cb,
+        )
+    result.metrics["config"] = dataclasses.asdict(config)
+    paths = write_evaluation(result, out)
+    m = result.metrics
+    ci = m.get("auc_ci") or [None, None]
+    console.print(
+        f"{model} on {cohort}: {m['n_cases']} cases, {m['n_subjects']} subjects; {spec.describe()}"
+    )
+    console.print(f"AUC {_fmt(m['auc'])} (95% CI {_fmt(ci[0])}-{_fmt(ci[1])})")
+    op = m.get("at_reference_specificity")
+    if op:
+        console.print(
+            f"at specificity >= {reference_spec:.2%}: sensitivity {_pct(op['sensitivity'])}, "
+            f"specificity {_pct(op['specificity'])}, threshold {op['threshold']:.3f}"
+        )
+    if synthetic:
+        console.print("[bold yellow]results computed on SYNTHETIC data[/]")
+    console.print(f"report: {paths['report']}")
+    console.print(DISCLAIMER)
+
+
+@guarded
+def train(
+    out: Annotated[Path, typer.Option("--out", help="model folder to write")],
+    manifest: ManifestArg = None,
+    work: WorkOpt = None,
+    features: FeaturesOpt = None,
+    model: ModelOpt = "logreg",
+    folds: Annotated[
+        int, typer.Option("--folds", help="k of the group k-fold for the threshold")
+    ] = 5,
+    reference_spec: RefSpecOpt = 0.4571,
+    seed: SeedOpt = 0,
+    param: ParamOpt = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="replace an existing model folder")
+    ] = False,
+) -> None:
+    """Fit a model on a cohort and save it with a threshold chosen out of fold."""
+    from strokescreen.evaluation.training import save_trained, train_model
+    from strokescreen.models.registry import model_factory
+
+    if not 0.0 <= reference_spec <= 1.0:
+        raise ConfigError(f"--reference-spec {reference_spec} is not a fraction in [0, 1]")
+    if folds < 2:
+        raise ConfigError(f"--folds {folds}; use 2 or more")
+    params = parse_params(param)
+    model_factory(model, random_state=seed, **params)  # unknown names/params fail before work
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise InputError(
+            f"{out} already exists and is not empty; choose a new --out or pass --overwrite"
+        )
+    cases, cohort, synthetic = load_cases(manifest, work, features)
+    with progress_bar(f"training {model}", total=folds + 1) as cb:
+        trained = train_model(
+            cases,
+            model,
+            params=params,
+            folds=folds,
+            reference_specificity=reference_spec,
+            seed=seed,
+            cohort_name=cohort,
+            synthetic=synthetic,
+            progress=cb,
+        )
+    save_trained(trained, out, overwrite=overwrite)
+    op = trained.operating_point
+    console.print(
+        f"trained {model} on {cohort}: {op['n_cases']} cases, {op['n_subjects']} subjects"
+    )
+    console.print(
+        f"threshold {trained.threshold:.3f} (out of fold: sensitivity {_pct(op['sensitivity'])}, "
+        f"specificity {_pct(op['specificity'])}, AUC {_fmt(op['oof_auc'])})"
+    )
+    if synthetic:
+        console.print("[bold yellow]trained on SYNTHETIC data[/]")
+    console.print(f"model folder: {out}")
+    console.print(DISCLAIMER)
+
+
+def models() -> None:
+    """List the models available by name."""
+    from strokescreen.models.registry import describe_models
+
+    for d in describe_models():
+        console.print(f"{d['name']:<16} {d['kind']:<10} {d['description']}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the modelling commands to ``app``."""
+    app.command("train")(train)
+    app.command("evaluate")(evaluate)
+    app.command("models")(models)

@@ -1,0 +1,345 @@
+"""The evaluation engine: subject-grouped cross-validation or a time-cutoff hold-out, for
+any model with the fit / predict_proba contract.
+
+Cross-validation (``group-kfold``, ``loso``): one fresh model per fold, fitted on the
+training part only (so imputation, scaling and anything else inside the model never see the
+test part); the held-out predictions are pooled and the primary ``auc`` is the AUC of the
+pooled out-of-fold predictions. Per-fold AUCs are reported beside it.
+
+Hold-out: k fold models are trained on k subject-grouped folds of the training part; each
+scores the hold-out cases. The primary ``auc`` is the AUC of the fold models' mean
+probability on the hold-out, and ``holdout.fold_model_auc`` gives the mean, SD and range of
+the fold models' individual AUCs. The training part's out-of-fold predictions give a
+*prespecified* threshold (at the reference specificity) applied unchanged to the hold-out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import strokescreen
+from strokescreen.errors import InputError
+from strokescreen.evaluation.fairness import subgroup_table
+from strokescreen.evaluation.importance import native_importance, permutation_importance_pooled
+from strokescreen.evaluation.metrics import operating_point, threshold_for_specificity
+from strokescreen.evaluation.splits import (
+    Fold,
+    SplitSpec,
+    check_subject_disjoint,
+    make_folds,
+    make_holdout,
+    stratified_group_kfold,
+)
+from strokescreen.evaluation.summary import per_group_auc, prediction_summary, spread
+from strokescreen.models.base import FEATURE_PREFIXES, check_labels
+
+Progress = Callable[..., None]
+DISCLAIMER = "strokescreen is a screening aid, not a diagnosis."
+
+
+@dataclass
+class FoldRun:
+    """One fitted fold model with its predictions."""
+
+    fold: Fold
+    model: Any
+    test_proba: np.ndarray
+    extra_test: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=int))
+    extra_proba: np.ndarray = field(default_factory=lambda: np.empty(0))
+
+
+@dataclass
+class EvaluationResult:
+    """Everything an evaluation produced; :func:`write_evaluation` writes it to a folder."""
+
+    model_name: str
+    params: dict
+    split: SplitSpec
+    predictions: pd.DataFrame  # case_id, subject_id, fold, label, probability
+    metrics: dict
+    fairness: pd.DataFrame
+    importance: pd.DataFrame
+    cases: pd.DataFrame  # evaluated cases' identifying and metadata columns (no features)
+    fold_predictions: pd.DataFrame | None = None  # hold-out: each fold model on the hold-out
+    training_oof: pd.DataFrame | None = None  # hold-out: out-of-fold on the training part
+    synthetic: bool = False
+    cohort_name: str = "cohort"
+    runs: list[FoldRun] = field(default_factory=list, repr=False)
+
+
+def run_folds(
+    cases: pd.DataFrame,
+    y: np.ndarray,
+    model_factory: Callable[[], Any],
+    folds: list[Fold],
+    *,
+    extra_test: np.ndarray | None = None,
+    progress: Progress | None = None,
+    progress_offset: int = 0,
+    progress_total: int | None = None,
+) -> list[FoldRun]:
+    """Fit a fresh model per fold on its training part; predict its test part (and
+    ``extra_test``, e.g. a hold-out). Subjects are checked never to cross."""
+    groups = cases["subject_id"].astype(str).to_numpy()
+    extra = np.asarray(extra_test if extra_test is not None else [], dtype=int)
+    total = progress_total or len(folds)
+    runs = []
+    for i, fold in enumerate(folds):
+        check_subject_disjoint(fold.train, fold.test, groups)
+        if extra.size:
+            check_subject_disjoint(fold.train, extra, groups)
+        y_tr = y[fold.train]
+        if len(np.unique(y_tr)) < 2:
+            raise InputError(
+                f"fold {fold.name}: its training part ({fold.train.size} cases) holds only "
+                f"label {int(y_tr[0]) if y_tr.size else '?'}; every training part needs both "
+                "classes; use fewer folds, or a cohort with more subjects of the rare class"
+            )
+        if progress is not None:
+            progress(progress_offset + i, total, note=f"fitting fold {fold.name}")
+        model = model_factory()
+        model.fit(cases.iloc[fold.train].reset_index(drop=True), y_tr)
+        proba = model.predict_proba(cases.iloc[fold.test].reset_index(drop=True))[:, 1]
+        extra_p = (
+            model.predict_proba(cases.iloc[extra].reset_index(drop=True))[:, 1]
+            if extra.size
+            else np.empty(0)
+        )
+        runs.append(
+            FoldRun(fold, model, np.asarray(proba, float), extra, np.asarray(extra_p, float))
+        )
+    if progress is not None:
+        progress(progress_offset + len(folds), total, note="folds done")
+    return runs
+
+
+def _pred_frame(
+    cases: pd.DataFrame, y: np.ndarray, idx: np.ndarray, fold: str, proba: np.ndarray
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "case_id": cases["case_id"].astype(str).to_numpy()[idx],
+            "subject_id": cases["subject_id"].astype(str).to_numpy()[idx],
+            "fold": fold,
+            "label": y[idx],
+            "probability": proba,
+            "_pos": idx,
+        }
+    )
+
+
+def _oof_frame(cases: pd.DataFrame, y: np.ndarray, runs: list[FoldRun]) -> pd.DataFrame:
+    parts = [_pred_frame(cases, y, r.fold.test, r.fold.name, r.test_proba) for r in runs]
+    return (
+        pd.concat(parts, ignore_index=True)
+        .sort_values("_pos", kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def _scored(predictions: pd.DataFrame) -> pd.DataFrame:
+    """Rows with a finite probability (deep models give NaN for unusable cases)."""
+    return predictions[np.isfinite(predictions["probability"].to_numpy(dtype=float))]
+
+
+def _metadata(cases: pd.DataFrame) -> pd.DataFrame:
+    keep = [c for c in cases.columns if not (isinstance(c, str) and c.startswith(FEATURE_PREFIXES))]
+    return cases[keep].copy()
+
+
+def cross_validate(
+    cases_df: pd.DataFrame,
+    y: np.ndarray | None,
+    model_factory: Callable[[], Any],
+    split: SplitSpec | str = "group-kfold",
+    *,
+    reference_specificity: float = 0.4571,
+    reference_sensitivity: float | None = None,
+    n_bootstrap: int = 1000,
+    seed: int = 0,
+    importance: str = "permutation",
+    importance_repeats: int = 3,
+    model_name: str | None = None,
+    params: dict | None = None,
+    synthetic: bool = False,
+    cohort_name: str = "cohort",
+    progress: Progress | None = None,
+) -> EvaluationResult:
+    """Evaluate ``model_factory`` on ``cases_df`` with a subject-grouped ``split``.
+
+    cases_df : one row per case: case_id, subject_id, label, (case_dir), metadata columns
+        (sex, age, ethnicity, race, site, recorded_at) and feature columns.
+    y : labels 0/1, shape (n_cases,); None takes ``cases_df["label"]``.
+    model_factory : no-argument callable returning a fresh unfitted model.
+    importance : "permutation" (pooled permutation + native), "native" or "none".
+    seed : seeds the bootstrap and permutations (the split has its own ``SplitSpec.seed``).
+    """
+    spec = SplitSpec(kind=split) if isinstance(split, str) else split
+    spec.validate()
+    if importance not in ("permutation", "native", "none"):
+        raise InputError(f"importance '{importance}' is unknown; use permutation, native or none")
+    cases = cases_df.reset_index(drop=True)
+    y = check_labels(cases["label"] if y is None else y, len(cases))
+    rng = np.random.default_rng(seed)
+    name = str(model_name or getattr(model_factory, "model_name", "model"))
+    params = dict(params if params is not None else getattr(model_factory, "params", {}))
+    summary_kw: dict[str, Any] = dict(
+        reference_specificity=reference_specificity,
+        reference_sensitivity=reference_sensitivity,
+        n_bootstrap=n_bootstrap,
+    )
+    fold_predictions = training_oof = None
+    holdout_block: dict | None = None
+    excluded: list[str] = []
+    if spec.kind == "holdout":
+        hs = make_holdout(cases, spec)
+        inner = stratified_group_kfold(
+            y[hs.train],
+            cases["subject_id"].to_numpy()[hs.train],
+            n_folds=spec.folds,
+            seed=spec.seed,
+        )
+        folds = [Fold(f.name, hs.train[f.train], hs.train[f.test], f.note) for f in inner]
+        total = len(folds) + (importance != "none")
+        runs = run_folds(
+            cases,
+            y,
+            model_factory,
+            folds,
+            extra_test=hs.test,
+            progress=progress,
+            progress_total=total,
+        )
+        training_oof = _oof_frame(cases, y, runs)
+        oof_scored = _scored(training_oof)
+        fold_predictions = pd.concat(
+            [_pred_frame(cases, y, hs.test, r.fold.name, r.extra_proba) for r in runs],
+            ignore_index=True,
+        )
+        stacked = np.array([r.extra_proba for r in runs])
+        n_finite = np.isfinite(stacked).sum(axis=0)
+        mean_p = np.where(
+            n_finite > 0, np.nansum(stacked, axis=0) / np.maximum(n_finite, 1), np.nan
+        )
+        predictions = _pred_frame(cases, y, hs.test, "holdout", mean_p)
+        fold_rows = per_group_auc(_scored(fold_predictions), "fold")
+        units = [(r.model, hs.test) for r in runs]
+        excluded = cases["case_id"].astype(str).to_numpy()[hs.excluded].tolist()
+        oof_y = oof_scored["label"].to_numpy()
+        oof_p = oof_scored["probability"].to_numpy()
+        holdout_block = {
+            "n_train_cases": int(hs.train.size),
+            "n_test_cases": int(hs.test.size),
+            "n_excluded_cases": len(excluded),
+            "excluded_cases": excluded,
+            "note": hs.note,
+            "fold_model_auc": spread([r["auc"] for r in fold_rows]),
+            "training_oof": prediction_summary(oof_scored, **summary_kw, rng=rng),
+        }
+        if len(np.unique(oof_y)) == 2:
+            t = threshold_for_specificity(oof_y, oof_p, reference_specificity)
+            test_scored = _scored(predictions)
+            holdout_block["at_prespecified_threshold"] = {
+                "reference_specificity": reference_specificity,
+                "chosen_on": "out-of-fold predictions of the training part",
+                **operating_point(
+                    test_scored["label"].to_numpy(), test_scored["probability"].to_numpy(), t
+                ),
+            }
+    else:
+        folds = make_folds(cases, y, spec)
+        total = len(folds) + (importance != "none")
+        runs = run_folds(cases, y, model_factory, folds, progress=progress, progress_total=total)
+        predictions = _oof_frame(cases, y, runs)
+        fold_rows = per_group_auc(_scored(predictions), "fold")
+        units = [(r.model, r.fold.test) for r in runs]
+
+    metrics: dict = {
+        "model": name,
+        "params": params,
+        "split": {**asdict(spec), "description": spec.describe(), "n_folds": len(folds)},
+        "cohort": cohort_name,
+        "synthetic": bool(synthetic),
+        "seed": seed,
+        "strokescreen_version": strokescreen.__version__,
+        "disclaimer": DISCLAIMER,
+    }
+    scored = _scored(predictions)
+    unscored = predictions["case_id"][~np.isfinite(predictions["probability"])].tolist()
+    metrics.update(prediction_summary(scored, **summary_kw, rng=rng))
+    metrics["n_unscored"] = len(unscored)
+    metrics["unscored_cases"] = unscored
+    fold_aucs = spread([r["auc"] for r in fold_rows])
+    metrics["folds"] = fold_rows
+    metrics["fold_auc"] = fold_aucs
+    notes = [r["note"] for r in fold_rows if "note" in r] + [f.note for f in folds if f.note]
+    if fold_aucs["n_undefined"]:
+        notes.insert(
+            0,
+            f"{fold_aucs['n_undefined']} of {len(fold_rows)} folds hold a single class; "
+            "their AUC is undefined and left out of the fold mean",
+        )
+    if unscored:
+        notes.insert(
+            0,
+            f"{len(unscored)} case(s) got no probability (the model found no usable "
+            "input) and are left out of every metric; see unscored_cases",
+        )
+    metrics["notes"] = list(dict.fromkeys(notes))
+    if holdout_block is not None:
+        metrics["holdout"] = holdout_block
+
+    op = metrics.get("at_reference_specificity") or {}
+    fairness = subgroup_table(scored, cases, threshold=op.get("threshold"))
+    imp = _importance(importance, units, runs, cases, y, importance_repeats, rng, progress, total)
+    metrics["importance_method"] = (
+        "none"
+        if imp.empty
+        else ("pooled permutation (AUC drop) + native" if "importance_mean" in imp else "native")
+    )
+    return EvaluationResult(
+        model_name=name,
+        params=params,
+        split=spec,
+        predictions=predictions.drop(columns="_pos"),
+        metrics=metrics,
+        fairness=fairness,
+        importance=imp,
+        cases=_metadata(cases.iloc[predictions["_pos"].to_numpy()]),
+        fold_predictions=None
+        if fold_predictions is None
+        else fold_predictions.drop(columns="_pos"),
+        training_oof=None if training_oof is None else training_oof.drop(columns="_pos"),
+        synthetic=bool(synthetic),
+        cohort_name=cohort_name,
+        runs=runs,
+    )
+
+
+def _importance(kind, units, runs, cases, y, repeats, rng, progress, total) -> pd.DataFrame:
+    models = [r.model for r in runs]
+    if kind == "none" or not all(getattr(m, "uses_features", False) for m in models):
+        return pd.DataFrame(columns=["feature", "importance_mean", "importance_sd"])
+    native = native_importance(models)
+    if kind == "native":
+        return native.sort_values("native_mean", key=np.abs, ascending=False).reset_index(drop=True)
+    if progress is not None:
+        progress(total - 1, total, note="permutation importance")
+    perm = permutation_importance_pooled(
+        units, cases, y, models[0].feature_schema, n_repeats=repeats, rng=rng
+    )
+    if progress is not None:
+        progress(total, total, note="done")
+    if native.empty:
+        return perm
+    return perm.merge(native, on="feature", how="left")
+
+
+from strokescreen.evaluation.writer import write_evaluation  # noqa: E402  (re-export)
+
+__all__ = ["EvaluationResult", "FoldRun", "cross_validate", "run_folds", "write_evaluation"]

@@ -1,0 +1,102 @@
+"""Write an :class:`~strokescreen.evaluation.engine.EvaluationResult` to a folder.
+
+Files: ``predictions.csv`` (case_id, subject_id, fold, label, probability), ``metrics.json``,
+``roc.png``, ``fairness.csv``, ``feature_importance.csv``, ``report.html``; for a hold-out
+also ``holdout_fold_predictions.csv`` (each fold model on the hold-out) and
+``training_oof_predictions.csv`` (out-of-fold predictions on the training part).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from strokescreen.evaluation.plots import roc_figure_png
+from strokescreen.evaluation.report import render_report
+
+if TYPE_CHECKING:
+    from strokescreen.evaluation.engine import EvaluationResult
+
+
+def _clean(value: Any) -> Any:
+    """Make ``value`` strict JSON: NaN/inf -> None, numpy scalars -> Python."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _short_split(result: EvaluationResult) -> str:
+    spec = result.split
+    if spec.kind == "group-kfold":
+        return f"subject-grouped {spec.folds}-fold CV (pooled out-of-fold)"
+    if spec.kind == "loso":
+        return "leave-one-subject-out (pooled)"
+    return f"hold-out ({spec.folds} fold models, mean probability)"
+
+
+def roc_png_for(result: EvaluationResult) -> bytes:
+    """The pooled ROC figure of ``result`` with per-fold (or per fold model) curves."""
+    pred = result.predictions
+    if result.fold_predictions is not None:
+        source, label = result.fold_predictions, "fold model"
+    else:
+        source, label = pred, "fold"
+    curves = [
+        (part["label"].to_numpy(), part["probability"].to_numpy())
+        for _, part in source.groupby("fold", sort=False)
+    ]
+    if label == "fold" and len(curves) > 20:  # LOSO: one subject per fold, curves mean little
+        curves = []
+    m = result.metrics
+    return roc_figure_png(
+        pred["label"].to_numpy(),
+        pred["probability"].to_numpy(),
+        auc=m.get("auc"),
+        auc_ci=m.get("auc_ci"),
+        operating_point=m.get("at_reference_specificity"),
+        fold_curves=curves,
+        fold_label=label,
+        synthetic=result.synthetic,
+        title=f"{result.model_name}, {_short_split(result)}",
+    )
+
+
+def write_evaluation(
+    result: EvaluationResult, out_dir: str | Path, *, title: str | None = None
+) -> dict[str, Path]:
+    """Write every evaluation file into ``out_dir`` (created); returns name -> path."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    paths["predictions"] = out / "predictions.csv"
+    result.predictions.to_csv(paths["predictions"], index=False)
+    paths["metrics"] = out / "metrics.json"
+    paths["metrics"].write_text(
+        json.dumps(_clean(result.metrics), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+    )
+    png = roc_png_for(result)
+    paths["roc"] = out / "roc.png"
+    paths["roc"].write_bytes(png)
+    paths["fairness"] = out / "fairness.csv"
+    result.fairness.to_csv(paths["fairness"], index=False)
+    paths["importance"] = out / "feature_importance.csv"
+    result.importance.to_csv(paths["importance"], index=False)
+    if result.fold_predictions is not None:
+        paths["holdout_fold_predictions"] = out / "holdout_fold_predictions.csv"
+        result.fold_predictions.to_csv(paths["holdout_fold_predictions"], index=False)
+    if result.training_oof is not None:
+        paths["training_oof"] = out / "training_oof_predictions.csv"
+        result.training_oof.to_csv(paths["training_oof"], index=False)
+    paths["report"] = out / "report.html"
+    paths["report"].write_text(render_report(result, png, title=title), encoding="utf-8")
+    return paths
