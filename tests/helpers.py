@@ -7,7 +7,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-
 import pytest
 
 from strokescreen.io.video import write_video

@@ -62,7 +62,7 @@ def preprocess_cohort(
 ) -> None:
     """Preprocess every case of a manifest (cached, resumable); print a quality summary."""
     from strokescreen.io.manifest import read_manifest
-    from strokescreen.preprocess.cohort import preprocess_cohort as run, summarise
+    from strokescreen.preprocess.cohort import preprocess_cohort as run
 
     if workers < 1 or workers > (os.cpu_count() or 1) * 4:
         raise ConfigError(f"--workers {workers}; use 1..{(os.cpu_count() or 1) * 4}")

@@ -77,11 +77,6 @@ def _norm_rotation(deg: float) -> int:
 
 def _stream_rotation(stream: av.video.stream.VideoStream) -> int:
     """Rotation (degrees counter-clockwise, multiple of 90) from the display matrix."""
-    try:
-        for sd in getattr(stream, "side_data", {}) or {}:
-            pass
-    except Exception:  # pragma: no cover - side data layout differs between versions
-        pass
     rot = stream.metadata.get("rotate") if stream.metadata else None
     if rot is not None:
         try:

@@ -1,0 +1,52 @@
+"""`strokescreen features`: the case feature table of a cohort."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from strokescreen.cli._common import console, guarded, progress_bar
+from strokescreen.errors import ConfigError, InputError
+
+
+@guarded
+def features(
+    manifest: Annotated[Path, typer.Argument(help="CSV with case_id, subject_id, video, label")],
+    work: Annotated[Path, typer.Option("--work", help="work folder (cached preprocessing)")],
+    out: Annotated[Path, typer.Option("--out", help="feature table to write (.parquet or .csv)")],
+    workers: Annotated[int, typer.Option(help="parallel processes for preprocessing")] = 1,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing --out file")] = False,
+) -> None:
+    """One row per case with facial and speech features; features.json lands in each case folder."""
+    from strokescreen.features.table import build_feature_table
+    from strokescreen.io.manifest import read_manifest
+
+    if out.suffix.lower() not in (".parquet", ".csv"):
+        raise InputError(f"--out {out}: use a .parquet or .csv file name")
+    if out.exists() and not overwrite:
+        raise InputError(f"{out}: exists; choose another --out or pass --overwrite")
+    if workers < 1:
+        raise ConfigError(f"--workers {workers}; use 1 or more")
+    df = read_manifest(manifest, require_two_classes=False, require_videos=False)
+    with progress_bar("features", len(df)) as cb:
+        table = build_feature_table(df, work, workers=workers, progress=cb)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    if out.suffix.lower() == ".parquet":
+        table.to_parquet(tmp, index=False)
+    else:
+        table.to_csv(tmp, index=False)
+    os.replace(tmp, out)
+    n_feat = sum(1 for c in table.columns if c.startswith(("face_", "speech_")))
+    console.print(f"{len(table)} cases × {n_feat} features → {out}")
+    excluded = table.attrs.get("excluded", {})
+    if excluded:
+        console.print(f"{len(excluded)} case(s) left out (preprocessing failed): "
+                      + ", ".join(list(excluded)[:10]))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("features")(features)

@@ -1,0 +1,110 @@
+"""The case feature table: one row per case, facial + speech features, cached per case.
+
+For every case of a manifest the preprocessing artifacts are made (or reused from the
+cache), then ``features.json`` is written into the case folder: the facial features of
+:func:`strokescreen.features.case_features.case_face_features` and the speech features of
+:func:`strokescreen.audio.speech_feature_vector`, keyed by the case's preprocessing cache
+key and this stage's version so a re-run only recomputes what changed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from strokescreen.config import PreprocessConfig
+from strokescreen.preprocess.artifacts import is_complete, write_json
+from strokescreen.preprocess.cohort import case_dir, preprocess_cohort
+
+FEATURES_VERSION = "features-1"
+MANIFEST_COLUMNS = ("task", "severity", "side", "condition", "age", "sex", "ethnicity", "race",
+                    "site", "recorded_at", "synthetic")
+
+
+def case_features(folder: str | Path, *, task: str | None = None) -> dict[str, Any]:
+    """Compute (or reuse) ``features.json`` for one complete case folder."""
+    from strokescreen.audio import speech_feature_vector
+    from strokescreen.face.schemes import scheme_of
+    from strokescreen.features.case_features import case_face_features
+    from strokescreen.preprocess.artifacts import load_case
+
+    folder = Path(folder)
+    meta = json.loads((folder / "meta.json").read_text())
+    key = f"{meta.get('cache_key', '')}-{FEATURES_VERSION}-{task or ''}"
+    path = folder / "features.json"
+    if path.is_file():
+        try:
+            cached = json.loads(path.read_text())
+            if cached.get("key") == key:
+                return cached
+        except ValueError:
+            pass
+    case = load_case(folder, crops=False)
+    lm = np.asarray(case.landmarks, dtype=float)
+    face = case_face_features(lm, t_s=case.t, kept=case.kept, scheme=scheme_of(lm))
+    speech = speech_feature_vector(case.audio, 16000, task=task)
+    values = {**face, **speech}
+    record = {
+        "key": key,
+        "version": FEATURES_VERSION,
+        "quality_verdict": case.quality.get("verdict"),
+        "n_kept": int(case.kept.sum()),
+        "audio_present": case.audio is not None,
+        "features": {k: (None if v is None or (isinstance(v, float) and not math.isfinite(v))
+                         else float(v)) for k, v in values.items()},
+    }
+    tmp = folder / f".features.json.tmp-{os.getpid()}"
+    write_json(tmp, record)
+    os.replace(tmp, path)
+    return record
+
+
+def build_feature_table(
+    manifest_df: pd.DataFrame,
+    work_dir: str | Path,
+    *,
+    config: PreprocessConfig | None = None,
+    workers: int = 1,
+    progress: Callable[..., None] | None = None,
+) -> pd.DataFrame:
+    """One row per case: ids, label, case_dir, manifest columns, ``face_*``/``speech_*``.
+
+    Cases whose preprocessing failed are left out (their reasons are in
+    ``cohort_quality.csv``); unusable ones stay, with NaN where nothing could be measured.
+    ``df.attrs['excluded']`` lists the left-out case ids with reasons.
+    """
+    work = Path(work_dir)
+    quality = preprocess_cohort(manifest_df, work, config=config, workers=workers,
+                                progress=progress)
+    status = dict(zip(quality["case_id"], quality["status"], strict=True))
+    reasons = dict(zip(quality["case_id"], quality["reasons"], strict=True))
+    rows = []
+    excluded: dict[str, str] = {}
+    for r in manifest_df.itertuples(index=False):
+        cid = str(r.case_id)
+        folder = case_dir(work, cid)
+        if status.get(cid) == "failed" or not is_complete(folder):
+            excluded[cid] = str(reasons.get(cid, "not preprocessed"))
+            continue
+        task = getattr(r, "task", None)
+        task = None if task is None or (isinstance(task, float) and math.isnan(task)) else str(task)
+        rec = case_features(folder, task=task)
+        row: dict[str, Any] = {"case_id": cid, "subject_id": str(r.subject_id),
+                               "label": int(r.label), "case_dir": str(folder),
+                               "quality_verdict": rec["quality_verdict"]}
+        for col in MANIFEST_COLUMNS:
+            if hasattr(r, col):
+                row[col] = getattr(r, col)
+        row.update({k: (np.nan if v is None else v) for k, v in rec["features"].items()})
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table.attrs["excluded"] = excluded
+    table.attrs["synthetic"] = bool(manifest_df.attrs.get("synthetic", False))
+    return table
