@@ -1,0 +1,120 @@
+"""Case-level facial features: one number per measure for a whole recording.
+
+From the per-frame measures of the kept frames:
+
+- static measures (commissure height and midline distance, lip height, eye opening, lid
+  distances, brow height, midline deviations, mouth tilt): the median over *rest frames*,
+  the kept frames whose mouth opening is at or below its 30th percentile;
+- ``smile_excursion`` and ``brow_excursion`` per side: the 95th percentile over kept frames
+  (peak smile / brow raise relative to the rest frames' median position); ``_lr`` = l - r;
+- ``blink_amplitude`` per side: 90th percentile minus minimum of the eye opening; ``_lr``;
+- dynamics per repetition, summarised (:mod:`strokescreen.features.dynamics`);
+- region scores and the composite asymmetry index (:mod:`strokescreen.features.asymmetry`).
+
+Every key starts with ``face_`` so the case feature table can hold speech features beside
+them. The set of keys is the same for every case (NaN where something is not measurable).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from strokescreen.features.asymmetry import asymmetry_scores
+from strokescreen.features.dynamics import (
+    SUMMARY_KEYS,
+    DynamicsConfig,
+    dynamics_summary,
+    repetition_dynamics,
+)
+from strokescreen.features.face_measures import MEASURES, measures_from_normalised
+from strokescreen.features.normalise import normalise_face
+
+REST_PERCENTILE = 30.0
+EXCURSION_PERCENTILE = 95.0
+_PEAK_BASES = ("smile_excursion", "brow_excursion")
+
+
+def _nanfn(fn, x: np.ndarray, *args) -> float:
+    x = x[np.isfinite(x)]
+    return float(fn(x, *args)) if x.size else np.nan
+
+
+def case_face_features(
+    landmarks: np.ndarray, *, t_s: np.ndarray | None = None, kept: np.ndarray | None = None,
+    scheme: str = "mp478", dynamics: DynamicsConfig = DynamicsConfig(),
+) -> dict[str, float]:
+    """Summarise a landmark sequence into case-level facial features.
+
+    Parameters
+    ----------
+    landmarks : ndarray, shape (n_frames, n_points, 2|3), pixels; NaN rows = no face
+    t_s : ndarray, shape (n_frames,), seconds (default: 30 fps)
+    kept : bool mask, shape (n_frames,), frames that passed frame proposal (default: all)
+    scheme : "mp478" or "ibug68"
+
+    Returns
+    -------
+    dict ``face_<measure>`` -> float. Lengths in IPU (``_ipu``) and mm (``_mm``), angles in
+    degrees, dynamics as in :mod:`strokescreen.features.dynamics`, plus ``face_ipd_mm``,
+    ``face_mm_from_iris`` (1.0 / 0.0), ``face_n_frames_used``, ``face_n_rest_frames``,
+    the region scores and ``face_asymmetry_index``.
+    """
+    arr = np.asarray(landmarks, dtype=float)
+    if arr.ndim == 2:
+        arr = arr[None]
+    n = arr.shape[0]
+    t = np.arange(n) / 30.0 if t_s is None else np.asarray(t_s, dtype=float)
+    use = np.ones(n, bool) if kept is None else np.asarray(kept, bool).copy()
+    use &= np.all(np.isfinite(arr[..., :2]), axis=(1, 2))
+    face = normalise_face(arr, scheme=scheme)
+
+    first = measures_from_normalised(face)
+    opening = first["mouth_opening_ipu"]
+    rest = np.zeros(n, bool)
+    if use.any():
+        cut = np.percentile(opening[use], REST_PERCENTILE)
+        rest = use & (opening <= cut)
+    per_frame = measures_from_normalised(face, rest=rest if rest.any() else None)
+
+    out: dict[str, float] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for name, info in MEASURES.items():
+            if info.region == "pose":
+                continue
+            v = per_frame[name]
+            if info.dynamic:
+                if name.rsplit("_", 2)[-2] == "lr":
+                    continue  # filled from the per-side peaks below
+                out[name] = _nanfn(np.percentile, v[use], EXCURSION_PERCENTILE) if n > 1 else np.nan
+            else:
+                out[name] = _nanfn(np.median, v[rest])
+        for base in _PEAK_BASES:
+            for unit in ("ipu", "mm"):
+                out[f"{base}_lr_{unit}"] = out[f"{base}_l_{unit}"] - out[f"{base}_r_{unit}"]
+        for unit in ("ipu", "mm"):
+            for s in ("r", "l"):
+                eye = per_frame[f"eye_opening_{s}_{unit}"][use]
+                amp = _nanfn(np.percentile, eye, 90) - _nanfn(np.min, eye) if n > 1 else np.nan
+                out[f"blink_amplitude_{s}_{unit}"] = amp
+            out[f"blink_amplitude_lr_{unit}"] = (
+                out[f"blink_amplitude_l_{unit}"] - out[f"blink_amplitude_r_{unit}"]
+            )
+        out["roll_deg"] = _nanfn(np.median, per_frame["roll_deg"][use])
+
+    if n > 1 and use.sum() > 1:
+        reps = repetition_dynamics(face, t_s=t, kept=use, config=dynamics)
+        duration = float(np.nanmax(t[use]) - np.nanmin(t[use]))
+        dyn = dynamics_summary(reps, duration_s=duration)
+    else:
+        dyn = {k: np.nan for k in SUMMARY_KEYS}
+    out.update({f"dyn_{k}": float(v) for k, v in dyn.items()})
+
+    out.update({k: float(v) for k, v in asymmetry_scores(out).items()})
+    out["ipd_mm"] = face.ipd_mm
+    out["mm_from_iris"] = 1.0 if face.scale_source == "iris" else 0.0
+    out["n_frames_used"] = float(use.sum())
+    out["n_rest_frames"] = float(rest.sum())
+    return {f"face_{k}": float(v) for k, v in out.items()}
