@@ -1,0 +1,158 @@
+"""``strokescreen serve`` (the clinicians' web app) and ``strokescreen user add|token``."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import sys
+from pathlib import Path
+
+import typer
+
+from strokescreen.cli._common import DISCLAIMER, console, err_console, guarded
+from strokescreen.errors import InputError
+
+DATA_HELP = "folder for the database, uploads, results, secret key and audit log"
+DEFAULT_DATA = Path("strokescreen_data")
+
+user_app = typer.Typer(help="Manage the web app's user accounts.", no_args_is_help=True)
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@guarded
+def serve(
+    host: str = typer.Option("127.0.0.1", help="address to listen on (loopback by default)"),
+    port: int = typer.Option(8000, min=1, max=65535, help="TCP port"),
+    data: Path = typer.Option(DEFAULT_DATA, "--data", envvar="STROKESCREEN_DATA", help=DATA_HELP),
+    workers: int = typer.Option(1, min=1, max=8, help="recordings analysed at once"),
+    worker_mode: str = typer.Option(
+        "process", help="'process' (a child process per job) or 'thread'"),
+    max_upload_mb: float = typer.Option(500.0, min=0.01, help="largest accepted upload, MB"),
+    keep_video: bool = typer.Option(False, help="keep recordings after their analysis"),
+    model_dir: Path | None = typer.Option(None, help="trained model folder for the analysis"),
+    job_timeout_s: float = typer.Option(900.0, min=1, help="stop an analysis after this long"),
+    secure_cookies: bool = typer.Option(
+        False, help="mark the session cookie Secure (when served over HTTPS)"),
+    analysis: str = typer.Option(
+        "strokescreen.report.assess:assess_video",
+        help="'module:function' analysing one recording (advanced; default: the built-in)"),
+) -> None:
+    """Run the web app for clinicians (upload or record a clip, read the report)."""
+    import uvicorn
+
+    from strokescreen.app.main import create_app
+    from strokescreen.app.settings import AppSettings
+
+    settings = AppSettings(
+        data_dir=data, workers=workers, worker_mode=worker_mode,
+        max_upload_bytes=int(max_upload_mb * 1e6), keep_video=keep_video, model_dir=model_dir,
+        job_timeout_s=job_timeout_s, secure_cookies=secure_cookies, analysis=analysis,
+    )
+    app = create_app(settings)
+    if not _importable(analysis.partition(":")[0]):
+        err_console.print(
+            f"[yellow]warning:[/] the analysis module of {analysis!r} cannot be imported; "
+            "uploads will be accepted but their analysis will fail until it can"
+        )
+    if not _is_loopback(host) and not secure_cookies:
+        err_console.print(
+            f"[yellow]warning:[/] listening on {host} without --secure-cookies; put the app "
+            "behind HTTPS (browsers also allow camera recording only over HTTPS or localhost)"
+        )
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    console.print(f"strokescreen web app on http://{host}:{port}/ (data: {settings.data_dir})")
+    console.print(DISCLAIMER)
+    # No access log: request lines carry paths and client addresses; nothing identifying
+    # goes to the server log.
+    uvicorn.run(app, host=host, port=port, access_log=False, server_header=False,
+                proxy_headers=False, log_level="info")
+
+
+def _database(data: Path):
+    from strokescreen.app.db import Database
+    from strokescreen.app.security import ensure_data_dir
+
+    return Database(ensure_data_dir(data))
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise InputError("--password-stdin given but standard input is empty; pipe a password")
+        return line.rstrip("\r\n")
+    first = typer.prompt("Password", hide_input=True)
+    second = typer.prompt("Repeat password", hide_input=True)
+    if first != second:
+        raise InputError("the two passwords differ; run the command again")
+    return first
+
+
+@user_app.command("add")
+@guarded
+def user_add(
+    name: str = typer.Argument(..., help="sign-in name (letters, digits, '.', '_', '-')"),
+    data: Path = typer.Option(DEFAULT_DATA, "--data", envvar="STROKESCREEN_DATA", help=DATA_HELP),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="read the password from one line of standard input"),
+    token: bool = typer.Option(False, "--token", help="also create an API token and print it"),
+) -> None:
+    """Create a user (the password is asked twice, or read from stdin)."""
+    from strokescreen.app.security import check_new_password, create_token, create_user
+
+    db = _database(data)
+    if db.user_by_name(name) is not None:
+        raise InputError(f"user {name!r} already exists; choose another name")
+    password = _read_password(password_stdin)
+    check_new_password(password)
+    uid = create_user(db, name, password)
+    err_console.print(f"created user {name!r} (id {uid})")
+    if token:
+        _print_token(create_token(db, uid))
+
+
+@user_app.command("token")
+@guarded
+def user_token(
+    name: str = typer.Argument(..., help="an existing user"),
+    data: Path = typer.Option(DEFAULT_DATA, "--data", envvar="STROKESCREEN_DATA", help=DATA_HELP),
+) -> None:
+    """Create a new API token for an existing user and print it (only this once)."""
+    from strokescreen.app.security import create_token
+
+    db = _database(data)
+    user = db.user_by_name(name)
+    if user is None:
+        raise InputError(f"no user named {name!r}; create it with: strokescreen user add {name}")
+    _print_token(create_token(db, user.id))
+
+
+def _print_token(token: str) -> None:
+    err_console.print("API token (shown only now; store it safely):")
+    # Plain stdout so that it can be captured: TOKEN=$(strokescreen user add ... --token)
+    sys.stdout.write(token + "\n")
+    sys.stdout.flush()
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` and the ``user`` group to the strokescreen CLI."""
+    app.command("serve")(serve)
+    app.add_typer(user_app, name="user")

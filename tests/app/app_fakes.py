@@ -1,0 +1,94 @@
+"""Stand-ins for ``strokescreen.report.assess.assess_video`` in the web app's tests.
+
+Module-level functions, so that a spawned worker process can import them by reference.
+Each has the real function's signature and writes ``result.json`` and ``report.html``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+from strokescreen.errors import InputError, QualityError
+
+REPORT_MARK = "FAKE-REPORT-7f3a"
+
+
+def _write(out_dir: Path, result: dict) -> dict:
+    (out_dir / "result.json").write_text(json.dumps(result))
+    (out_dir / "report.html").write_text(
+        f"<!doctype html><html><body><h1>{REPORT_MARK}</h1>"
+        f"<p>decision: {result['decision']}</p><script>window.parent.pwned = 1</script>"
+        "</body></html>"
+    )
+    return result
+
+
+def fake_result(video: Path) -> dict:
+    """A planted answer that depends on the video's size, so tests can tell runs apart."""
+    size = Path(video).stat().st_size
+    return {
+        "probability": 0.125,
+        "threshold": 0.5,
+        "decision": "screen negative",
+        "quality": {"verdict": "good", "reasons": ["face visible in 100 % of frames"]},
+        "measures": {"video_bytes": size},
+        "synthetic_model": True,
+        "disclaimer": "strokescreen is a screening aid, not a diagnosis.",
+    }
+
+
+def fake_analysis(video, out_dir, *, model_dir=None, progress=None):
+    for i in range(3):
+        if progress:
+            progress(i / 3, f"step {i + 1} of 3")
+    return _write(Path(out_dir), fake_result(video))
+
+
+def slow_fake_analysis(video, out_dir, *, model_dir=None, progress=None):
+    """Like :func:`fake_analysis` but takes ``FAKE_ANALYSIS_S`` seconds (default 0.6)."""
+    total = float(os.environ.get("FAKE_ANALYSIS_S", "0.6"))
+    steps = 6
+    for i in range(steps):
+        if progress:
+            progress(i / steps, f"step {i + 1} of {steps}")
+        time.sleep(total / steps)
+    return _write(Path(out_dir), fake_result(video))
+
+
+def quality_failing_analysis(video, out_dir, *, model_dir=None, progress=None):
+    raise QualityError(f"{video}: no face found in 0 of 20 frames; re-record with the face "
+                       "centred")
+
+
+def input_failing_analysis(video, out_dir, *, model_dir=None, progress=None):
+    raise InputError("the clip lasts 0.2 s; record at least 30 s")
+
+
+def crashing_analysis(video, out_dir, *, model_dir=None, progress=None):
+    raise RuntimeError("boom")
+
+
+def dying_analysis(video, out_dir, *, model_dir=None, progress=None):
+    os._exit(9)  # a worker process killed mid-job (e.g. out of memory)
+
+
+def hanging_analysis(video, out_dir, *, model_dir=None, progress=None):
+    """Never finishes on its own (stopped by the server's shutdown or time limit)."""
+    if progress:
+        progress(0.1, "hanging")
+    time.sleep(600)
+    raise AssertionError("hanging_analysis was not stopped")
+
+
+def unusable_with_report_analysis(video, out_dir, *, model_dir=None, progress=None):
+    """Like the real analysis on a clip with no usable face: writes the result and a
+    report that says so, then raises QualityError."""
+    result = fake_result(video)
+    result.update(probability=None, decision="no decision",
+                  quality={"verdict": "unusable", "reasons": ["0 usable frames"]})
+    _write(Path(out_dir), result)
+    (Path(out_dir) / "report.pdf").write_bytes(b"%PDF-1.4\n% fake\n%%EOF\n")
+    raise QualityError("no usable face — 0 usable frames; re-record")
