@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -e '.[dev,app,dlib,praat]'
+	@# headless Chromium for the browser test and PDF reports (Debian package; optional)
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "note: chromium not installed; browser tests and PDF reports will be skipped"; }
 	@touch $(STAMP)
 
 demo: $(STAMP)
