@@ -1,0 +1,81 @@
+"""`strokescreen assess VIDEO [--model MODEL_DIR] --out DIR`: one recording to a report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
+from strokescreen.errors import QualityError
+
+
+def _print_summary(result: dict[str, Any], out: Path) -> None:
+    q = result["quality"]
+    console.print(f"decision: [bold]{result['decision']}[/]", highlight=False)
+    if result["probability"] is not None:
+        console.print(f"probability {result['probability']:.2f}, threshold "
+                      f"{result['threshold']:.2f}", highlight=False)
+    if result.get("operating_point"):
+        op = result["operating_point"]
+        synth = " (synthetic)" if op.get("synthetic") else ""
+        console.print(f"{op['sentence']} Validation cohort: {op.get('cohort')}{synth}.",
+                      highlight=False)
+    if not result["model_used"]:
+        console.print(f"no risk model was used: {result['no_model_note']}", highlight=False)
+    console.print(f"quality: [bold]{q['verdict']}[/]"
+                  + (" — " + "; ".join(q["reasons"]) if q.get("reasons") else ""),
+                  highlight=False)
+    side = result.get("affected_side") or {}
+    if side.get("sentence"):
+        console.print(side["sentence"], highlight=False)
+    for c in result.get("top_contributors", [])[:3]:
+        console.print(f"  {c['direction']}: {c['label']} ({c['contribution']:+.3f} "
+                      f"{c['contribution_unit']})", highlight=False)
+    if result.get("synthetic_model"):
+        console.print("[bold yellow]the model was trained on synthetic data; its numbers are "
+                      "not validated on patients[/]")
+    files = [str(out / "result.json"), str(out / "report.html")]
+    if result["files"].get("report_pdf"):
+        files.append(str(out / "report.pdf"))
+    console.print("written: " + ", ".join(files), highlight=False, soft_wrap=True)
+    console.print(DISCLAIMER)
+
+
+@guarded
+def assess(
+    video: Annotated[Path, typer.Argument(help="video of the face while speaking (mp4, mov)")],
+    out: Annotated[Path, typer.Option("--out", help="folder for result.json, report.html, "
+                                      "report.pdf and the case artifacts")],
+    model: Annotated[Path | None, typer.Option("--model", help="model folder written by "
+                                               "`strokescreen train`")] = None,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing non-empty --out")] = False,
+    config: Annotated[Path | None, typer.Option("--config", help="preprocessing YAML")] = None,
+    pdf: Annotated[bool, typer.Option(help="also print report.pdf (needs chromium)")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="print result.json to stdout")] = False,
+) -> None:
+    """Assess one recording: quality, measures, risk (with --model) and a report."""
+    from strokescreen.config import PreprocessConfig, load_config
+    from strokescreen.report.assess import assess_video
+
+    cfg = load_config(PreprocessConfig, config).validate()
+    with progress_bar("assess", 100) as cb:
+
+        def progress(frac: float, note: str = "") -> None:
+            cb(round(100 * frac, 1), note=note)
+
+        try:
+            result = assess_video(video, out, model_dir=model, overwrite=overwrite, config=cfg,
+                                  pdf=pdf, progress=progress)
+        except QualityError as exc:
+            raise QualityError(f"{exc} (in {out})") from None
+    if as_json:
+        typer.echo(json.dumps(result, allow_nan=False))
+    else:
+        _print_summary(result, out)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("assess")(assess)

@@ -1,0 +1,193 @@
+"""The per-case report: one self-contained HTML page (no scripts, no external URLs).
+
+Images are inlined as ``data:`` URIs and the style sheet is inline, so the page opens
+offline and passes a ``default-src 'none'; img-src data:; style-src 'unsafe-inline'``
+content security policy (the web app serves it that way).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+# ruff: noqa: E501  (HTML lines)
+
+TEMPLATE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>strokescreen assessment {{ r.recording.id }}</title>
+<style>
+ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:980px;margin:1.2em auto;padding:0 1em;color:#222;line-height:1.4}
+ h1{font-size:1.45em;margin:.2em 0} h2{font-size:1.12em;margin-top:1.5em;border-bottom:1px solid #ddd;padding-bottom:.15em}
+ table{border-collapse:collapse;font-size:.83em;margin:.4em 0} td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}
+ th{background:#f3f3f3} td.l,th.l{text-align:left}
+ .banner{padding:.6em 1em;border-radius:6px;margin:.6em 0}
+ .disclaimer{background:#eef4ff;border:1px solid #9bb7e8}
+ .synthetic{background:#fff1d6;border:1px solid #e0a030;color:#6b4200}
+ .nomodel{background:#f4f4f4;border:1px solid #bbb}
+ .unusable{background:#fde8e8;border:1px solid #d66}
+ .decision{font-size:1.5em;font-weight:700} .d-positive{color:#b00020} .d-negative{color:#1b6e3a} .d-none{color:#555}
+ .badge{display:inline-block;padding:.1em .6em;border-radius:1em;font-weight:700;color:#fff}
+ .q-good{background:#2b8a3e} .q-review{background:#c77700} .q-unusable{background:#c92a2a}
+ .out{color:#b00020;font-weight:600} .note{color:#666;font-size:.85em} .meta{color:#555;font-size:.85em}
+ .frames{display:flex;gap:.8em;flex-wrap:wrap} figure{margin:0} figcaption{font-size:.8em;color:#444;text-align:center}
+ img{max-width:100%}
+ @media print{h2{break-after:avoid} figure,table,img{break-inside:avoid}}
+</style></head><body>
+<h1>strokescreen: assessment of one recording</h1>
+<p class="meta">Recording {{ r.recording.id }} &middot; {{ f(r.recording.duration_s, 1) }} s &middot; {{ r.recording.width }}&times;{{ r.recording.height }} px &middot; {{ 'with' if r.recording.audio_present else 'without' }} sound &middot; analysed {{ r.created_at }} &middot; strokescreen {{ r.strokescreen_version }}</p>
+<div class="banner disclaimer"><strong>Screening aid, not a diagnosis.</strong> {{ r.disclaimer }}</div>
+{% if r.synthetic_model %}<div class="banner synthetic"><strong>Synthetic training data.</strong> {{ synthetic_text }}</div>{% endif %}
+
+<h2>Result</h2>
+<p class="decision {{ dclass }}">{{ r.decision | capitalize }}</p>
+<p>{{ r.decision_text }}</p>
+{% if r.probability is not none %}
+<p>Probability of stroke signs: <strong>{{ f(r.probability, 2) }}</strong> (threshold {{ f(r.threshold, 2) }}).</p>
+{% endif %}
+{% if r.operating_point %}
+<p><strong>{{ r.operating_point.sentence }}</strong>
+<span class="note">Validation: {{ r.operating_point.chosen_on or 'out-of-fold predictions' }}; {{ r.operating_point.n_cases }} cases{% if r.operating_point.n_subjects %} of {{ r.operating_point.n_subjects }} subjects{% endif %} from cohort &ldquo;{{ r.operating_point.cohort }}&rdquo;{% if r.operating_point.synthetic %} (synthetic){% else %} (not synthetic){% endif %}{% if r.operating_point.validation_auc is not none %}; AUC {{ f(r.operating_point.validation_auc, 2) }}{% endif %}.</span></p>
+{% endif %}
+{% if not r.model_used %}<div class="banner nomodel"><strong>No risk model was used.</strong> {{ r.no_model_note }}</div>{% endif %}
+
+<h2>Recording quality <span class="badge q-{{ r.quality.verdict }}">{{ r.quality.verdict }}</span></h2>
+<p>Quality: <strong>{{ r.quality.verdict }}</strong> &mdash; {{ r.quality.n_kept }} of {{ r.quality.n_frames }} frames usable ({{ pct(r.quality.usable_share) }}); face found in {{ pct(r.quality.face_found_share) }} of frames{% if r.quality.speech_s is not none %}; {{ f(r.quality.speech_s, 1) }} s of speech{% endif %}.</p>
+{% if r.quality.reasons %}<ul>{% for x in r.quality.reasons %}<li>{{ x }}</li>{% endfor %}</ul>{% endif %}
+{% if r.quality.verdict == 'unusable' %}
+<div class="banner unusable"><strong>No probability: the recording is not usable.</strong> {{ r.quality.reasons | join('; ') }}.
+ <br>How to re-record: {{ rerecord }}.</div>
+{% elif r.quality.advice %}<p class="note">Advice: {{ r.quality.advice }}.</p>{% endif %}
+
+{% if r.measures %}
+<h2>Face</h2>
+<p><strong>{{ r.affected_side.sentence }}</strong></p>
+<p>{{ region_text }} Composite asymmetry index {{ f(r.composite_asymmetry, 2) }} (healthy faces average about 0.8; higher is more asymmetric).</p>
+{% if frames %}<div class="frames">{% for fr in frames %}<figure><img alt="key frame {{ loop.index }}: {{ fr.label }}" width="300" src="{{ fr.src }}">
+<figcaption>{{ fr.label }}, {{ f(fr.t, 1) }} s{% if r.affected_side.side %}; red circle: subject&rsquo;s {{ r.affected_side.side }} mouth corner{% endif %}</figcaption></figure>{% endfor %}</div>
+<p class="note">Key frames with the landmarks drawn; R / L mark the subject&rsquo;s right and left (an unmirrored recording shows the subject&rsquo;s right on the image left). Yellow lines: pupils and mouth corners.</p>{% endif %}
+{% if asym_src %}<img alt="asymmetry over time against the normal band" src="{{ asym_src }}">{% endif %}
+<table><tr><th class="l">facial measure</th><th>value</th><th>unit</th><th>normal range</th><th class="l"></th></tr>
+{% for m in face_rows %}<tr><td class="l">{{ m.label }}</td><td>{{ f(m.value, 2) }}</td><td>{{ m.unit }}</td><td>{{ rng(m) }}</td><td class="l">{% if m.out_of_range %}<span class="out">outside</span>{% endif %}</td></tr>{% endfor %}
+</table>
+<details><summary>All facial measures ({{ n_face_all }})</summary>
+<table><tr><th class="l">measure</th><th>value</th><th>unit</th><th>normal range</th><th class="l"></th></tr>
+{% for m in face_all %}<tr><td class="l">{{ m.name }}</td><td>{{ f(m.value, 3) }}</td><td>{{ m.unit }}</td><td>{{ rng(m) }}</td><td class="l">{% if m.out_of_range %}<span class="out">outside</span>{% endif %}</td></tr>{% endfor %}
+</table></details>
+
+<h2>Speech</h2>
+{% if speech_rows %}
+{% if speech_src %}<img alt="speech measures against normal" src="{{ speech_src }}">{% endif %}
+<table><tr><th class="l">speech measure</th><th>value</th><th>unit</th><th>normal range</th><th class="l"></th></tr>
+{% for m in speech_rows %}<tr><td class="l">{{ m.label }}</td><td>{{ f(m.value, 2) }}</td><td>{{ m.unit }}</td><td>{{ rng(m) }}</td><td class="l">{% if m.out_of_range %}<span class="out">outside</span>{% endif %}</td></tr>{% endfor %}
+</table>
+<p class="note">Some speech ranges are provisional (derived from a few healthy readers); voice-quality norms hold for sustained vowels only and are not applied to free speech.</p>
+{% else %}<p>No speech measures: {{ r.notes | join('; ') or 'the recording has no soundtrack' }}.</p>{% endif %}
+{% endif %}
+
+{% if r.model_used and r.probability is not none %}
+<h2>What pushed the probability</h2>
+{% if r.top_contributors %}
+<table><tr><th class="l">measure</th><th>value</th><th>training median</th><th>normal range</th><th>contribution ({{ r.attribution.unit }})</th><th class="l">pushed</th></tr>
+{% for c in r.top_contributors %}<tr><td class="l">{{ c.label }}</td><td>{{ f(c.value, 3) }}{% if c.unit %} {{ c.unit }}{% endif %}</td><td>{{ f(c.reference, 3) }}</td><td>{{ rng(c) }}</td><td>{{ sgn(c.contribution) }}</td><td class="l">{{ c.direction }}</td></tr>{% endfor %}
+</table>{% endif %}
+<p class="note">Method: {{ r.attribution.method_text }}.</p>
+{% endif %}
+
+{% if r.model %}
+<h2>Model</h2>
+<p>{{ r.model.name }} ({{ r.model.kind }}), {{ r.model.version }}, trained {{ r.model.created_at }} on cohort &ldquo;{{ r.model.training_cohort.name }}&rdquo;: {{ r.model.training_cohort.n_cases }} cases{% if r.model.training_cohort.n_subjects %} of {{ r.model.training_cohort.n_subjects }} subjects{% endif %}{% if r.model.training_cohort.n_pos is defined %} ({{ r.model.training_cohort.n_pos }} stroke, {{ r.model.training_cohort.n_neg }} not stroke){% endif %}{% if r.synthetic_model %}, <strong>synthetic data</strong>{% endif %}.</p>
+{% endif %}
+
+<p class="banner disclaimer" style="margin-top:2em">{{ r.disclaimer }}{% if r.synthetic_model %} {{ synthetic_text }}{% endif %}</p>
+</body></html>
+"""
+
+#: headline facial measures shown in the main table (mm and degrees)
+HEADLINE_FACE = (
+    "mouth_corner_height_lr_mm", "smile_excursion_lr_mm", "mouth_tilt_deg",
+    "mouth_corner_midline_lr_mm", "lip_height_lr_mm", "eye_opening_lr_mm",
+    "blink_amplitude_lr_mm", "brow_height_lr_mm", "brow_excursion_lr_mm",
+    "nose_tip_deviation_mm", "philtrum_deviation_mm",
+)
+
+
+def fmt(v: Any, digits: int = 2) -> str:
+    """A number for the page ("-" for missing)."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return "-"
+    if not math.isfinite(x):
+        return "-"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}f}"
+
+
+def pct(v: Any) -> str:
+    try:
+        return f"{100 * float(v):.0f} %"
+    except (TypeError, ValueError):
+        return "-"
+
+
+def signed(v: Any) -> str:
+    try:
+        return f"{float(v):+.3f}"
+    except (TypeError, ValueError):
+        return "-"
+
+
+def range_text(e: dict[str, Any]) -> str:
+    lo, hi = e.get("normal_low"), e.get("normal_high")
+    if lo is None and hi is None:
+        return ""
+    if lo is None:
+        return f"< {fmt(hi)}"
+    if hi is None:
+        return f"> {fmt(lo)}"
+    return f"{fmt(lo)} to {fmt(hi)}"
+
+
+def _rows(measures: dict[str, dict[str, Any]], names: list[str]) -> list[dict[str, Any]]:
+    rows = []
+    for name in names:
+        e = measures.get(name)
+        if e is None:
+            continue
+        label = e.get("description") or name.replace("_", " ")
+        rows.append({**e, "name": name, "label": label[:1].upper() + label[1:]})
+    return rows
+
+
+def render_report(
+    result: dict[str, Any], *, frames: list[dict[str, Any]], asym_src: str | None,
+    speech_src: str | None, region_text: str, synthetic_text: str, rerecord: str,
+) -> str:
+    """The HTML page of one assessment.
+
+    result : the assessment's result dict (as written to result.json).
+    frames : [{"src": data URI, "label": str, "t": seconds}] key frames.
+    asym_src, speech_src : data URIs of the plots, or None.
+    """
+    import jinja2
+
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined)
+    measures = result.get("measures") or {}
+    face_names = [n for n in measures if not n.startswith("speech_")]
+    headline = [n for n in HEADLINE_FACE if n in measures]
+    extra = [n for n in face_names if measures[n].get("out_of_range") and n not in headline
+             and not n.endswith("_ipu")]
+    speech = [n for n in measures if n.startswith("speech_") and measures[n].get("value") is not None]
+    decision = result.get("decision", "no decision")
+    dclass = {"screen positive": "d-positive", "screen negative": "d-negative"}.get(decision, "d-none")
+    return env.from_string(TEMPLATE).render(
+        r=result, f=fmt, pct=pct, sgn=signed, rng=range_text, dclass=dclass,
+        frames=frames, asym_src=asym_src, speech_src=speech_src, region_text=region_text,
+        synthetic_text=synthetic_text, rerecord=rerecord,
+        face_rows=_rows(measures, headline + extra),
+        face_all=_rows(measures, [n for n in face_names if not n.endswith("_ipu")]),
+        n_face_all=sum(1 for n in face_names if not n.endswith("_ipu")),
+        speech_rows=_rows(measures, speech),
+    )

@@ -1,0 +1,58 @@
+"""`strokescreen assess` through typer's CliRunner: without and with a model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from strokescreen.cli import app
+from tests.report.report_helpers import PRIVATE_NAME, make_clip, planted_model
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory, astronaut):
+    d = tmp_path_factory.mktemp("cli_assess")
+    clip = make_clip(d / "clips", astronaut)
+    config = d / "loose.yaml"
+    config.write_text("proposal:\n  beta1_deg: 40.0\n")
+    return d, clip, config
+
+
+@pytest.fixture(scope="module")
+def json_run(setup):
+    d, clip, config = setup
+    out = d / "out_json"
+    res = runner.invoke(app, ["assess", str(clip), "--out", str(out), "--config", str(config),
+                              "--no-pdf", "--json"])
+    return out, res
+
+
+def test_json_output_is_result_json(json_run):
+    out, res = json_run
+    assert res.exit_code == 0, res.output
+    printed = json.loads(res.stdout)
+    assert printed == json.loads((out / "result.json").read_text())
+    assert printed["decision"] == "no decision" and printed["probability"] is None
+    assert printed["model_used"] is False and printed["files"]["report_pdf"] is None
+    assert (out / "report.html").is_file() and (out / "case" / "quality.json").is_file()
+    assert not (out / "report.pdf").exists()
+
+
+def test_summary_with_a_model(setup, json_run):
+    d, clip, config = setup
+    feats = json.loads((json_run[0] / "case" / "features.json").read_text())["features"]
+    model_dir = planted_model(d / "model", feats, positive=True, synthetic=True)
+    out = d / "out_model"
+    res = runner.invoke(app, ["assess", str(clip), "--model", str(model_dir), "--out", str(out),
+                              "--config", str(config), "--no-pdf"])
+    assert res.exit_code == 0, res.output
+    result = json.loads((out / "result.json").read_text())
+    assert result["decision"] == "screen positive"
+    assert "decision: screen positive" in res.stdout
+    assert result["operating_point"]["sentence"] in " ".join(res.stdout.split())
+    assert "synthetic" in res.stdout and "screening aid, not a diagnosis" in res.stdout
+    assert PRIVATE_NAME.split(".")[0] not in res.output  # the file name is never printed
