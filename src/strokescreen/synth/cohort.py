@@ -1,0 +1,152 @@
+"""Generate a synthetic cohort: parameters, videos, truth, manifest and cohort card.
+
+Portraits are measured and calibrated once in the calling process; the cases are then
+rendered in order (``workers=1``) or in a process pool. Every case draws its randomness
+from (seed, case index) only, so the output does not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from strokescreen.synth.case import CaseResult, render_case
+from strokescreen.synth.config import SynthConfig
+from strokescreen.synth.params import TASK, CaseParams, cases_frame, draw_cohort
+from strokescreen.synth.portraits import Portrait, load_portraits
+
+MANIFEST_COLUMNS = ("case_id", "subject_id", "video", "label", "condition", "severity", "side",
+                    "task", "age", "sex", "ethnicity", "race", "site", "recorded_at",
+                    "synthetic")
+Progress = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class CohortResult:
+    """Where a generated cohort lies and how it was made."""
+
+    out_dir: Path
+    manifest: Path
+    card: Path
+    cases: list[CaseResult]
+    oracle_auc: float
+    reference_oracle_auc: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Job:
+    case: CaseParams
+    portrait_key: tuple[int, int]
+    fix_deg: tuple[float, float]
+
+
+_PORTRAITS: dict[tuple[int, int], Portrait] = {}
+_CALIBRATED: dict[tuple, tuple[float, float]] = {}
+_SETTINGS: dict = {}
+
+
+def _init_worker(portraits: dict[tuple[int, int], Portrait], settings: dict) -> None:
+    _PORTRAITS.clear()
+    _PORTRAITS.update(portraits)
+    _SETTINGS.clear()
+    _SETTINGS.update(settings)
+
+
+def _run(job: _Job) -> CaseResult:
+    return render_case(job.case, _PORTRAITS[job.portrait_key], fix_deg=job.fix_deg, **_SETTINGS)
+
+
+def prepare_portraits(config: SynthConfig) -> tuple[dict[tuple[int, int], Portrait],
+                                                   dict[tuple[int, int], tuple[float, float]]]:
+    """Measure every portrait (both orientations) and calibrate its frontal turn."""
+    from strokescreen.synth.rig import calibrate_pose
+
+    pairs = load_portraits(config.portraits_dir)
+    portraits = {(i, m): pair[m] for i, pair in enumerate(pairs) for m in (0, 1)}
+    fixes = {}
+    for key, p in portraits.items():
+        memo = (p.name, p.mirrored, p.image.shape, config.width_px, config.height_px)
+        if memo not in _CALIBRATED:
+            _CALIBRATED[memo] = calibrate_pose(p, width=config.width_px, height=config.height_px)
+        fixes[key] = _CALIBRATED[memo]
+    return portraits, fixes
+
+
+def generate_cohort(config: SynthConfig, out_dir: str | Path, *, workers: int = 1,
+                    progress: Progress | None = None) -> CohortResult:
+    """Write a synthetic cohort for ``config`` into ``out_dir`` (see docs/synthetic_cohort.md).
+
+    progress : optional callback ``cb(done, total=None, note=None)``.
+    """
+    from strokescreen.synth.card import write_card
+    from strokescreen.synth.oracle import oracle_auc, reference_oracle_auc
+
+    config.validate()
+    started = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    cb = progress or (lambda *a, **k: None)
+    cb(0, None, "measuring portraits")
+    portraits, fixes = prepare_portraits(config)
+    n_portraits = len(portraits) // 2
+    cases = draw_cohort(config)
+    jobs = []
+    for c in cases:
+        key = (min(int(c.portrait_u * n_portraits), n_portraits - 1), int(c.mirror))
+        jobs.append(_Job(c, key, fixes[key]))
+    settings = dict(out_dir=out, seed=config.seed, seconds=config.seconds, fps=config.fps,
+                    width=config.width_px, height=config.height_px, crf=config.crf,
+                    preset=config.difficulty_preset())
+    results: list[CaseResult] = []
+    cb(0, len(jobs), "rendering")
+    if workers <= 1 or len(jobs) == 1:
+        _init_worker(portraits, settings)
+        for job in jobs:
+            results.append(_run(job))
+            cb(len(results), len(jobs), job.case.case_id)
+    else:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(portraits, settings)) as pool:
+            for res in pool.map(_run, jobs):
+                results.append(res)
+                cb(len(results), len(jobs), res.case_id)
+    results.sort(key=lambda r: r.case_index)
+    manifest = write_manifest(out, cases, results)
+    table = cases_frame(cases)
+    table["speech_rate_measured_syl_s"] = [r.speech_rate_syl_s for r in results]
+    table["head_turn_frames"] = [r.head_turn_frames for r in results]
+    table["occluded_frames"] = [r.occluded_frames for r in results]
+    table["portrait"] = [portraits[j.portrait_key].name for j in jobs]
+    table["synthetic"] = True
+    table.to_csv(out / "truth" / "cases.csv", index=False)
+    auc = oracle_auc(cases, seed=config.seed)
+    ref = reference_oracle_auc(config)
+    seconds = time.perf_counter() - started
+    card = write_card(out, config, table, oracle=auc, reference_oracle=ref,
+                      portraits=sorted({p.name for p in portraits.values()}), fixes=fixes,
+                      render_seconds=[r.render_s for r in results], wall_seconds=seconds,
+                      workers=workers)
+    return CohortResult(out, manifest, card, results, auc, ref, seconds)
+
+
+def write_manifest(out: Path, cases: list[CaseParams], results: list[CaseResult]) -> Path:
+    """manifest.csv: one row per case; ``video`` relative to the manifest's folder."""
+    by_id = {r.case_id: r for r in results}
+    rows = []
+    for c in cases:
+        rows.append(dict(case_id=c.case_id, subject_id=c.subject_id, video=by_id[c.case_id].video,
+                         label=c.label, condition=c.condition, severity=c.severity, side=c.side,
+                         task=TASK, age=c.age, sex=c.sex, ethnicity=c.ethnicity, race=c.race,
+                         site=c.site, recorded_at=c.recorded_at, synthetic=True))
+    path = out / "manifest.csv"
+    pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS)).to_csv(path, index=False)
+    return path

@@ -1,0 +1,281 @@
+"""A 3-D face model built from one MediaPipe mesh: frontal, symmetric, neutral, in mm.
+
+Coordinates ("face frame"): millimetres, origin at the midpoint of the two iris centres,
+x to the image right (the subject's left), y down, z away from the camera, the inter-
+pupil line horizontal and the face's symmetry plane at x = 0 (see :func:`frontal_frame`). The mm
+scale comes from the mean horizontal iris diameter (11.7 mm).
+
+Expressions are linear blendshapes (displacement per unit activation, shape (478, 3), mm);
+left and right halves are separate shapes so that each side can carry its own gain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from strokescreen.synth import _mesh_tables as T
+from strokescreen.synth.config import IRIS_DIAMETER_MM
+
+MIRROR = np.asarray(T.MIRROR)
+
+
+def _ix(*tables: tuple[int, ...]) -> np.ndarray:
+    """Concatenate index tables into one integer array (for fancy indexing)."""
+    return np.array([i for t in tables for i in t], dtype=np.intp)
+
+
+EYE_UPPER = {"left": _ix(T.LEFT_EYE_UPPER), "right": _ix(T.RIGHT_EYE_UPPER)}
+EYE_LOWER = {"left": _ix(T.LEFT_EYE_LOWER), "right": _ix(T.RIGHT_EYE_LOWER)}
+BROW = {"left": _ix(T.LEFT_BROW), "right": _ix(T.RIGHT_BROW)}
+IRIS = {"left": _ix(T.IRIS_LEFT), "right": _ix(T.IRIS_RIGHT)}
+LIP_UPPER = np.unique(_ix(T.LIPS_OUTER_UPPER, T.LIPS_INNER_UPPER))
+LIP_LOWER = np.unique(_ix(T.LIPS_OUTER_LOWER, T.LIPS_INNER_LOWER))
+CORNERS = (T.MOUTH_CORNER_RIGHT, T.MOUTH_CORNER_LEFT, T.INNER_CORNER_RIGHT, T.INNER_CORNER_LEFT)
+LIP_ALL = np.unique(np.concatenate([LIP_UPPER, LIP_LOWER]))
+SIDES = ("left", "right")
+BLENDSHAPES = ("jaw", "spread_left", "spread_right", "round_left", "round_right",
+               "smile_left", "smile_right", "droop_left", "droop_right", "blink_left",
+               "blink_right", "brow_left", "brow_right")
+
+
+def iris_diameter_px(mesh: np.ndarray) -> float:
+    """Mean horizontal iris diameter of both eyes, in the mesh's units."""
+    r, l_ = list(T.IRIS_RIGHT), list(T.IRIS_LEFT)
+    return float((np.linalg.norm(mesh[r[1], :2] - mesh[r[3], :2])
+                  + np.linalg.norm(mesh[l_[1], :2] - mesh[l_[3], :2])) / 2)
+
+
+def frontal_frame(mesh_px: np.ndarray, *, level_pitch: bool = False
+                  ) -> tuple[np.ndarray, np.ndarray, float]:
+    """Rotation, origin and px-per-mm that take a MediaPipe mesh to the face frame.
+
+    mesh_px : (478, 3) pixels (z scaled like x). Returns (R (3, 3), origin (3,), px_per_mm)
+    with ``face_mm = (mesh_px - origin) @ R.T / px_per_mm``. Yaw and roll are always
+    removed (the symmetry plane becomes x = 0); pitch only with ``level_pitch`` (then the
+    nose-bridge-chin line 168-152 is put in the image plane). A landmarker does not follow
+    a pitch imposed by 2-D warping, so the renderer keeps the portrait's own pitch.
+    """
+    p = np.asarray(mesh_px, float)
+    left_side = p[:468, 0] > p[MIRROR[:468], 0]
+    d = p[:468][left_side] - p[MIRROR[:468]][left_side]
+    ex = d.sum(0)
+    ex /= np.linalg.norm(ex)
+    up = p[T.NOSE_BRIDGE] - p[T.CHIN] if level_pitch else np.array([0.0, -1.0, 0.0])
+    up = up - ex * (up @ ex)
+    ey = -up / np.linalg.norm(up)
+    ez = np.cross(ex, ey)
+    rot = np.stack([ex, ey, ez])
+    origin = (p[T.IRIS_RIGHT[0]] + p[T.IRIS_LEFT[0]]) / 2
+    return rot, origin, iris_diameter_px(p) / IRIS_DIAMETER_MM
+
+
+def symmetrize(mesh: np.ndarray) -> np.ndarray:
+    """Average a face-frame mesh with its mirror image (x -> -x, points swapped)."""
+    mirrored = mesh[MIRROR] * np.array([-1.0, 1.0, 1.0])
+    return (mesh + mirrored) / 2
+
+
+def _gauss(p: np.ndarray, centre: np.ndarray, radius: float) -> np.ndarray:
+    d2 = ((p[:, :2] - centre[:2]) ** 2).sum(1)
+    return np.exp(-d2 / (2 * radius**2))
+
+
+def _sigmoid(v: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(v, -40, 40)))
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Landmark positions a blendshape needs, read off a face-frame mesh (mm)."""
+
+    mouth: np.ndarray
+    half_mouth: float
+    corner: dict[str, np.ndarray]
+    half_face: float
+    chin: np.ndarray
+    eye: dict[str, np.ndarray]
+    brow: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, f: np.ndarray) -> Geometry:
+        mouth = (f[T.UPPER_LIP_INNER_MID] + f[T.LOWER_LIP_INNER_MID]) / 2
+        cl, cr = f[T.MOUTH_CORNER_LEFT], f[T.MOUTH_CORNER_RIGHT]
+        eyes = {s: f[np.concatenate([EYE_UPPER[s], EYE_LOWER[s]])].mean(0) for s in SIDES}
+        brows = {s: f[BROW[s]].mean(0) for s in SIDES}
+        return cls(mouth, float(np.linalg.norm(cl[:2] - cr[:2]) / 2),
+                   {"left": cl, "right": cr}, float(abs(f[454, 0] - f[234, 0]) / 2),
+                   f[T.CHIN], eyes, brows)
+
+
+def _corner_drag(f: np.ndarray, g: Geometry, side: str, vec: np.ndarray, radius: float,
+                 lip_power: float = 1.0) -> np.ndarray:
+    """Move one mouth corner by ``vec`` (mm); lips follow linearly, skin with a Gaussian."""
+    sgn = 1.0 if side == "left" else -1.0
+    reach = g.corner[side][0] - g.mouth[0]
+    lam = (f[:, 0] - g.mouth[0]) / (reach if abs(reach) > 1e-6 else sgn)
+    w = _gauss(f, g.corner[side], radius) * _sigmoid(sgn * (f[:, 0] - g.mouth[0]) / 2.0)
+    w[LIP_ALL] = np.clip(lam[LIP_ALL], 0, 1.2) ** lip_power
+    w[T.MOUTH_CORNER_LEFT if side == "left" else T.MOUTH_CORNER_RIGHT] = 1.0
+    return w[:, None] * vec[None, :]
+
+
+def _jaw(f: np.ndarray, g: Geometry) -> np.ndarray:
+    """Displacement per mm of lip opening at the centre (jaw drops, upper lip lifts a little)."""
+    d = np.zeros_like(f)
+    lam = np.clip((f[:, 0] - g.mouth[0]) / max(g.half_mouth, 1e-6), -1.0, 1.0)
+    span = max(g.chin[1] - g.mouth[1], 1.0)
+    lateral = np.clip(1.0 - 0.45 * (f[:, 0] / max(g.half_face, 1.0)) ** 2, 0.3, 1.0)
+    below = (0.8 + 0.08 * np.clip((f[:, 1] - g.mouth[1]) / span, 0, 1.3)) * lateral
+    above = -0.2 * _gauss(f, g.mouth, 0.7 * g.half_mouth)
+    width = 1.5 + 0.5 * np.clip(np.abs(f[:, 0] - g.mouth[0]) - g.half_mouth, 0, None)
+    s = _sigmoid((f[:, 1] - g.mouth[1]) / width)
+    d[:, 1] = s * below + (1 - s) * above
+    l2 = lam**2
+    d[LIP_UPPER, 1] = -0.2 * (1 - l2[LIP_UPPER]) + 0.35 * l2[LIP_UPPER]
+    d[LIP_LOWER, 1] = 0.8 * (1 - l2[LIP_LOWER]) + 0.35 * l2[LIP_LOWER]
+    d[list(CORNERS), 1] = 0.35
+    d[LIP_ALL, 0] = -0.08 * np.sign(lam[LIP_ALL]) * np.abs(lam[LIP_ALL]) ** 3
+    d[468:] = 0.0
+    return d
+
+
+def _blink(f: np.ndarray, g: Geometry, side: str) -> np.ndarray:
+    """Displacement for a full lid closure of one eye (upper lid 80 %, lower lid 20 %)."""
+    d = np.zeros_like(f)
+    up, lo = EYE_UPPER[side], EYE_LOWER[side]
+    lo_x, lo_y = f[lo, 0], f[lo, 1]
+    order = np.argsort(lo_x)
+    up_x, up_y = f[up, 0], f[up, 1]
+    o2 = np.argsort(up_x)
+    gap_up = np.interp(up_x, lo_x[order], lo_y[order]) - up_y
+    gap_lo = lo_y - np.interp(lo_x, up_x[o2], up_y[o2])
+    d[up, 1] = 0.8 * gap_up
+    d[lo, 1] = -0.2 * gap_lo
+    mean_drop = float(np.mean(0.8 * gap_up))
+    near = _gauss(f, g.eye[side] - np.array([0, 2.5, 0]), 6.0)
+    above = _sigmoid((g.eye[side][1] - 1.0 - f[:, 1]) / 1.0)
+    skin = 0.45 * mean_drop * near * above
+    mask = np.ones(len(f), bool)
+    mask[up] = False
+    mask[lo] = False
+    mask[468:] = False
+    d[mask, 1] = skin[mask]
+    return d
+
+
+def _brow(f: np.ndarray, g: Geometry, side: str) -> np.ndarray:
+    """Displacement for a full brow raise on one side: brow up 4 mm, upper lid 1 mm,
+    the forehead above following with decay; the other side untouched (soft midline)."""
+    d = np.zeros_like(f)
+    sgn = 1.0 if side == "left" else -1.0
+    b, e = g.brow[side], g.eye[side]
+    y = f[:, 1]
+    y_lid = e[1] - 2.0
+    t = np.clip((y_lid - y) / max(y_lid - b[1], 1.0), 0.0, 1.0)
+    prof = np.where(y < b[1], 4.0 * np.exp(-(((b[1] - y) / 30.0) ** 2)), 1.0 + 3.0 * t)
+    prof = prof * _sigmoid((e[1] + 1.0 - y) / 1.0)
+    prof[BROW[side]] = 4.0
+    d[:, 1] = -prof * _sigmoid(sgn * f[:, 0] / 5.0)
+    d[468:] = 0.0
+    return d
+
+
+def blendshapes(f: np.ndarray) -> dict[str, np.ndarray]:
+    """All expression blendshapes of a face-frame mesh ``f`` (478, 3) mm; see BLENDSHAPES."""
+    g = Geometry.of(f)
+    shapes: dict[str, np.ndarray] = {"jaw": _jaw(f, g)}
+    for side in SIDES:
+        sgn = 1.0 if side == "left" else -1.0
+        shapes[f"spread_{side}"] = _corner_drag(f, g, side, np.array([3.5 * sgn, -0.5, 0]), 9.0)
+        rnd = _corner_drag(f, g, side, np.array([-3.5 * sgn, 0.0, -3.0]), 9.0, 0.5)
+        shapes[f"round_{side}"] = rnd
+        smile = _corner_drag(f, g, side, np.array([7.0 * sgn, -6.0, -1.0]), 12.0, 1.5)
+        cheek = g.corner[side] + np.array([6.0 * sgn, -14.0, 0])
+        smile[:468, 1] += -3.0 * _gauss(f, cheek, 11.0)[:468] * (1 - np.isin(
+            np.arange(468), LIP_ALL))
+        smile[EYE_LOWER[side], 1] = -1.0
+        shapes[f"smile_{side}"] = smile
+        shapes[f"droop_{side}"] = _corner_drag(f, g, side, np.array([-0.15 * sgn, 1.0, 0]),
+                                               10.0, 1.2)
+        shapes[f"blink_{side}"] = _blink(f, g, side)
+        shapes[f"brow_{side}"] = _brow(f, g, side)
+    for name in shapes:
+        shapes[name][468:] = 0.0
+    # the iris moves with the eye region in a brow raise/blink only through the lids: keep
+    return shapes
+
+
+def neutralize(f: np.ndarray) -> np.ndarray:
+    """Close an open mouth and relax a smile so the portrait's face is at rest (mm mesh)."""
+    out = f.copy()
+    up, lo = _ix(T.LIPS_INNER_UPPER), _ix(T.LIPS_INNER_LOWER)
+    gap = out[T.LOWER_LIP_INNER_MID, 1] - out[T.UPPER_LIP_INNER_MID, 1]
+    if gap > 0.6:
+        out = out + (0.3 - gap) * blendshapes(out)["jaw"]
+    # close what the jaw left open, point by point along the mouth
+    resid = np.clip(out[lo, 1] - out[up, 1] - 0.3, 0, None)
+    if resid.max() > 0.05:
+        xs = out[up, 0]
+        order = np.argsort(xs)
+        lower_all = _ix(T.LIPS_INNER_LOWER, T.LIPS_OUTER_LOWER[1:-1])
+        upper_all = _ix(T.LIPS_INNER_UPPER[1:-1], T.LIPS_OUTER_UPPER[1:-1])
+        r_lo = np.interp(out[lower_all, 0], xs[order], resid[order])
+        r_up = np.interp(out[upper_all, 0], xs[order], resid[order])
+        out[lower_all, 1] -= 0.75 * r_lo
+        out[upper_all, 1] += 0.25 * r_up
+    ipd = abs(out[T.IRIS_LEFT[0], 0] - out[T.IRIS_RIGHT[0], 0])
+    width = abs(out[T.MOUTH_CORNER_LEFT, 0] - out[T.MOUTH_CORNER_RIGHT, 0])
+    excess = width - 0.82 * ipd
+    if excess > 0.04 * ipd:
+        shapes = blendshapes(out)
+        amount = excess / (2 * 7.0)
+        out = out - amount * (shapes["smile_left"] + shapes["smile_right"])
+    return out
+
+
+def morph(f: np.ndarray, z: tuple[float, ...] | np.ndarray) -> np.ndarray:
+    """Identity shape change from 7 standard-normal numbers (symmetric; mm mesh in, out).
+
+    z: face width, lower-face length, eye spacing, nose width, mouth width, brow height,
+    jaw width.
+    """
+    z = np.asarray(z, float)
+    g = Geometry.of(f)
+    d = np.zeros_like(f)
+    x, y = f[:, 0], f[:, 1]
+    d[:, 0] += z[0] * 0.035 * x * (0.5 + 0.5 * _sigmoid(y / 10.0))
+    nose_y = f[T.NOSE_TIP, 1]
+    d[:, 1] += z[1] * 0.05 * np.clip(y - nose_y, 0, None)
+    for side, sgn in (("left", 1.0), ("right", -1.0)):
+        w = _gauss(f, g.eye[side], 13.0)
+        w[IRIS[side]] = 1.0
+        d[:, 0] += z[2] * 1.0 * sgn * w
+        d[:, 1] += -z[5] * 1.3 * _gauss(f, g.brow[side], 9.0)
+    nose = f[T.NOSE_TIP]
+    d[:, 0] += z[3] * 0.07 * (x - nose[0]) * _gauss(f, nose + np.array([0, -4.0, 0]), 9.0)
+    d[:, 0] += z[4] * 0.05 * (x - g.mouth[0]) * _gauss(f, g.mouth, 16.0)
+    d[:, 0] += z[6] * 0.05 * x * _sigmoid((y - g.mouth[1]) / 5.0)
+    return f + d
+
+
+def pose_matrix(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
+    """Rotation (3, 3) for a head pose in the face frame.
+
+    yaw > 0 turns the nose to the image right (the subject's left); pitch > 0 lifts the
+    chin (nose moves up); roll > 0 lowers the image-right eye (clockwise in the image).
+    Applied as R = Rz(roll) @ Rx(pitch) @ Ry(yaw).
+    """
+    a, b, c = np.radians([yaw_deg, pitch_deg, roll_deg])
+    ry = np.array([[np.cos(a), 0, -np.sin(a)], [0, 1, 0], [np.sin(a), 0, np.cos(a)]])
+    rx = np.array([[1, 0, 0], [0, np.cos(b), np.sin(b)], [0, -np.sin(b), np.cos(b)]])
+    rz = np.array([[np.cos(c), -np.sin(c), 0], [np.sin(c), np.cos(c), 0], [0, 0, 1]])
+    return rz @ rx @ ry
+
+
+def commissure_dh_mm(mesh_mm: np.ndarray) -> float:
+    """Left-minus-right mouth-corner height below the inter-pupil line (mm, + = left lower)."""
+    il, ir = mesh_mm[T.IRIS_LEFT[0]], mesh_mm[T.IRIS_RIGHT[0]]
+    return float((mesh_mm[T.MOUTH_CORNER_LEFT, 1] - il[1])
+                 - (mesh_mm[T.MOUTH_CORNER_RIGHT, 1] - ir[1]))

@@ -1,0 +1,237 @@
+"""Draw the parameters of a synthetic cohort (no rendering): who, which condition, how much.
+
+Every subject is drawn from its own generator seeded by (seed, subject index), so a
+larger cohort with the same seed starts with the same subjects. Sides are the SUBJECT's
+sides ("left" = the subject's left = image right in an unmirrored frontal frame).
+Signed quantities use "positive = left": ``natural_dh_mm`` > 0 means the left mouth
+corner sits lower; ``natural_exc_asym`` > 0 means the left side smiles less.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from strokescreen.synth.config import DifficultyPreset, SynthConfig
+
+SUBJECT_STREAM = 0x5B1EC7
+CONDITIONS = ("healthy", "stroke", "bells_palsy")
+RACES = ("White", "Black or African American", "Asian", "Other or multiple")
+RACE_P = (0.58, 0.2, 0.12, 0.10)
+SITES = ("site_A", "site_B", "site_C")
+SITE_P = {"stroke": (0.5, 0.3, 0.2), "healthy": (0.3, 0.4, 0.3), "bells_palsy": (0.3, 0.5, 0.2)}
+# skin tone (log-luminance shift) by race: mean, sd
+TONE = {"White": (0.05, 0.12), "Black or African American": (-0.5, 0.12),
+        "Asian": (-0.05, 0.1), "Other or multiple": (-0.2, 0.18)}
+TASK = "hometown+bbp+pataka+smile+rest"
+
+
+@dataclass(frozen=True)
+class CaseParams:
+    """Everything drawn for one recording (case). Units in the field names."""
+
+    case_index: int
+    case_id: str
+    subject_index: int
+    subject_id: str
+    recording_index: int
+    condition: str
+    label: int
+    severity: str
+    side: str
+    age: int
+    sex: str
+    ethnicity: str
+    race: str
+    site: str
+    recorded_at: str
+    # face (weak side = ``side``)
+    droop_mm: float
+    exc_loss: float
+    eye_closure_loss: float
+    brow_loss: float
+    brow_rest_drop_mm: float
+    natural_dh_mm: float
+    natural_exc_asym: float
+    one_sided_expression: str
+    # speech
+    speech_rate_syl_s: float
+    pitch: float
+    pitch_range: float
+    voice_variant: str
+    dysarthria: float
+    # identity
+    portrait_u: float
+    mirror: bool
+    morph: tuple[float, ...]
+    tone: float
+    warmth: float
+    light_dir: float
+    light_strength: float
+    bg_seed: int
+    face_width_frac: float
+    offset_x: float
+    offset_y: float
+
+    @property
+    def side_sign(self) -> float:
+        """+1 when the weak side is the left, -1 right, 0 none."""
+        return {"left": 1.0, "right": -1.0}.get(self.side, 0.0)
+
+    @property
+    def dh_total_mm(self) -> float:
+        """True left-minus-right commissure height difference at rest (mm, + = left lower)."""
+        return self.natural_dh_mm + self.side_sign * self.droop_mm
+
+    @property
+    def smile_gains(self) -> tuple[float, float]:
+        """(left, right) smile excursion gains, natural asymmetry and weakness included."""
+        g_left = 1.0 - max(self.natural_exc_asym, 0.0)
+        g_right = 1.0 - max(-self.natural_exc_asym, 0.0)
+        if self.side == "left":
+            g_left *= 1.0 - self.exc_loss
+        elif self.side == "right":
+            g_right *= 1.0 - self.exc_loss
+        return g_left, g_right
+
+    @property
+    def exc_asym_pct(self) -> float:
+        """True smile excursion asymmetry, 100 * (1 - weaker / stronger) (%)."""
+        g_left, g_right = self.smile_gains
+        return 100.0 * (1.0 - min(g_left, g_right) / max(g_left, g_right, 1e-9))
+
+
+def _severity(droop_mm: float) -> str:
+    if droop_mm <= 0:
+        return "none"
+    if droop_mm < 1.5:
+        return "subtle"
+    if droop_mm < 3.0:
+        return "mild"
+    return "moderate"
+
+
+def _subject(seed: int, s: int, preset: DifficultyPreset) -> dict:
+    """Draw one subject's stable parameters (a dict of CaseParams fields + hidden keys)."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, SUBJECT_STREAM, s]))
+    u = rng.random()
+    if u < preset.stroke_share:
+        condition = "stroke"
+    elif u < preset.stroke_share + preset.bells_share:
+        condition = "bells_palsy"
+    else:
+        condition = "healthy"
+    age_mu, age_sd = {"stroke": (68, 12), "healthy": (52, 16), "bells_palsy": (45, 16)}[condition]
+    age = int(np.clip(round(rng.normal(age_mu, age_sd)), 20, 95))
+    sex = "F" if rng.random() < 0.5 else "M"
+    ethnicity = "Hispanic or Latino" if rng.random() < 0.18 else "Not Hispanic or Latino"
+    race = RACES[rng.choice(len(RACES), p=RACE_P)]
+    site = SITES[rng.choice(len(SITES), p=SITE_P[condition])]
+    natural_dh = float(rng.normal(0.0, preset.natural_dh_sd_mm))
+    natural_exc = float(np.clip(rng.standard_t(4) * preset.natural_exc_sd * 0.75, -0.5, 0.5))
+    side = ""
+    droop = exc_loss = eye_loss = brow_loss = brow_drop = 0.0
+    dysarthria = 0.0
+    one_sided = ""
+    z_face = rng.normal()
+    if condition in ("stroke", "bells_palsy"):
+        side = "left" if rng.random() < 0.5 else "right"
+    if condition == "stroke":
+        if rng.random() < preset.stroke_facial_share:
+            droop = float(min(preset.droop_median_mm * np.exp(preset.droop_sigma * z_face),
+                              preset.droop_max_mm))
+            exc_loss = float(np.clip(preset.exc_loss_per_mm * droop
+                                     + rng.normal(0, preset.exc_loss_noise), 0.03, 0.95))
+            eye_loss = float(np.clip(rng.normal(0.05, 0.04), 0.0, 0.15))  # forehead spared
+        else:
+            z_face = -1.5  # no facial weakness: dysarthria less likely
+        r = preset.dysarthria_face_corr
+        latent = r * z_face + np.sqrt(1 - r * r) * rng.normal()
+        if latent > norm.ppf(1.0 - preset.dysarthria_share):
+            dysarthria = float(np.clip(0.35 + 0.3 * rng.normal() + 0.15 * z_face, 0.15, 1.0))
+    elif condition == "bells_palsy":
+        droop = float(min(preset.bells_droop_median_mm * np.exp(0.5 * z_face), 7.0))
+        exc_loss = float(np.clip(rng.normal(0.6, 0.15), 0.25, 0.95))
+        eye_loss = float(np.clip(rng.normal(0.55, 0.2), 0.2, 0.9))
+        brow_loss = float(np.clip(rng.normal(0.7, 0.2), 0.3, 1.0))
+        brow_drop = float(np.clip(rng.normal(1.5, 0.6), 0.3, 3.0))
+    else:
+        if rng.random() < preset.one_sided_expression_share:
+            one_sided = "wink" if rng.random() < 0.4 else "smirk"
+    base_rate = 5.0 - 0.015 * (age - 50) + rng.normal(0, preset.healthy_rate_sd)
+    rate = float(np.clip(base_rate, 2.8, 6.8) * (1.0 - preset.dysarthria_rate_drop * dysarthria))
+    pitch = float(np.clip(rng.normal(58 if sex == "F" else 36, 8) - 0.1 * (age - 50), 10, 90))
+    prange = float(np.clip(rng.normal(55, 10) - 0.15 * (age - 50), 20, 90) * (1 - 0.6 * dysarthria))
+    variant = (f"f{rng.integers(1, 6)}" if sex == "F" else f"m{rng.integers(1, 8)}")
+    tone_mu, tone_sd = TONE[race]
+    morph = tuple(float(v) for v in np.clip(rng.normal(0, 1, 7), -2.2, 2.2))
+    return dict(
+        subject_index=s, subject_id=f"S{s + 1:04d}", condition=condition,
+        label=int(condition == "stroke"), severity=_severity(droop), side=side, age=age, sex=sex,
+        ethnicity=ethnicity, race=race, site=site, droop_mm=droop, exc_loss=exc_loss,
+        eye_closure_loss=eye_loss, brow_loss=brow_loss, brow_rest_drop_mm=brow_drop,
+        natural_dh_mm=natural_dh, natural_exc_asym=natural_exc, one_sided_expression=one_sided,
+        speech_rate_syl_s=rate, pitch=pitch, pitch_range=prange, voice_variant=variant,
+        dysarthria=dysarthria, portrait_u=float(rng.random()), mirror=bool(rng.random() < 0.5),
+        morph=morph, tone=float(np.clip(rng.normal(tone_mu, tone_sd), -0.8, 0.35)),
+        warmth=float(rng.normal(0, 0.05)), light_dir=float(rng.uniform(-1, 1)),
+        light_strength=float(rng.uniform(0.0, 0.25)), bg_seed=int(rng.integers(0, 2**31 - 1)),
+        face_width_frac=float(rng.uniform(0.30, 0.42)), offset_x=float(rng.normal(0, 0.02)),
+        offset_y=float(rng.normal(-0.03, 0.015)),
+        _enrol_day=float(rng.uniform(0, 1)), _gap_days=rng.uniform(7, 60, 64).tolist(),
+        _hour=rng.uniform(8, 19, 64).tolist(), _rec_rng=int(rng.integers(0, 2**31 - 1)),
+    )
+
+
+def draw_cohort(config: SynthConfig) -> list[CaseParams]:
+    """Draw every case's parameters for ``config`` (cheap; no rendering).
+
+    Returns ``n_subjects * recordings_per_subject`` :class:`CaseParams`, ordered by subject
+    then recording. Per-recording values vary a little around the subject's (droop and
+    excursion loss by about 8 %, speech rate by about 4 %); identity stays fixed.
+    """
+    preset = config.difficulty_preset()
+    k_rec = config.recordings_per_subject
+    start = dt.datetime.fromisoformat(config.start_date)
+    span = max(config.span_days - 45 * (k_rec - 1), 1)
+    cases: list[CaseParams] = []
+    names = {f.name for f in dataclasses.fields(CaseParams)}
+    for s in range(config.n_subjects):
+        subj = _subject(config.seed, s, preset)
+        rec_rng = np.random.default_rng(subj["_rec_rng"])
+        day = subj["_enrol_day"] * span
+        for r in range(k_rec):
+            if r:
+                day += subj["_gap_days"][r % 64]
+            when = start + dt.timedelta(days=int(day), hours=subj["_hour"][r % 64])
+            jitter = rec_rng.normal(0, 1, 4)
+            droop = subj["droop_mm"] * float(np.exp(0.08 * jitter[0])) if subj["droop_mm"] else 0.0
+            exc = float(np.clip(subj["exc_loss"] * np.exp(0.08 * jitter[1]), 0, 0.95))
+            fields = {k: v for k, v in subj.items() if k in names}
+            fields.update(
+                case_index=len(cases), case_id=f"{subj['subject_id']}_R{r + 1:02d}",
+                recording_index=r, recorded_at=when.replace(microsecond=0).isoformat(),
+                droop_mm=droop, exc_loss=exc, severity=_severity(droop),
+                natural_dh_mm=subj["natural_dh_mm"] + 0.1 * float(jitter[2]),
+                speech_rate_syl_s=subj["speech_rate_syl_s"] * float(np.exp(0.04 * jitter[3])),
+            )
+            cases.append(CaseParams(**fields))
+    return cases
+
+
+def cases_frame(cases: list[CaseParams]) -> pd.DataFrame:
+    """One row per case: every drawn field plus the derived true values used by the oracle."""
+    rows = []
+    for c in cases:
+        row = dataclasses.asdict(c)
+        row["morph"] = ";".join(f"{v:.4f}" for v in c.morph)
+        g_left, g_right = c.smile_gains
+        row.update(dh_total_mm=c.dh_total_mm, exc_asym_pct=c.exc_asym_pct,
+                   smile_gain_left=g_left, smile_gain_right=g_right)
+        rows.append(row)
+    return pd.DataFrame(rows)
