@@ -1,0 +1,133 @@
+"""`strokescreen ablate`: the paper's ablation table on one cohort.
+
+Runs the full DeepStroke model, every variant (late fusion, without adversarial training,
+without transfer, feature-level difference, video-only, audio-only, the discriminator at
+earlier stages) and the classical baseline on the same subject-grouped folds; writes
+``ablation.csv`` and ``ablation.md`` with the identity-probe accuracy per deep model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
+from strokescreen.errors import ConfigError, InputError, StrokeScreenError
+
+
+def _feature_table(manifest: Path, work: Path, features: Path | None) -> pd.DataFrame:
+    """The case feature table for the classical row (indirection so tests can replace it)."""
+    from strokescreen.cli.modelling import load_cases
+
+    table, _, _ = load_cases(None if features else manifest, None if features else work,
+                             features)
+    return table
+
+
+def _cases(manifest: Path, work: Path, features: Path | None) -> tuple[pd.DataFrame, str, bool]:
+    """Manifest rows + ``case_dir`` (+ feature columns when a table can be had)."""
+    from strokescreen.evaluation.cohort_checks import is_synthetic
+    from strokescreen.io.manifest import read_manifest
+    from strokescreen.models.base import FEATURE_PREFIXES
+    from strokescreen.preprocess.cohort import case_dir
+
+    df = read_manifest(manifest, require_videos=False)
+    df["case_dir"] = [str(case_dir(work, c)) for c in df["case_id"]]
+    have = sum((Path(d) / "crops.npz").is_file() or (Path(d) / "meta.json").is_file()
+               for d in df["case_dir"])
+    if have == 0:
+        raise InputError(f"no case artifacts under {work / 'cases'} for the {len(df)} cases of "
+                         f"{manifest.name}; run `strokescreen preprocess {manifest} --work "
+                         f"{work}` first")
+    feature_note = ""
+    try:
+        table = _feature_table(manifest, work, features)
+        cols = [c for c in table.columns if str(c).startswith(FEATURE_PREFIXES)]
+        feats = table[["case_id", *cols]].astype({"case_id": str})
+        df = df.merge(feats, on="case_id", how="left")
+    except StrokeScreenError as exc:
+        text = str(exc)
+        feature_note = text if len(text) <= 160 else text[:157] + "..."
+    df.attrs["feature_note"] = feature_note
+    stem = manifest.stem
+    cohort = manifest.parent.name if stem.lower() in ("manifest", "cohort") else stem
+    return df, cohort, is_synthetic(df, manifest_path=manifest)
+
+
+def _stages(text: str) -> tuple[int, ...]:
+    try:
+        stages = tuple(int(s) for s in text.split(",") if s.strip())
+    except ValueError:
+        raise ConfigError(f"--adv-stages '{text}' must be comma-separated stages 1..4, "
+                          "e.g. 1,2,3") from None
+    if any(s not in (1, 2, 3, 4) for s in stages):
+        raise ConfigError(f"--adv-stages '{text}': stages are 1..4")
+    return stages
+
+
+@guarded
+def ablate(
+    manifest: Annotated[Path, typer.Argument(help="cohort manifest CSV")],
+    work: Annotated[Path, typer.Option("--work", help="cohort work folder (preprocessed)")],
+    out: Annotated[Path, typer.Option("--out", help="output folder (created)")],
+    preset: Annotated[str, typer.Option("--preset", help="tiny or paper")] = "tiny",
+    epochs: Annotated[int | None, typer.Option("--epochs", help="epochs per fit "
+                                                "(default: the preset's)")] = None,
+    folds: Annotated[int, typer.Option("--folds", help="subject-grouped folds")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="seed for splits and models")] = 0,
+    adv_stage: Annotated[int, typer.Option("--adv-stage", help="encoder stage (1-4) the "
+                                           "discriminator sees in the full model")] = 4,
+    adv_stages: Annotated[str, typer.Option("--adv-stages", help="earlier stages to ablate, "
+                                            "comma-separated ('' for none)")] = "1,2,3",
+    video_weights: Annotated[Path | None, typer.Option(
+        "--video-weights", help="torchvision-format ResNet-34 state_dict (e.g. FairFace)")] = None,
+    audio_weights: Annotated[Path | None, typer.Option(
+        "--audio-weights", help="torchvision-format ResNet-18 state_dict (e.g. ImageNet)")] = None,
+    features: Annotated[Path | None, typer.Option(
+        "--features", help="precomputed feature table for the classical row")] = None,
+    classical: Annotated[str, typer.Option("--classical", help="classical model")] = "logreg",
+    reference_spec: Annotated[float, typer.Option(
+        "--reference-spec", help="specificity to match (triage team: 0.4571)")] = 0.4571,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="bootstrap resamples")] = 1000,
+) -> None:
+    """Ablation table: DeepStroke, its variants and a classical model on the same folds."""
+    from strokescreen.models.deep_ablation import run_ablation, write_ablation
+    from strokescreen.models.deep_data import get_preset
+
+    get_preset(preset, epochs=epochs)
+    if adv_stage not in (1, 2, 3, 4):
+        raise ConfigError(f"--adv-stage {adv_stage}: use a stage 1..4")
+    for w in (video_weights, audio_weights):
+        if w is not None and not w.is_file():
+            raise InputError(f"weights file not found: {w}")
+    stages = _stages(adv_stages)
+    cases, cohort, synthetic = _cases(manifest, work, features)
+    with progress_bar("ablation", total=None) as cb:
+        result = run_ablation(
+            cases, work_dir=out / "work", preset=preset, epochs=epochs, folds=folds, seed=seed,
+            adv_stage=adv_stage, adv_stages=stages,
+            video_weights=str(video_weights) if video_weights else None,
+            audio_weights=str(audio_weights) if audio_weights else None,
+            classical=classical, reference_specificity=reference_spec,
+            n_bootstrap=bootstrap, progress=cb)
+    if cases.attrs.get("feature_note"):
+        mask = result.table["model"] == classical
+        result.table.loc[mask, "note"] = (result.table.loc[mask, "note"].astype(str)
+                                          + f" ({cases.attrs['feature_note']})")
+    paths = write_ablation(result, out, synthetic=synthetic, cohort=cohort)
+    for r in result.table.to_dict("records"):
+        auc = "n/a" if r["auc"] is None or pd.isna(r["auc"]) else f"{r['auc']:.3f}"
+        probe = r.get("identity_probe_accuracy")
+        probe_s = "" if probe is None or pd.isna(probe) else f"  identity probe {probe:.2f}"
+        console.print(f"{r['model']:<42} AUC {auc}{probe_s}", highlight=False)
+    if synthetic:
+        console.print("synthetic cohort: results describe generated data, not patients")
+    console.print(f"wrote {paths['csv']} and {paths['md']}")
+    console.print(DISCLAIMER)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ablate")(ablate)

@@ -1,0 +1,319 @@
+"""The ablation study: the full DeepStroke model, every variant and the best classical model
+on the same subject-grouped folds, with the identity probe per deep model.
+
+Every model is fitted on the training part of each fold and scores its test part; the
+out-of-fold predictions are pooled and summarised by the evaluation engine
+(:func:`strokescreen.evaluation.summary.prediction_summary`: AUC with a subject-cluster
+bootstrap CI, operating points at 0.5 and at the reference specificity). Finished
+fold runs are written to ``work_dir/runs`` and an unfinished fit keeps its per-epoch
+checkpoint, so an interrupted ablation resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from strokescreen.errors import InputError, StrokeScreenError
+from strokescreen.models.base import FEATURE_PREFIXES
+
+Progress = Callable[..., None]
+DISCLAIMER = "strokescreen is a screening aid, not a diagnosis."
+DEEP_ROWS = ("deepstroke", "deepstroke-no-lateral", "deepstroke-no-adversarial",
+             "deepstroke-no-transfer", "deepstroke-featdiff", "video-only", "audio-only")
+
+
+@dataclass(frozen=True)
+class AblationRow:
+    """One line of the table: a registered model name with its parameters."""
+
+    label: str
+    model: str
+    kind: str = "deep"
+    params: dict = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass
+class AblationResult:
+    """table : one row per model (see :func:`run_ablation`); predictions : out-of-fold
+    probabilities (label, case_id, subject_id, fold, model, probability)."""
+
+    table: pd.DataFrame
+    predictions: pd.DataFrame
+    settings: dict
+
+
+def ablation_rows(*, adv_stage: int = 4, adv_stages: tuple[int, ...] = (1, 2, 3),
+                  weights_given: bool = False, classical: str = "logreg") -> list[AblationRow]:
+    """The rows of the paper's ablation table, in order."""
+    rows = []
+    for name in DEEP_ROWS:
+        note = ""
+        if name == "deepstroke-no-transfer" and not weights_given:
+            note = "not run: identical to deepstroke when no pretrained weight files are given"
+        elif name == "deepstroke" and not weights_given:
+            note = "no pretrained weights given: backbones trained from scratch"
+        rows.append(AblationRow(name, name, params={"adv_stage": adv_stage}, note=note))
+        if name == "deepstroke":
+            for s in adv_stages:
+                if s != adv_stage:
+                    rows.append(AblationRow(f"deepstroke (discriminator at stage {s})",
+                                            "deepstroke", params={"adv_stage": s}))
+    rows.append(AblationRow(classical, classical, kind="classical"))
+    return rows
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
+
+
+def _summary(pred: pd.DataFrame, *, reference_specificity: float, n_bootstrap: int,
+             seed: int) -> dict:
+    from strokescreen.evaluation.summary import prediction_summary
+
+    ok = pred[np.isfinite(pred["probability"])]
+    if ok.empty or ok["label"].nunique() < 2:
+        return {}
+    return prediction_summary(ok, reference_specificity=reference_specificity,
+                              n_bootstrap=n_bootstrap, rng=np.random.default_rng(seed))
+
+
+def _probe_mean(probes: list[dict], key: str) -> float | None:
+    """Mean of ``key`` over fold probes, weighted by their number of subjects."""
+    n = sum(p["n_subjects"] for p in probes)
+    return sum(p[key] * p["n_subjects"] for p in probes) / n if n else None
+
+
+def _table_row(row: AblationRow, summ: dict, pred: pd.DataFrame | None, probe: list[dict],
+               probe_new: list[dict], seconds: float, note: str) -> dict:
+    out: dict = {"model": row.label, "kind": row.kind}
+    at05 = summ.get("at_0.5") or {}
+    ref = summ.get("at_reference_specificity") or {}
+    ci = summ.get("auc_ci") or [None, None]
+    n_eval = int(np.isfinite(pred["probability"]).sum()) if pred is not None else 0
+    out.update({
+        "n_cases": int(len(pred)) if pred is not None else 0, "n_evaluated": n_eval,
+        "auc": summ.get("auc"), "auc_ci_low": ci[0], "auc_ci_high": ci[1],
+        "accuracy_0.5": at05.get("accuracy"), "sensitivity_0.5": at05.get("sensitivity"),
+        "specificity_0.5": at05.get("specificity"),
+        "threshold_ref": ref.get("threshold"), "accuracy_ref": ref.get("accuracy"),
+        "sensitivity_ref": ref.get("sensitivity"), "specificity_ref": ref.get("specificity"),
+    })
+    # identity probe on the fold's training subjects (the ones the discriminator saw) and
+    # on its test subjects (new people)
+    out["identity_probe_accuracy"] = _probe_mean(probe, "accuracy")
+    out["identity_probe_chance"] = _probe_mean(probe, "chance")
+    out["identity_probe_new_accuracy"] = _probe_mean(probe_new, "accuracy")
+    out["identity_probe_new_chance"] = _probe_mean(probe_new, "chance")
+    if pred is not None and n_eval < len(pred):
+        note = "; ".join(filter(None, [note, f"{len(pred) - n_eval} case(s) without usable "
+                                              "input left out of the metrics"]))
+    out["fit_seconds"] = round(seconds, 1)
+    out["note"] = note
+    return out
+
+
+def run_ablation(
+    cases: pd.DataFrame,
+    *,
+    work_dir: str | Path,
+    preset: str = "tiny",
+    epochs: int | None = None,
+    folds: int = 5,
+    seed: int = 0,
+    adv_stage: int = 4,
+    adv_stages: tuple[int, ...] = (1, 2, 3),
+    video_weights: str | None = None,
+    audio_weights: str | None = None,
+    classical: str = "logreg",
+    reference_specificity: float = 0.4571,
+    n_bootstrap: int = 1000,
+    probe: bool = True,
+    progress: Progress | None = None,
+) -> AblationResult:
+    """Run every row of :func:`ablation_rows` on the same stratified subject-grouped folds.
+
+    cases : one row per case with ``case_id, subject_id, label, case_dir`` (+ feature
+        columns for the classical row; without them that row says so).
+    work_dir : folder for finished fold runs (``runs/*.json``) and checkpoints.
+    Returns the table (one row per model: n_cases, n_evaluated, auc + CI, accuracy /
+    sensitivity / specificity at 0.5 and at the reference specificity, the threshold,
+    identity-probe accuracy and chance, fit seconds, note) and pooled predictions.
+    """
+    from strokescreen.evaluation.splits import check_subject_disjoint, stratified_group_kfold
+    from strokescreen.models.deep_probe import identity_probe
+    from strokescreen.models.registry import get_model
+
+    cases = cases.reset_index(drop=True)
+    y = cases["label"].to_numpy(dtype=int)
+    groups = cases["subject_id"].astype(str).to_numpy()
+    fold_list = stratified_group_kfold(y, groups, n_folds=folds, seed=seed)
+    rows = ablation_rows(adv_stage=adv_stage, adv_stages=adv_stages,
+                         weights_given=bool(video_weights or audio_weights), classical=classical)
+    work = Path(work_dir)
+    (work / "runs").mkdir(parents=True, exist_ok=True)
+    has_features = any(str(c).startswith(FEATURE_PREFIXES) for c in cases.columns)
+    runnable = [r for r in rows if not r.note.startswith("not run")]
+    n_total = len(runnable) * len(fold_list)
+    done = 0
+    table, preds = [], []
+    deep_common = {"preset": preset, "epochs": epochs, "video_weights": video_weights,
+                   "audio_weights": audio_weights}
+    for row in rows:
+        if row.note.startswith("not run"):
+            table.append(_table_row(row, {}, None, [], [], 0.0, row.note))
+            continue
+        if row.kind == "classical" and not has_features:
+            done += len(fold_list)
+            table.append(_table_row(row, {}, None, [], [], 0.0, "not run: no face_*/speech_* "
+                                    "feature columns (build the feature table first)"))
+            continue
+        fold_preds, probes, probes_new, seconds, notes = [], [], [], 0.0, []
+        for k, fold in enumerate(fold_list):
+            check_subject_disjoint(fold.train, fold.test, groups)
+            key = work / "runs" / f"{_slug(row.label)}__fold{k}.json"
+            if key.is_file():
+                rec = json.loads(key.read_text())
+            else:
+                params = dict(row.params)
+                ckpt = None
+                if row.kind == "deep":
+                    ckpt = work / "checkpoints" / f"{_slug(row.label)}__fold{k}"
+                    params.update(deep_common, checkpoint_dir=str(ckpt))
+
+                    def fit_progress(d, total=None, note=None, *, _k=k, _row=row, _done=done):
+                        if progress is not None and note:
+                            progress(_done, n_total, note=f"{_row.label} fold {_k + 1}/"
+                                                         f"{len(fold_list)}: {note}")
+                    params["progress"] = fit_progress
+                model = get_model(row.model, random_state=seed, **params)
+                t0 = time.perf_counter()
+                train = cases.iloc[fold.train].reset_index(drop=True)
+                test = cases.iloc[fold.test].reset_index(drop=True)
+                try:
+                    model.fit(train, y[fold.train])
+                    p = model.predict_proba(test)[:, 1]
+                    failed = None
+                except StrokeScreenError as exc:  # one failed fold never stops the table
+                    p, failed = np.full(len(test), np.nan), f"fold {k}: {exc}"
+                rec = {"probability": [None if not np.isfinite(v) else float(v) for v in p],
+                       "seconds": time.perf_counter() - t0, "probe": None,
+                       "failed": failed}
+                if probe and row.kind == "deep" and failed is None:
+                    for name, part in (("probe", train), ("probe_new", test)):
+                        try:
+                            rec[name] = identity_probe(model, part)
+                        except InputError as exc:
+                            rec[f"{name}_note"] = str(exc)
+                key.write_text(json.dumps(rec))
+                if ckpt is not None:
+                    shutil.rmtree(ckpt, ignore_errors=True)
+            seconds += rec["seconds"]
+            if rec.get("probe"):
+                probes.append(rec["probe"])
+            if rec.get("probe_new"):
+                probes_new.append(rec["probe_new"])
+            fold_preds.append(pd.DataFrame({
+                "model": row.label, "fold": str(k),
+                "case_id": cases["case_id"].to_numpy()[fold.test],
+                "subject_id": groups[fold.test], "label": y[fold.test],
+                "probability": np.array([np.nan if v is None else v
+                                         for v in rec["probability"]], float)}))
+            if rec.get("failed"):
+                notes.append(rec["failed"])
+            done += 1
+            if progress is not None:
+                progress(done, n_total, note=f"{row.label} fold {k + 1}/{len(fold_list)} done")
+        pred = pd.concat(fold_preds, ignore_index=True)
+        preds.append(pred)
+        summ = _summary(pred, reference_specificity=reference_specificity,
+                        n_bootstrap=n_bootstrap, seed=seed)
+        note = "; ".join([row.note, *notes]) if notes else row.note
+        if not summ:
+            note = "; ".join(filter(None, [note, "metrics undefined (a single class or no "
+                                                 "usable predictions)"]))
+        table.append(_table_row(row, summ, pred, probes, probes_new, seconds, note))
+    settings = {"preset": preset, "epochs": epochs, "folds": folds, "seed": seed,
+                "adv_stage": adv_stage, "adv_stages": list(adv_stages),
+                "reference_specificity": reference_specificity, "n_bootstrap": n_bootstrap,
+                "n_cases": int(len(cases)), "n_subjects": int(len(np.unique(groups))),
+                "video_weights": video_weights, "audio_weights": audio_weights,
+                "split": f"stratified group {folds}-fold by subject (seed {seed})",
+                "fold_notes": [f.note for f in fold_list if f.note]}
+    return AblationResult(pd.DataFrame(table), pd.concat(preds, ignore_index=True)
+                          if preds else pd.DataFrame(), settings)
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None or not np.isfinite(x) else f"{100 * x:.1f}"
+
+
+def _num(x: float | None) -> str:
+    return "–" if x is None or not np.isfinite(x) else f"{x:.3f}"
+
+
+def ablation_markdown(result: AblationResult, *, synthetic: bool = False,
+                      cohort: str = "cohort") -> str:
+    """The ablation table as Markdown (percentages for accuracy/sensitivity/specificity)."""
+    s = result.settings
+    lines = [f"# Ablation: {cohort}", ""]
+    if synthetic:
+        lines += ["**Synthetic cohort**: these results describe generated data, not patients.",
+                  ""]
+    lines += [f"{s['n_cases']} cases of {s['n_subjects']} subjects; {s['split']}; preset "
+              f"`{s['preset']}`, epochs {s['epochs'] or 'preset default'}; reference "
+              f"specificity {100 * s['reference_specificity']:.2f} %. AUC 95 % CI: subject "
+              f"cluster bootstrap ({s['n_bootstrap']} resamples).", "",
+              "| model | AUC [95 % CI] | acc @0.5 | sens @0.5 | spec @0.5 | acc @ref | "
+              "sens @ref | spec @ref | identity probe: training subjects (chance) | "
+              "identity probe: new subjects (chance) | note |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in result.table.to_dict("records"):
+        auc = (f"{_num(r['auc'])} [{_num(r['auc_ci_low'])}, {_num(r['auc_ci_high'])}]"
+               if r["auc"] is not None and np.isfinite(r["auc"]) else "–")
+        probe, probe_new = (
+            f"{_pct(r[f'{k}_accuracy'])} % ({_pct(r[f'{k}_chance'])} %)"
+            if r[f"{k}_accuracy"] is not None and np.isfinite(r[f"{k}_accuracy"]) else "–"
+            for k in ("identity_probe", "identity_probe_new"))
+        lines.append(
+            f"| {r['model']} | {auc} | {_pct(r['accuracy_0.5'])} | {_pct(r['sensitivity_0.5'])}"
+            f" | {_pct(r['specificity_0.5'])} | {_pct(r['accuracy_ref'])} | "
+            f"{_pct(r['sensitivity_ref'])} | {_pct(r['specificity_ref'])} | {probe} | "
+            f"{probe_new} | {r['note'] or ''} |")
+    lines += ["", "Identity probe: a linear classifier on the frozen encoder embeddings "
+              "(the stage the discriminator sees) is trained on one recording per subject "
+              "and names the subject of another recording; accuracy near chance means the "
+              "features carry little identity. *Training subjects*: the fold's training "
+              "subjects (whom the discriminator saw); *new subjects*: its test subjects. "
+              "Subject-weighted mean over folds.", "",
+              DISCLAIMER, ""]
+    return "\n".join(lines)
+
+
+def write_ablation(result: AblationResult, out_dir: str | Path, *, synthetic: bool = False,
+                   cohort: str = "cohort") -> dict[str, Path]:
+    """Write ``ablation.csv``, ``ablation.md``, ``ablation_predictions.csv`` and
+    ``ablation.json`` (settings) into ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"csv": out / "ablation.csv", "md": out / "ablation.md",
+             "predictions": out / "ablation_predictions.csv", "json": out / "ablation.json"}
+    result.table.to_csv(paths["csv"], index=False)
+    paths["md"].write_text(ablation_markdown(result, synthetic=synthetic, cohort=cohort))
+    result.predictions.to_csv(paths["predictions"], index=False)
+    paths["json"].write_text(json.dumps({**result.settings, "synthetic": synthetic,
+                                         "cohort": cohort, "disclaimer": DISCLAIMER},
+                                        indent=2, default=str))
+    return paths
+
+
+__all__ = ["AblationResult", "AblationRow", "ablation_markdown", "ablation_rows",
+           "run_ablation", "write_ablation"]
