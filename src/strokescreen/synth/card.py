@@ -83,6 +83,7 @@ def write_card(out: Path, config: SynthConfig, table: pd.DataFrame, *, oracle: f
         "(MEEI normals as reference) and sometimes a wink or smirk. Millimetres use the iris "
         "(mean horizontal iris diameter 11.7 mm).",
         "", "## What was drawn", "",
+        f"Counts are of cases (recordings); {table.subject_id.nunique()} subjects.", "",
         f"- condition: {_counts(table, 'condition')}",
         f"- label (1 = stroke): {_counts(table, 'label')}",
         f"- severity (facial): {_counts(table, 'severity')}",

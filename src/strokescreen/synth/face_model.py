@@ -198,7 +198,7 @@ def blendshapes(f: np.ndarray) -> dict[str, np.ndarray]:
         smile[EYE_LOWER[side], 1] = -1.0
         shapes[f"smile_{side}"] = smile
         shapes[f"droop_{side}"] = _corner_drag(f, g, side, np.array([-0.15 * sgn, 1.0, 0]),
-                                               10.0, 1.2)
+                                               14.0, 0.6)
         shapes[f"blink_{side}"] = _blink(f, g, side)
         shapes[f"brow_{side}"] = _brow(f, g, side)
     for name in shapes:

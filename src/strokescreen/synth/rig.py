@@ -32,7 +32,7 @@ from strokescreen.synth.portraits import Portrait
 from strokescreen.synth.warp import inverse_map, triangulate
 
 PIVOT_MM = np.array([0.0, 25.0, 85.0])
-RING_DEPTH_MM = 25.0
+RING_DEPTH_MM = 0.0  # head-outline control points at the depth of the face oval
 N = T.N_MESH
 
 
