@@ -28,8 +28,8 @@ def test_sign_conventions():
         return uv[nose_idx] - uv.mean(axis=0)
 
     assert nose_offset(20, 0, 0)[0] > nose_offset(0, 0, 0)[0] + 5
-    # looking up, the rest of the face rises behind the nose tip: the tip drops in the image
-    assert nose_offset(0, 20, 0)[1] > nose_offset(0, 0, 0)[1] + 5
+    # looking up, the protruding nose tip rises towards the eyes in the image
+    assert nose_offset(0, 20, 0)[1] < nose_offset(0, 0, 0)[1] - 5
     right_eye, left_eye = list(POSE_INDICES).index(33), list(POSE_INDICES).index(263)
     uv = project(0, 0, 10, width=640, height=480)
     assert uv[left_eye, 1] > uv[right_eye, 1]  # clockwise: the image-right eye drops

@@ -50,7 +50,7 @@ def rotation_matrix(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.nda
     # yaw about Y: positive swings the front (+Z) towards +X (subject's left).
     ry = np.array([[math.cos(y), 0, math.sin(y)], [0, 1, 0], [-math.sin(y), 0, math.cos(y)]])
     # pitch about X: positive lifts the front (+Z) towards +Y (looking up).
-    rx = np.array([[1, 0, 0], [0, math.cos(p), -math.sin(p)], [0, math.sin(p), math.cos(p)]])
+    rx = np.array([[1, 0, 0], [0, math.cos(p), math.sin(p)], [0, -math.sin(p), math.cos(p)]])
     # roll about Z: positive turns +X (subject's left) towards -Y (clockwise in the image).
     rz = np.array([[math.cos(r), math.sin(r), 0], [-math.sin(r), math.cos(r), 0], [0, 0, 1]])
     return ry @ rx @ rz
@@ -58,8 +58,8 @@ def rotation_matrix(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.nda
 
 def angles_from_matrix(R: np.ndarray) -> tuple[float, float, float]:
     """Inverse of :func:`rotation_matrix` (yaw, pitch, roll in degrees)."""
-    # R = Ry Rx Rz; R[1,2] = -sin(p)·... derive: row 1 of Ry Rx Rz = Rx row1 @ Rz
-    pitch = math.degrees(math.asin(max(-1.0, min(1.0, -R[1, 2]))))
+    # R = Ry Rx Rz: R[1,2] = sin(pitch); R[0,2] / R[2,2] = tan(yaw); R[1,0] / R[1,1] = -tan(roll)
+    pitch = math.degrees(math.asin(max(-1.0, min(1.0, R[1, 2]))))
     yaw = math.degrees(math.atan2(R[0, 2], R[2, 2]))
     roll = math.degrees(math.atan2(-R[1, 0], R[1, 1]))
     return yaw, pitch, roll
