@@ -35,6 +35,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/preprocess_speed.py
+	$(PY) benchmarks/speech_speed.py
+	$(PY) benchmarks/assess_speed.py
+	$(PY) benchmarks/train_speed.py
+	$(PY) benchmarks/app_load.py
 
 clean:
 	rm -rf $(DEMO_DIR) .pytest_cache

@@ -176,3 +176,22 @@ def load_config(cls: type[T], path: str | Path | None) -> T:
     if validate is not None:
         validate()
     return cfg
+
+
+# Settings of the other stages live next to their code (so importing this module stays
+# light); they are re-exported here lazily so every stage's settings can be found in one
+# place: ``from strokescreen.config import SpeechConfig``.
+_STAGE_CONFIGS = {
+    "SpeechConfig": "strokescreen.audio.config",
+    "DynamicsConfig": "strokescreen.features.dynamics",
+    "EvaluationConfig": "strokescreen.evaluation.config",
+    "SynthConfig": "strokescreen.synth.config",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _STAGE_CONFIGS:
+        import importlib
+
+        return getattr(importlib.import_module(_STAGE_CONFIGS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

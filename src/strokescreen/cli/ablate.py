@@ -40,7 +40,7 @@ def _cases(manifest: Path, work: Path, features: Path | None) -> tuple[pd.DataFr
                for d in df["case_dir"])
     if have == 0:
         raise InputError(f"no case artifacts under {work / 'cases'} for the {len(df)} cases of "
-                         f"{manifest.name}; run `strokescreen preprocess {manifest} --work "
+                         f"{manifest.name}; run `strokescreen preprocess-cohort {manifest} --work "
                          f"{work}` first")
     feature_note = ""
     try:
