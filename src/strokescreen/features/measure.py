@@ -57,7 +57,8 @@ class MeasureReport:
         }
 
 
-def _num(v: Any) -> float | None:
+def finite_or_none(v: Any) -> float | None:
+    """``float(v)`` when it is a finite number, else None."""
     try:
         f = float(v)
     except (TypeError, ValueError):
@@ -76,10 +77,11 @@ def unit_of(name: str) -> str:
     return "s" if name.endswith("_s") else ""
 
 
-def _entry(value: Any, unit: str, rng: tuple[float, float] | None, desc: str) -> dict[str, Any]:
-    v = _num(value)
-    low = _num(rng[0]) if rng else None
-    high = _num(rng[1]) if rng else None
+def measure_entry(value: Any, unit: str, rng: tuple[float, float] | None, desc: str) -> dict[str, Any]:
+    """One measure as shown everywhere: value, unit, normal range and out-of-range flag."""
+    v = finite_or_none(value)
+    low = finite_or_none(rng[0]) if rng else None
+    high = finite_or_none(rng[1]) if rng else None
     out = None
     if v is not None and rng is not None:
         out = bool((low is not None and v < low) or (high is not None and v > high))
@@ -95,14 +97,14 @@ def face_entries(values: dict[str, float], *, ipd_mm: float) -> dict[str, dict[s
         info = MEASURES.get(name)
         desc = info.description if info else ""
         rng = normals.get(name)
-        out[name] = _entry(v, unit_of(name), (rng[0], rng[1]) if rng else None, desc)
+        out[name] = measure_entry(v, unit_of(name), (rng[0], rng[1]) if rng else None, desc)
     return out
 
 
 def _finish(report: MeasureReport, values: dict[str, float]) -> MeasureReport:
     scores = asymmetry_scores(values)
-    report.composite_asymmetry = _num(scores["asymmetry_index"])
-    report.region_scores = {k: _num(scores[k]) for k in _REGIONS}
+    report.composite_asymmetry = finite_or_none(scores["asymmetry_index"])
+    report.region_scores = {k: finite_or_none(scores[k]) for k in _REGIONS}
     return report
 
 
@@ -120,7 +122,7 @@ def measure_landmarks_photo(landmarks: np.ndarray, *, file: str = "") -> Measure
     report = MeasureReport(file=file, kind="photo", face_found=True, ipd_mm=ipd_mm,
                            scale_source=source)
     report.measures = face_entries(values, ipd_mm=ipd_mm)
-    report.measures["roll_deg"] = _entry(per_frame["roll_deg"][0], "deg", None, "head roll")
+    report.measures["roll_deg"] = measure_entry(per_frame["roll_deg"][0], "deg", None, "head roll")
     if source == "population":
         report.notes.append("mm assume a 63 mm inter-pupil distance (no iris landmarks)")
     return _finish(report, values)
@@ -152,7 +154,7 @@ def _speech_entries(audio: np.ndarray | None) -> tuple[dict[str, dict[str, Any]]
     out = {}
     for name, m in measures.items():
         rng = ranges.get(name) if name in verdict else None
-        out[name] = _entry(m.value, m.unit, rng, getattr(m, "description", ""))
+        out[name] = measure_entry(m.value, m.unit, rng, getattr(m, "description", ""))
     return out, []
 
 

@@ -7,34 +7,14 @@ reads, so the facial and speech measures are computed once per assessment.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from strokescreen.features.asymmetry import ASYMMETRY_MEASURES, asymmetry_scores
-from strokescreen.features.measure import face_entries
+from strokescreen.features.measure import face_entries, finite_or_none, measure_entry
 
 _REGIONS = tuple(f"{r}_score" for r in ASYMMETRY_MEASURES)
-
-
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
-def _entry(value: Any, unit: str, rng: tuple[float, float] | None, desc: str) -> dict[str, Any]:
-    v = _num(value)
-    low = _num(rng[0]) if rng else None
-    high = _num(rng[1]) if rng else None
-    out = None
-    if v is not None and rng is not None:
-        out = bool((low is not None and v < low) or (high is not None and v > high))
-    return {"value": v, "unit": unit, "normal_low": low, "normal_high": high,
-            "out_of_range": out, "description": desc}
 
 
 def speech_entries(values: dict[str, float | None]) -> dict[str, dict[str, Any]]:
@@ -51,7 +31,7 @@ def speech_entries(values: dict[str, float | None]) -> dict[str, dict[str, Any]]
     out = {}
     for name, (unit, desc) in MEASURES.items():
         rng = ranges.get(name) if name in verdict else None
-        out[name] = _entry(values.get(name), unit, rng, desc)
+        out[name] = measure_entry(values.get(name), unit, rng, desc)
     return out
 
 
@@ -79,9 +59,9 @@ def measures_from_features(
     scores = asymmetry_scores(values)
     return {
         "measures": measures,
-        "composite_asymmetry": _num(scores["asymmetry_index"]),
-        "region_scores": {k: _num(scores[k]) for k in _REGIONS},
-        "ipd_mm": _num(ipd_mm),
+        "composite_asymmetry": finite_or_none(scores["asymmetry_index"]),
+        "region_scores": {k: finite_or_none(scores[k]) for k in _REGIONS},
+        "ipd_mm": finite_or_none(ipd_mm),
         "scale_source": "iris" if (from_iris or 0) > 0 else "population",
         "notes": notes,
     }
