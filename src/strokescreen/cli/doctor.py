@@ -70,7 +70,8 @@ def doctor() -> None:
                               ("opensmile", "opensmile", "opensmile"),
                               ("fastapi", "fastapi", "app")]:
         ver, err = _version(mod)
-        table.add_row(label, ver, "ok" if not err else escape(f"optional: pip install 'strokescreen[{extra}]'"))
+        hint = escape(f"optional: pip install 'strokescreen[{extra}]'")
+        table.add_row(label, ver, "ok" if not err else hint)
     place, err = _mediapipe_models()
     table.add_row("mediapipe face models", place, "ok" if not err else f"[red]{err}")
     if err:
