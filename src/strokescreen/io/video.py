@@ -200,18 +200,29 @@ def read_audio(path: str | Path, *, rate_hz: int = 16000) -> np.ndarray | None:
             return None
         stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="flt", layout="mono", rate=rate_hz)
-        chunks: list[np.ndarray] = []
+        # one growing buffer (doubling) instead of a list of chunks joined at the end,
+        # so a long soundtrack is held once, not twice
+        buf = np.zeros(rate_hz * 16, dtype=np.float32)
+        n = 0
+
+        def add(samples: np.ndarray) -> None:
+            nonlocal buf, n
+            if n + len(samples) > len(buf):
+                grown = np.zeros(max(2 * len(buf), n + len(samples)), dtype=np.float32)
+                grown[:n] = buf[:n]
+                buf = grown
+            buf[n:n + len(samples)] = samples
+            n += len(samples)
+
         try:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
-                    chunks.append(out.to_ndarray().reshape(-1))
+                    add(out.to_ndarray().reshape(-1))
         except av.error.FFmpegError:
             pass  # keep what decoded before a truncation
         for out in resampler.resample(None):
-            chunks.append(out.to_ndarray().reshape(-1))
-    if not chunks:
-        return np.zeros(0, dtype=np.float32)
-    return np.concatenate(chunks).astype(np.float32, copy=False)
+            add(out.to_ndarray().reshape(-1))
+    return buf[:n].copy()
 
 
 def write_video(

@@ -41,7 +41,7 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 STAGE_VERSION = "preprocess-1"
-_BATCH = 256
+_BATCH = 1024  # rows per parquet row group: few row groups keep the footer small
 
 Progress = Callable[..., None]
 
@@ -145,7 +145,8 @@ class _FrameTable:
         cols["reject_reason"] = pa.array(reasons, type=pa.string())
         table = pa.table(cols)
         if self.writer is None:
-            self.writer = pq.ParquetWriter(self.path, table.schema, compression="zstd")
+            self.writer = pq.ParquetWriter(self.path, table.schema, compression="zstd",
+                                             write_statistics=["frame", "t"])
         self.writer.write_table(table)
         self.rows = []
 
