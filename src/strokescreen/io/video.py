@@ -225,6 +225,43 @@ def read_audio(path: str | Path, *, rate_hz: int = 16000) -> np.ndarray | None:
     return buf[:n].copy()
 
 
+def extract_audio_wav(path: str | Path, wav_path: str | Path, *, rate_hz: int = 16000) -> float | None:
+    """Stream the first audio stream into a 16-bit mono WAV at ``rate_hz``.
+
+    Returns its duration in seconds, or None (and writes nothing) when the video has no
+    soundtrack or it holds no samples. Memory stays flat in the soundtrack's length.
+    """
+    import soundfile as sf
+
+    p = _check_file(path)
+    n = 0
+    with _open(p) as container:
+        if not container.streams.audio:
+            return None
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate_hz)
+        with sf.SoundFile(str(wav_path), "w", samplerate=rate_hz, channels=1,
+                          subtype="PCM_16") as out:
+
+            def write(frames: list) -> None:
+                nonlocal n
+                for f in frames:
+                    x = np.clip(f.to_ndarray().reshape(-1), -1.0, 1.0)
+                    out.write(x)
+                    n += len(x)
+
+            try:
+                for frame in container.decode(stream):
+                    write(resampler.resample(frame))
+            except av.error.FFmpegError:
+                pass  # keep what decoded before a truncation
+            write(resampler.resample(None))
+    if n == 0:
+        Path(wav_path).unlink(missing_ok=True)
+        return None
+    return n / rate_hz
+
+
 def write_video(
     path: str | Path,
     frames: Iterable[np.ndarray],

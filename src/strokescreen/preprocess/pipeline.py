@@ -29,13 +29,12 @@ from strokescreen.errors import InputError, QualityError
 from strokescreen.face.landmarks import N_POINTS, downscale_for_landmarks, get_landmarker
 from strokescreen.face.pose import head_pose
 from strokescreen.face.tracking import PatientTracker
-from strokescreen.io.audio import write_wav
-from strokescreen.io.video import Frame, iter_frames, probe, read_audio
+from strokescreen.io.video import Frame, extract_audio_wav, iter_frames, probe
 from strokescreen.preprocess import stabilise
 from strokescreen.preprocess.artifacts import CropWriter, atomic_dir, file_sha256, write_json
 from strokescreen.preprocess.flow import face_crop_box, face_flow
 from strokescreen.preprocess.proposal import frame_reason, pose_steps
-from strokescreen.preprocess.quality import assess_quality, speech_seconds
+from strokescreen.preprocess.quality import assess_quality, speech_seconds_in_wav
 
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -262,12 +261,10 @@ def preprocess_video(
         crops.finish()
         fps_measured = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and \
             times[-1] > times[0] else info.fps
-        samples = read_audio(video, rate_hz=cfg.decode.audio_rate_hz) if info.has_audio else None
-        if samples is not None and len(samples) > 0:
-            write_wav(tmp / "audio.wav", samples, cfg.decode.audio_rate_hz)
-        else:
-            samples = None
-        speech_s = speech_seconds(samples, rate_hz=cfg.decode.audio_rate_hz)
+        audio_s = (extract_audio_wav(video, tmp / "audio.wav", rate_hz=cfg.decode.audio_rate_hz)
+                   if info.has_audio else None)
+        speech_s = (speech_seconds_in_wav(tmp / "audio.wav", rate_hz=cfg.decode.audio_rate_hz)
+                    if audio_s is not None else None)
         quality = assess_quality(np.array(reasons, dtype=object), np.asarray(times),
                                  fps=fps_measured, speech_s=speech_s, cfg=pc)
         write_json(tmp / "quality.json", quality)
@@ -283,9 +280,10 @@ def preprocess_video(
             "height": info.height,
             "rotation_deg": info.rotation_deg,
             "codec": info.codec,
-            "audio_present": samples is not None,
-            "audio_note": "" if samples is not None else "the video has no soundtrack",
-            "audio_rate_hz": cfg.decode.audio_rate_hz if samples is not None else None,
+            "audio_present": audio_s is not None,
+            "audio_note": "" if audio_s is not None else "the video has no soundtrack",
+            "audio_rate_hz": cfg.decode.audio_rate_hz if audio_s is not None else None,
+            "audio_s": None if audio_s is None else round(audio_s, 4),
             "landmarker": cfg.landmarks.landmarker,
             "n_points": n_points,
             "versions": _versions(),

@@ -32,6 +32,18 @@ def speech_seconds(samples: np.ndarray | None, *, rate_hz: int = 16000) -> float
     return float(sum(e - s for s, e in speech_segments(samples, rate_hz=rate_hz)))
 
 
+def speech_seconds_in_wav(path, *, rate_hz: int = 16000, block_s: float = 60.0) -> float:  # type: ignore[no-untyped-def]
+    """Seconds of voice activity in a WAV file, read in blocks (flat memory)."""
+    import soundfile as sf
+
+    total = 0.0
+    for block in sf.blocks(str(path), blocksize=int(block_s * rate_hz), dtype="float32",
+                           always_2d=True):
+        s = speech_seconds(block.mean(axis=1), rate_hz=rate_hz)
+        total += s or 0.0
+    return total
+
+
 def _energy_speech_seconds(samples: np.ndarray, *, rate_hz: int) -> float:
     hop = rate_hz // 100
     n = len(samples) // hop
