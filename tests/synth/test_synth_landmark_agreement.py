@@ -61,3 +61,24 @@ def test_preprocessing_stage_finds_the_face(clips, tmp_path):
     assert len(frames) == len(truth)
     clean = ~(truth.head_turn.to_numpy() | truth.occluded.to_numpy())
     assert frames.face_found.to_numpy()[clean].mean() >= 0.95
+
+
+@pytest.mark.slow
+def test_planted_head_yaw_is_recovered_within_3_degrees(clips, tmp_path):
+    """The head-pose estimator reads the yaw the generator planted (outside occlusions)."""
+    from strokescreen.preprocess.pipeline import preprocess_video
+
+    errors, all_errors = [], []
+    for k, r in enumerate(clips.cases):
+        case_dir = preprocess_video(clips.out_dir / r.video, tmp_path / f"case{k}",
+                                    raise_on_unusable=False)
+        frames = pd.read_parquet(case_dir / "frames.parquet")
+        truth = pd.read_parquet(clips.out_dir / r.truth)
+        ok = frames.face_found.to_numpy() & ~truth.occluded.to_numpy()
+        err = np.abs(frames.yaw.to_numpy() - truth.yaw.to_numpy())[ok]
+        all_errors.extend(err)
+        turned = ok & (np.abs(truth.yaw.to_numpy()) > 2.0)
+        errors.extend(np.abs(frames.yaw.to_numpy() - truth.yaw.to_numpy())[turned])
+    assert np.median(all_errors) < 3.0
+    if errors:  # frames where the head is planted turned away from frontal
+        assert np.median(errors) < 3.0, np.median(errors)
