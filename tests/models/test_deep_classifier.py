@@ -159,3 +159,20 @@ def test_validation_auc_in_history(cohort):
     m.fit(cohort)
     assert m.history_[0]["val_auc"] is not None
     assert m.train_summary_["n_subjects"] == 4  # 2 of 6 subjects held out for validation
+
+
+def test_discriminator_accuracy_recorded_and_subject_pairs_train(cohort, fitted):
+    from strokescreen.errors import ConfigError
+
+    acc = fitted.history_[-1]["disc_accuracy"]
+    assert acc is not None and 0.0 <= acc <= 1.0
+    m = DeepStrokeClassifier(variant="deepstroke", epochs=1, seed=0, adv_pairs="subject")
+    m.fit(cohort)
+    assert m.history_[0]["disc_accuracy"] is not None
+    assert np.isfinite(m.predict_proba(cohort)).all()
+    no_adv = DeepStrokeClassifier(variant="deepstroke-no-adversarial", epochs=1).fit(cohort)
+    assert no_adv.history_[0]["disc_accuracy"] is None
+    with pytest.raises(ConfigError, match="adv_pairs"):
+        DeepStrokeClassifier(adv_pairs="person").fit(cohort)
+    with pytest.raises(ConfigError, match="lambda_adv"):
+        DeepStrokeClassifier(lambda_adv=-1).fit(cohort)

@@ -122,7 +122,10 @@ def test_discriminator_forward_shapes(channels, spatial):
     x = torch.randn(5, channels, spatial, spatial)
     out = d(x, x.flip(0))
     assert tuple(out.shape) == (5,)
-    assert ((out > 0) & (out < 1)).all()
+    sig = SubjectDiscriminator(channels, spatial, output="sigmoid").eval()
+    assert ((sig(x, x.flip(0)) > 0) & (sig(x, x.flip(0)) < 1)).all()
+    d.start_neutral()  # a linear D starts undecided-low: score 0 for every pair
+    assert torch.equal(d(x, x.flip(0)), torch.zeros(5))
     convs = [m for m in d.modules() if isinstance(m, torch.nn.Conv2d)]
     assert len(convs) == 4 and convs[0].in_channels == 2 * channels
 
@@ -149,6 +152,43 @@ def test_partners_are_half_same_case_and_different_subject_otherwise():
     assert (subject[partner][~same] != subject[~same]).all()
     again = sample_partners(case, subject, np.random.default_rng(0))
     assert (again[0] == partner).all() and (again[1] == same).all()
+
+
+def test_subject_partners_come_from_the_other_recording_of_the_person():
+    case = np.repeat(np.arange(20), 4)
+    subject = case // 2  # two recordings per subject, both in the batch
+    partner, same = sample_partners(case, subject, np.random.default_rng(1), same="subject")
+    assert 0.4 < same.mean() < 0.6
+    assert (subject[partner][same] == subject[same]).all()
+    assert (case[partner][same] != case[same]).all()  # never the same recording
+    assert (subject[partner][~same] != subject[~same]).all()
+    # a subject with one recording in the batch falls back to its own recording
+    partner, same = sample_partners([0, 0, 1, 1], [0, 0, 1, 1], np.random.default_rng(2),
+                                    same="subject")
+    assert (np.array([0, 0, 1, 1])[partner][same] == np.array([0, 0, 1, 1])[same]).all()
+    with pytest.raises(ValueError, match="case' or 'subject"):
+        sample_partners([0, 1], [0, 1], np.random.default_rng(0), same="person")
+
+
+def test_subject_batches_pair_rows_of_two_recordings():
+    from strokescreen.models.deep_train import PairTable, epoch_batches
+
+    n_cases, per_case = 8, 4
+    row_case = np.repeat(np.arange(n_cases), per_case)
+    table = PairTable(case_ids=[str(i) for i in range(n_cases)], frames=np.zeros((0, 8, 8, 3)),
+                      specs=np.zeros((n_cases, 1, 4, 4)), row_case=row_case,
+                      row_a=np.zeros(len(row_case), int), row_b=np.zeros(len(row_case), int),
+                      row_video=np.ones(len(row_case), bool),
+                      row_audio=np.ones(len(row_case), bool), usable=np.ones(n_cases, bool),
+                      labels=np.zeros(n_cases), subjects=np.arange(n_cases) // 2)
+    batches = epoch_batches(table, np.random.default_rng(0), 8, by="subject")
+    rows = np.concatenate(batches)
+    assert sorted(rows) == list(range(len(row_case)))  # every row once
+    twos = rows.reshape(-1, 2)  # consecutive twos: one subject, two recordings
+    assert (table.subjects[row_case[twos[:, 0]]] == table.subjects[row_case[twos[:, 1]]]).all()
+    assert (row_case[twos[:, 0]] != row_case[twos[:, 1]]).all()
+    by_case = np.concatenate(epoch_batches(table, np.random.default_rng(0), 8)).reshape(-1, 2)
+    assert (row_case[by_case[:, 0]] == row_case[by_case[:, 1]]).all()
 
 
 def test_paper_sizes():

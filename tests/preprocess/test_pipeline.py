@@ -112,3 +112,56 @@ def test_real_no_face_raises_quality_error_after_writing(tmp_path):
         preprocess_video(video, tmp_path / "out")
     q = json.loads((tmp_path / "out" / "quality.json").read_text())
     assert q["verdict"] == "unusable"
+
+
+def test_worker_thread_keeps_order_and_hands_back_its_error():
+    from strokescreen.preprocess.pipeline import _Background, _Worker
+
+    seen: list[int] = []
+    w = _Worker(seen.append, depth=2)
+    for i in range(50):
+        w.put(i)
+    w.close()
+    assert seen == list(range(50))
+
+    def boom(item: int) -> None:
+        if item == 3:
+            raise ValueError("bad frame 3")
+
+    w = _Worker(boom, depth=1)
+    with pytest.raises(ValueError, match="bad frame 3"):
+        for i in range(100):
+            w.put(i)
+        w.close()
+    assert _Background(lambda: 7).result() == 7
+    bg = _Background(lambda: 1 / 0)
+    bg.wait()
+    with pytest.raises(ZeroDivisionError):
+        bg.result()
+
+
+def test_speech_measured_alongside_matches_the_case_folder(tmp_path, astronaut):
+    from strokescreen.features.table import case_features, case_speech
+
+    clip = portrait_clip(tmp_path / "talk.mp4", astronaut, seconds=2.0,
+                         audio=tone(2.0, f0_hz=180.0))
+    got: dict = {}
+
+    def hook(wav):
+        assert wav.name == "audio.wav" and wav.is_file()
+        got["speech"] = case_speech(wav)
+
+    out = preprocess_video(clip, tmp_path / "out", config=LOOSE, on_audio=hook)
+    alongside = got["speech"]
+    assert alongside["speech_f0_median"] == pytest.approx(180.0, abs=3.0)
+    fresh = case_features(out)["features"]  # computed from the finished folder
+    for k, v in alongside.items():
+        if np.isfinite(v):
+            assert fresh[k] == pytest.approx(v), k
+
+    def broken(wav):
+        raise RuntimeError("speech measure failed")
+
+    with pytest.raises(RuntimeError, match="speech measure failed"):
+        preprocess_video(clip, tmp_path / "out2", config=LOOSE, on_audio=broken)
+    assert not (tmp_path / "out2").exists()  # nothing half-written is left

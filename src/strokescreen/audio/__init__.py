@@ -4,26 +4,51 @@ Pure functions over numpy arrays; audio at other rates is resampled to 16 kHz an
 multichannel audio averaged to mono (see :func:`prepare_samples`).
 """
 
-from strokescreen.audio._input import RATE_HZ, prepare_samples
-from strokescreen.audio.config import SpeechConfig
-from strokescreen.audio.features import (
-    speech_feature_names,
-    speech_feature_units,
-    speech_feature_vector,
-)
-from strokescreen.audio.normals import (
-    compare_to_normals,
-    derive_ranges,
-    normals_table,
-    speech_normals,
-)
-from strokescreen.audio.pitch import PitchTracks, pitch_summary, pitch_track, pitch_tracks
-from strokescreen.audio.spectral import spectral_balance, spectral_flux, stft_magnitude
-from strokescreen.audio.spectrogram import log_mel, log_mel_image
-from strokescreen.audio.speech import MEASURES, Measure, is_ddk_task, speech_measures
-from strokescreen.audio.syllables import ddk_timing, intensity_db, syllable_nuclei
-from strokescreen.audio.vad import segments_from_activity, speech_segments, voice_activity
-from strokescreen.audio.voice import voice_quality
+# Names load on first use (PEP 562): importing one submodule, such as the voice-activity
+# detector the preprocessing needs, must not pull in scipy.signal and every measure.
+from importlib import import_module
+
+_WHERE = {
+    'MEASURES': 'speech',
+    'Measure': 'speech',
+    'PitchTracks': 'pitch',
+    'RATE_HZ': '_input',
+    'SpeechConfig': 'config',
+    'compare_to_normals': 'normals',
+    'ddk_timing': 'syllables',
+    'derive_ranges': 'normals',
+    'intensity_db': 'syllables',
+    'is_ddk_task': 'speech',
+    'log_mel': 'spectrogram',
+    'log_mel_image': 'spectrogram',
+    'normals_table': 'normals',
+    'pitch_summary': 'pitch',
+    'pitch_track': 'pitch',
+    'pitch_tracks': 'pitch',
+    'prepare_samples': '_input',
+    'segments_from_activity': 'vad',
+    'spectral_balance': 'spectral',
+    'spectral_flux': 'spectral',
+    'speech_feature_names': 'features',
+    'speech_feature_units': 'features',
+    'speech_feature_vector': 'features',
+    'speech_measures': 'speech',
+    'speech_normals': 'normals',
+    'speech_segments': 'vad',
+    'stft_magnitude': 'spectral',
+    'syllable_nuclei': 'syllables',
+    'voice_activity': 'vad',
+    'voice_quality': 'voice',
+}
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "MEASURES",

@@ -9,13 +9,15 @@ earlier stages) and the classical baseline on the same subject-grouped folds; wr
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
 from strokescreen.errors import ConfigError, InputError, StrokeScreenError
+
+if TYPE_CHECKING:  # pandas loads lazily: it is slow to import
+    import pandas as pd
 
 
 def _feature_table(manifest: Path, work: Path, features: Path | None) -> pd.DataFrame:
@@ -118,6 +120,8 @@ def ablate(
         result.table.loc[mask, "note"] = (result.table.loc[mask, "note"].astype(str)
                                           + f" ({cases.attrs['feature_note']})")
     paths = write_ablation(result, out, synthetic=synthetic, cohort=cohort)
+    import pandas as pd
+
     for r in result.table.to_dict("records"):
         auc = "n/a" if r["auc"] is None or pd.isna(r["auc"]) else f"{r['auc']:.3f}"
         probe = r.get("identity_probe_accuracy")

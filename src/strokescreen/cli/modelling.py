@@ -10,13 +10,15 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
 from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
 from strokescreen.errors import ConfigError, InputError
+
+if TYPE_CHECKING:  # pandas loads lazily: it is slow to import
+    import pandas as pd
 
 _GENERIC_STEMS = {"manifest", "features", "cases", "table", "cohort", "feature_table"}
 
@@ -45,6 +47,8 @@ def _read_manifest(path: Path) -> pd.DataFrame:
 def _read_csv_table(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(f"{path}: file does not exist; check the path")
+    import pandas as pd
+
     try:
         return pd.read_csv(path, dtype={"case_id": str, "subject_id": str})
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
@@ -56,6 +60,8 @@ def _read_features(path: Path) -> pd.DataFrame:
 
     if not path.is_file():
         raise InputError(f"{path}: file does not exist; check the path")
+    import pandas as pd
+
     if path.suffix.lower() == ".parquet":
         try:
             df = pd.read_parquet(path)

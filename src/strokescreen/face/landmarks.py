@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import difflib
 import importlib.util
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -42,6 +46,31 @@ def _box_area(points: np.ndarray) -> float:
     return max(x1 - x0, 0.0) * max(y1 - y0, 0.0)
 
 
+@contextmanager
+def quiet_native_logs() -> Iterator[None]:
+    """Silence log lines that native code writes straight to file descriptor 2.
+
+    MediaPipe and TensorFlow Lite print start-up chatter ("Created TensorFlow Lite
+    XNNPACK delegate", feedback-tensor warnings) below Python's reach; they mean nothing
+    to a user. Used only around the graph's creation and its first frame.
+    """
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stderr (captured, closed)
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(fd)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    try:
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
+
+
 class MediaPipeLandmarker:
     """MediaPipe face mesh, 478 points (``refine_landmarks=True``).
 
@@ -60,24 +89,58 @@ class MediaPipeLandmarker:
             raise MissingExtraError(
                 "mediapipe is not installed; reinstall strokescreen (pip install -e .)"
             ) from exc
-        self._mesh = face_mesh.FaceMesh(
-            static_image_mode=static,
-            max_num_faces=max_faces,
-            refine_landmarks=True,
-            min_detection_confidence=min_detection_confidence,
-            min_tracking_confidence=min_tracking_confidence,
-        )
+        with quiet_native_logs():
+            self._mesh = face_mesh.FaceMesh(
+                static_image_mode=static,
+                max_num_faces=max_faces,
+                refine_landmarks=True,
+                min_detection_confidence=min_detection_confidence,
+                min_tracking_confidence=min_tracking_confidence,
+            )
+            graph = getattr(self._mesh, "_graph", None)
+            if graph is not None:  # the models open in graph threads: let them finish
+                graph.wait_until_idle()
+        self._first = True
 
     def detect(self, image_rgb: np.ndarray) -> list[np.ndarray]:
         h, w = image_rgb.shape[:2]
         image_rgb = np.ascontiguousarray(image_rgb)
-        result = self._mesh.process(image_rgb)
+        if self._first:  # the models load on the first frame, with more chatter
+            self._first = False
+            with quiet_native_logs():
+                found = self._run(image_rgb)
+        else:
+            found = self._run(image_rgb)
+        scale = np.array([w, h, w], dtype=np.float32)
         faces: list[np.ndarray] = []
-        for lm in result.multi_face_landmarks or []:
-            pts = np.array([(p.x * w, p.y * h, p.z * w) for p in lm.landmark], dtype=np.float32)
+        for lm in found or []:
+            pts = np.array([(p.x, p.y, p.z) for p in lm.landmark], dtype=np.float32) * scale
             faces.append(pts)
         faces.sort(key=_box_area, reverse=True)
         return faces
+
+    def _run(self, image_rgb: np.ndarray) -> list | None:
+        """The face-landmark messages of one frame.
+
+        ``FaceMesh.process`` builds a new namedtuple *class* for every frame; on video
+        that costs half a millisecond a frame and leaves cyclic garbage whose collection
+        took a third of the landmarking time. The pinned MediaPipe (0.10.21) exposes the
+        same graph calls, used here directly; any other version goes through ``process``.
+        """
+        m = self._mesh
+        try:
+            graph, outputs = m._graph, m._graph_outputs
+            (stream, kind), = m._input_stream_type_info.items()
+            out_kind = m._output_stream_type_info["multi_face_landmarks"]
+        except (AttributeError, KeyError, ValueError, TypeError):
+            return self._mesh.process(image_rgb).multi_face_landmarks
+        outputs.clear()
+        m._simulated_timestamp += 33333  # as process() does: a 30 fps clock
+        graph.add_packet_to_input_stream(
+            stream=stream, packet=m._make_packet(kind, image_rgb).at(m._simulated_timestamp))
+        graph.wait_until_idle()
+        packet = outputs.get("multi_face_landmarks")
+        return None if packet is None else m._get_packet_content(out_kind, packet)
 
     def close(self) -> None:
         self._mesh.close()

@@ -28,8 +28,21 @@ MANIFEST_COLUMNS = ("task", "severity", "side", "condition", "age", "sex", "ethn
                     "site", "recorded_at", "synthetic")
 
 
-def case_features(folder: str | Path, *, task: str | None = None) -> dict[str, Any]:
-    """Compute (or reuse) ``features.json`` for one complete case folder."""
+def case_speech(wav: str | Path, *, task: str | None = None) -> dict[str, float]:
+    """Speech features of a case's ``audio.wav``, read as :func:`case_features` reads it."""
+    from strokescreen.audio import speech_feature_vector
+    from strokescreen.io.audio import read_wav
+
+    samples, _ = read_wav(Path(wav))
+    return speech_feature_vector(samples, 16000, task=task)
+
+
+def case_features(folder: str | Path, *, task: str | None = None,
+                  speech: dict[str, float] | None = None) -> dict[str, Any]:
+    """Compute (or reuse) ``features.json`` for one complete case folder.
+
+    ``speech``: the case's speech features when already computed from its ``audio.wav``
+    by :func:`case_speech` (assess measures them while the frames are processed)."""
     from strokescreen.audio import speech_feature_vector
     from strokescreen.face.schemes import scheme_of
     from strokescreen.features.case_features import case_face_features
@@ -49,7 +62,8 @@ def case_features(folder: str | Path, *, task: str | None = None) -> dict[str, A
     case = load_case(folder, crops=False)
     lm = np.asarray(case.landmarks, dtype=float)
     face = case_face_features(lm, t_s=case.t, kept=case.kept, scheme=scheme_of(lm))
-    speech = speech_feature_vector(case.audio, 16000, task=task)
+    if speech is None or case.audio is None:
+        speech = speech_feature_vector(case.audio, 16000, task=task)
     values = {**face, **speech}
     record = {
         "key": key,

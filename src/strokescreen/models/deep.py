@@ -58,7 +58,12 @@ class DeepStrokeClassifier(CaseModel):
     adv_stage : 1..4
         Encoder stage whose feature map the subject discriminator sees.
     lambda_adv : float
-        Weight of the adversarial losses (paper: 10).
+        Weight of the adversarial losses (paper: 10; 0 trains the discriminator but
+        lets it have no effect).
+    adv_pairs : ``"case"`` or ``"subject"``
+        What a "same" pair is for the discriminator: two frame pairs of one recording
+        (the paper) or of two different recordings of one subject (see
+        docs/identity_probe_study.md for why this matters).
     val_fraction : float
         Share of training subjects held out for the per-epoch validation AUC (0: none,
         the progress note then shows the running training AUC).
@@ -69,7 +74,8 @@ class DeepStrokeClassifier(CaseModel):
     device : ``"cpu"``, ``"cuda"`` or ``"auto"``; num_threads : torch CPU threads (default:
         the preset's, 1 for ``tiny``, all cores for ``paper``).
 
-    Attributes after fit: ``net_``, ``history_`` (per-epoch losses and AUCs), ``skipped_``
+    Attributes after fit: ``net_``, ``history_`` (per-epoch losses, AUCs and the
+    discriminator's accuracy), ``skipped_``
     (case_id -> reasons a branch or the whole case was skipped), ``preset_``,
     ``classes_``, ``n_train_cases_``. After predict_proba: ``predict_notes_`` (case_id ->
     reason for a fallback or a NaN probability).
@@ -88,6 +94,8 @@ class DeepStrokeClassifier(CaseModel):
         audio_weights: str | None = None,
         adv_stage: int = 4,
         lambda_adv: float = 10.0,
+        adv_pairs: str = "case",
+        adv_output: str = "linear",
         checkpoint_dir: str | None = None,
         progress: Callable[..., None] | None = None,
         batch_size: int | None = None,
@@ -105,6 +113,8 @@ class DeepStrokeClassifier(CaseModel):
         self.audio_weights = audio_weights
         self.adv_stage = adv_stage
         self.lambda_adv = lambda_adv
+        self.adv_pairs = adv_pairs
+        self.adv_output = adv_output
         self.checkpoint_dir = checkpoint_dir
         self.progress = progress
         self.batch_size = batch_size
@@ -133,6 +143,13 @@ class DeepStrokeClassifier(CaseModel):
                              f"valid: {', '.join(VARIANTS)}")
         if self.adv_stage not in (1, 2, 3, 4):
             raise ConfigError(f"adv_stage must be 1..4, got {self.adv_stage}")
+        if self.adv_pairs not in ("case", "subject"):
+            raise ConfigError(f"adv_pairs must be 'case' or 'subject', got {self.adv_pairs!r}")
+        if self.adv_output not in ("linear", "sigmoid"):
+            raise ConfigError(f"adv_output must be 'linear' or 'sigmoid', got "
+                              f"{self.adv_output!r}")
+        if not float(self.lambda_adv) >= 0:
+            raise ConfigError(f"lambda_adv must be >= 0, got {self.lambda_adv}")
         return VARIANTS[self.variant]
 
     def _build_net(self, preset: DeepPreset, spec: NetSpec) -> Any:
@@ -215,7 +232,8 @@ class DeepStrokeClassifier(CaseModel):
                 lambda_adv=float(self.lambda_adv), branch_dropout=preset.branch_dropout,
                 device=device, fingerprint=self._fingerprint(preset, cases, y),
                 checkpoint_dir=Path(self.checkpoint_dir) if self.checkpoint_dir else None,
-                progress=self.progress, val_table=val_table, generator=gen)
+                progress=self.progress, val_table=val_table, generator=gen,
+                adv_pairs=self.adv_pairs, adv_output=self.adv_output)
         self.net_ = net.cpu()
         self.disc_ = disc.cpu() if disc is not None else None
         self.history_ = history

@@ -182,13 +182,28 @@ def batch_tensors(net: DeepStrokeNet, table: PairTable, rows: np.ndarray,
 
 
 def epoch_batches(table: PairTable, rng: np.random.Generator, batch_size: int,
-                  ) -> list[np.ndarray]:
-    """Shuffled batches of row indices, rows of one case kept in twos so that most rows
-    have a same-case partner in their batch. A last batch under 2 rows joins the one before."""
+                  *, by: str = "case") -> list[np.ndarray]:
+    """Shuffled batches of row indices, rows kept in twos so that most rows have a
+    "same" partner for the discriminator in their batch: two rows of one case
+    (``by="case"``), or, with ``by="subject"``, two rows of one subject taken from its
+    different recordings in turn. A last batch under 2 rows joins the one before."""
     groups: list[np.ndarray] = []
-    for c in np.flatnonzero(table.usable):
-        rows = rng.permutation(np.flatnonzero(table.row_case == c))
-        groups += [rows[i:i + 2] for i in range(0, len(rows), 2)]
+    if by == "subject":
+        for s in np.unique(table.subjects[table.usable]):
+            cases = [c for c in np.flatnonzero(table.usable & (table.subjects == s))]
+            per_case = [list(rng.permutation(np.flatnonzero(table.row_case == c)))
+                        for c in rng.permutation(cases)]
+            rows = []  # round robin over the subject's recordings
+            while any(per_case):
+                for lst in per_case:
+                    if lst:
+                        rows.append(lst.pop())
+            rows = np.asarray(rows, np.int64)
+            groups += [rows[i:i + 2] for i in range(0, len(rows), 2)]
+    else:
+        for c in np.flatnonzero(table.usable):
+            rows = rng.permutation(np.flatnonzero(table.row_case == c))
+            groups += [rows[i:i + 2] for i in range(0, len(rows), 2)]
     if not groups:
         return []
     order = np.concatenate([groups[i] for i in rng.permutation(len(groups))])
@@ -259,6 +274,8 @@ def train_net(
     progress: Progress | None = None,
     val_table: PairTable | None = None,
     generator: torch.Generator | None = None,
+    adv_pairs: str = "case",
+    adv_output: str = "linear",
 ) -> tuple[SubjectDiscriminator | None, list[dict]]:
     """Train ``net`` (in place) on ``table``; returns the discriminator and the history.
 
@@ -266,8 +283,13 @@ def train_net(
     D minimises lambda * L_adv(D) on detached embeddings (E frozen). The reported loss is
     L_cls + lambda * (L_adv(E) + L_adv(D)). After every epoch the full state goes to
     ``checkpoint_dir/last.pt``; a checkpoint found there with the same ``fingerprint``
-    is resumed from.
+    is resumed from. ``adv_pairs`` says what a "same" pair is for the discriminator:
+    two frame pairs of one recording (``"case"``, the paper) or of one subject's two
+    different recordings (``"subject"``). The history records, per epoch, the share of
+    pairs the discriminator judged right (``disc_accuracy``; 0.5 = fooled).
     """
+    if adv_pairs not in ("case", "subject"):
+        raise ValueError(f"adv_pairs must be 'case' or 'subject', got {adv_pairs!r}")
     spec = net.spec
     disc = None
     if spec.adversarial:
@@ -275,11 +297,13 @@ def train_net(
             net.eval()
             probe = net(**batch_tensors(net, table, np.arange(min(2, len(table.row_case))),
                                         device))["embedding"]
-        disc = SubjectDiscriminator(probe.shape[1], int(min(probe.shape[2:])))
+        disc = SubjectDiscriminator(probe.shape[1], int(min(probe.shape[2:])),
+                                    output=adv_output)
         if generator is not None:
             from strokescreen.models.nets.resnet import init_resnet
 
             init_resnet(disc, generator)
+        disc.start_neutral()
         disc.to(device)
     params = [p for p in net.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
@@ -305,12 +329,14 @@ def train_net(
     n_batches = None
     for epoch in range(start, epochs):
         rng = np.random.default_rng([seed, epoch])
-        batches = epoch_batches(table, rng, batch_size)
+        batches = epoch_batches(table, rng, batch_size,
+                                by=adv_pairs if disc is not None else "case")
         n_batches = len(batches)
         net.train()
         if disc is not None:
             disc.train()
         sums = {"loss": 0.0, "loss_cls": 0.0, "loss_adv_e": 0.0, "loss_adv_d": 0.0}
+        d_right = d_seen = 0
         row_p = np.full(len(table.row_case), np.nan)
         for b, rows in enumerate(batches):
             drop_a = drop_v = None
@@ -326,7 +352,8 @@ def train_net(
             l_e = l_d = torch.zeros((), device=device)
             if disc is not None:
                 partner, same = sample_partners(table.row_case[rows],
-                                                table.subjects[table.row_case[rows]], rng)
+                                                table.subjects[table.row_case[rows]], rng,
+                                                same=adv_pairs)
                 p_t = torch.from_numpy(partner).to(device)
                 same_t = torch.from_numpy(same).to(device)
                 emb = out["embedding"]
@@ -340,7 +367,10 @@ def train_net(
             opt.step()
             if disc is not None:
                 emb_d = out["embedding"].detach()
-                l_d = discriminator_loss(disc(emb_d, emb_d[p_t]), same_t)
+                d_out = disc(emb_d, emb_d[p_t])
+                l_d = discriminator_loss(d_out, same_t)
+                d_right += int(((d_out.detach() > 0.5) == same_t).sum().item())
+                d_seen += len(rows)
                 opt_d.zero_grad(set_to_none=True)  # type: ignore[union-attr]
                 (lambda_adv * l_d).backward()
                 opt_d.step()  # type: ignore[union-attr]
@@ -354,6 +384,7 @@ def train_net(
                          note=f"epoch {epoch + 1}/{epochs} loss {total:.3f}")
         rec: dict[str, float | None] = {
             "epoch": epoch + 1, **{k: v / max(1, n_batches) for k, v in sums.items()}}
+        rec["disc_accuracy"] = d_right / d_seen if d_seen else None
         case_p = np.array([row_p[table.row_case == c].mean() if table.usable[c] else np.nan
                            for c in range(len(table.case_ids))])
         rec["train_auc"] = _auc(table.labels, case_p)

@@ -17,12 +17,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from strokescreen.errors import InputError
+
+if TYPE_CHECKING:  # pandas loads lazily: it is slow to import
+    import pandas as pd
 
 ARTIFACT_FILES = ("meta.json", "frames.parquet", "crops.npz", "audio.wav", "quality.json")
 
@@ -164,6 +166,8 @@ def load_case(case_dir: str | Path, *, crops: bool = True, audio: bool = True) -
         raise InputError(f"{d}: not a complete strokescreen case folder (no meta.json); "
                          "run `strokescreen preprocess` first")
     meta = json.loads((d / "meta.json").read_text())
+    import pandas as pd
+
     frames = pd.read_parquet(d / "frames.parquet")
     quality = json.loads((d / "quality.json").read_text())
     if crops and (d / "crops.npz").is_file():

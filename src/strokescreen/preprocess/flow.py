@@ -38,16 +38,20 @@ def face_crop_box(points: np.ndarray, *, width: int, height: int,
             min(int(math.ceil(x1 + mx)), width), min(int(math.ceil(y1 + my)), height))
 
 
-def face_flow(prev_gray: np.ndarray, gray: np.ndarray, box: tuple[int, int, int, int]) -> float:
+def face_flow(prev: np.ndarray, image: np.ndarray, box: tuple[int, int, int, int]) -> float:
     """Mean non-rigid flow magnitude inside ``box`` (pixels/frame at FLOW_BOX_PX width).
 
-    prev_gray, gray : ndarray (H, W) uint8, the same size.
+    prev, image : ndarray uint8, the same size: (H, W) gray or (H, W, 3) RGB (only the
+    box is converted to gray, which is cheaper than converting whole frames).
     """
     x0, y0, x1, y1 = box
     if x1 - x0 < 8 or y1 - y0 < 8:
         return math.nan
-    a = prev_gray[y0:y1, x0:x1]
-    b = gray[y0:y1, x0:x1]
+    a = prev[y0:y1, x0:x1]
+    b = image[y0:y1, x0:x1]
+    if a.ndim == 3:
+        a = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY)
+        b = cv2.cvtColor(b, cv2.COLOR_RGB2GRAY)
     scale = FLOW_BOX_PX / float(x1 - x0)
     size = (FLOW_BOX_PX, max(int(round((y1 - y0) * scale)), 8))
     a = cv2.resize(a, size, interpolation=cv2.INTER_AREA)

@@ -85,6 +85,87 @@ def _threaded(it: Iterator[Frame], depth: int = 6) -> Iterator[Frame]:
         stop.set()
 
 
+_DONE = object()
+
+
+class _Worker:
+    """Apply ``fn`` to items in a background thread, in order (a bounded queue).
+
+    ``put`` and ``close`` re-raise, in the caller's thread, an exception ``fn`` raised.
+    """
+
+    def __init__(self, fn: Callable[[Any], None], depth: int = 8):
+        self._q: queue.Queue = queue.Queue(maxsize=depth)
+        self._exc: BaseException | None = None
+        self._fn = fn
+        self._th = threading.Thread(target=self._run, daemon=True)
+        self._th.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._q.get()
+            if item is _DONE:
+                return
+            if self._exc is None:
+                try:
+                    self._fn(item)
+                except BaseException as exc:  # handed to the caller
+                    self._exc = exc
+
+    def _raise(self) -> None:
+        if self._exc is not None:
+            exc, self._exc = self._exc, None
+            raise exc
+
+    def put(self, item: Any) -> None:
+        self._raise()
+        self._q.put(item)
+
+    def close(self) -> None:
+        self._q.put(_DONE)
+        self._th.join()
+        self._raise()
+
+
+class _Background:
+    """Run ``fn()`` in a thread; ``result()`` waits and returns (or re-raises)."""
+
+    def __init__(self, fn: Callable[[], Any]):
+        self._out: list[Any] = []
+        self._exc: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._out.append(fn())
+            except BaseException as exc:  # handed to the caller
+                self._exc = exc
+
+        self._th = threading.Thread(target=run, daemon=True)
+        self._th.start()
+
+    def wait(self) -> None:
+        self._th.join()
+
+    def result(self) -> Any:
+        self._th.join()
+        if self._exc is not None:
+            raise self._exc
+        return self._out[0]
+
+
+def _audio_part(video: Path, wav: Path, rate_hz: int,
+                on_audio: Callable[[Path], None] | None = None
+                ) -> tuple[float | None, float | None]:
+    """Soundtrack to ``wav``; returns (seconds of audio, seconds of speech)."""
+    audio_s = extract_audio_wav(video, wav, rate_hz=rate_hz)
+    if audio_s is None:
+        return None, None
+    speech_s = speech_seconds_in_wav(wav, rate_hz=rate_hz)
+    if on_audio is not None:
+        on_audio(wav)
+    return audio_s, speech_s
+
+
 class _Grow:
     """A numpy array that grows by appending (amortised doubling)."""
 
@@ -144,8 +225,11 @@ class _FrameTable:
         cols["reject_reason"] = pa.array(reasons, type=pa.string())
         table = pa.table(cols)
         if self.writer is None:
+            # dictionary encoding only where values repeat: trying it on 1434
+            # landmark columns of unique floats costs time and saves nothing
             self.writer = pq.ParquetWriter(self.path, table.schema, compression="zstd",
-                                             write_statistics=["frame", "t"])
+                                             write_statistics=["frame", "t"],
+                                             use_dictionary=["reject_reason"])
         self.writer.write_table(table)
         self.rows = []
 
@@ -165,8 +249,13 @@ def preprocess_video(
     progress: Progress | None = None,
     raise_on_unusable: bool = True,
     input_sha256: str | None = None,
+    on_audio: Callable[[Path], None] | None = None,
 ) -> Path:
     """Write the artifact folder of ``video`` to ``out_dir``; returns ``out_dir``.
+
+    ``on_audio(wav_path)``, when given, runs in the soundtrack's thread right after
+    ``audio.wav`` is written (while frames are still being processed), e.g. to measure
+    the speech alongside; its exception is raised here.
 
     Raises :class:`InputError` for an unreadable input and, when ``raise_on_unusable``,
     :class:`QualityError` (after writing the folder) when no usable face was found.
@@ -196,7 +285,7 @@ def preprocess_video(
         times: list[float] = []
         pending: deque[tuple[int, np.ndarray, np.ndarray | None]] = deque()
         reasons: list[str] = []
-        prev_small_gray: np.ndarray | None = None
+        prev_small: np.ndarray | None = None
         prev_box = None
         total = max(info.n_frames_est, 1)
 
@@ -215,12 +304,11 @@ def preprocess_video(
                 reasons.append(reason)
                 table.add(i, times[i], lm, p_arr[i], fl[i], reason)
 
-        for frame in _threaded(iter_frames(video)):
+        def post(item: tuple[Frame, np.ndarray, float, np.ndarray | None]) -> None:
+            """Everything after the landmarks, one frame (runs in the worker thread)."""
+            nonlocal prev_small, prev_box
+            frame, small, scale, lm = item
             i = frame.index
-            small, scale = downscale_for_landmarks(frame.image, cfg.decode.max_landmark_side_px)
-            lm = tracker.update(landmarker.detect(small))
-            if lm is not None and scale != 1.0:
-                lm = lm / np.float32(scale)
             times.append(frame.t)
             found.append(lm is not None)
             if lm is not None:
@@ -229,25 +317,45 @@ def preprocess_video(
             else:
                 poses.append(np.full(3, np.nan))
                 params.append(np.full(4, np.nan))
-            gray = None
             flow = math.nan
             if lm is not None:
                 sh, sw = small.shape[:2]
                 box = face_crop_box(lm * np.float32(scale), width=sw, height=sh)
-                gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-                if prev_small_gray is not None and prev_box is not None:
-                    flow = face_flow(prev_small_gray, gray, box)
+                if prev_small is not None and prev_box is not None:
+                    flow = face_flow(prev_small, small, box)
                 prev_box = box
             else:
                 prev_box = None
-            prev_small_gray = gray
+            prev_small = small if lm is not None else None
             flows.append(flow)
             pending.append((i, frame.image, lm))
             finalise(len(found) - delay)
-            if progress is not None and (i % 10 == 0):
-                progress(i + 1, total)
+
+        # three stages on the machine's cores: decoding (thread), landmarks (here),
+        # pose/flow/crops/table (worker thread); OpenCV, PyAV and MediaPipe release the
+        # GIL while they compute. The soundtrack is extracted alongside.
+        audio_job = _Background(
+            lambda: _audio_part(video, tmp / "audio.wav", cfg.decode.audio_rate_hz, on_audio)
+            if info.has_audio else (None, None))
+        worker = _Worker(post)
+        try:
+            for frame in _threaded(iter_frames(video)):
+                small, scale = downscale_for_landmarks(frame.image,
+                                                       cfg.decode.max_landmark_side_px)
+                lm = tracker.update(landmarker.detect(small))
+                if lm is not None and scale != 1.0:
+                    lm = lm / np.float32(scale)
+                worker.put((frame, small, scale, lm))
+                if progress is not None and (frame.index % 10 == 0):
+                    progress(frame.index + 1, total)
+        finally:
+            try:
+                worker.close()
+            finally:
+                landmarker.close()
+                audio_job.wait()  # nothing may still write into the folder
         finalise(len(found))
-        landmarker.close()
+        audio_s, speech_s = audio_job.result()
         if not found:
             raise InputError(f"{video}: no video frames could be decoded; {_hint()}")
         last_t = times[-1] + 1.0 / info.fps
@@ -261,10 +369,6 @@ def preprocess_video(
         crops.finish()
         fps_measured = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and \
             times[-1] > times[0] else info.fps
-        audio_s = (extract_audio_wav(video, tmp / "audio.wav", rate_hz=cfg.decode.audio_rate_hz)
-                   if info.has_audio else None)
-        speech_s = (speech_seconds_in_wav(tmp / "audio.wav", rate_hz=cfg.decode.audio_rate_hz)
-                    if audio_s is not None else None)
         quality = assess_quality(np.array(reasons, dtype=object), np.asarray(times),
                                  fps=fps_measured, speech_s=speech_s, cfg=pc)
         write_json(tmp / "quality.json", quality)

@@ -180,7 +180,7 @@ def assess_video(
     QualityError : no usable face; raised after ``result.json`` and ``report.html`` are
         written with decision "no decision" and the advice on re-recording.
     """
-    from strokescreen.features.table import case_features
+    from strokescreen.features.table import case_features, case_speech
     from strokescreen.preprocess.artifacts import check_out_dir, write_json
     from strokescreen.preprocess.pipeline import preprocess_video
     from strokescreen.report.findings import affected_side
@@ -214,9 +214,17 @@ def assess_video(
 
     tell(0.0, "reading the recording")
     t0 = time.perf_counter()
+    speech: dict[str, dict] = {}
+
+    def measure_speech(wav: Path) -> None:  # in the soundtrack's thread, alongside frames
+        t_s = time.perf_counter()
+        speech["values"] = case_speech(wav)
+        timings["speech_alongside"] = time.perf_counter() - t_s
+
     try:
         preprocess_video(
             video, case_dir, config=config, overwrite=True, raise_on_unusable=False,
+            on_audio=measure_speech,
             progress=lambda done, total=None, **_: tell(0.7 * done / max(total or done, 1),
                                                         "finding the face in each frame"),
         )
@@ -266,7 +274,7 @@ def assess_video(
     if verdict != "unusable":
         tell(0.72, "measuring face and speech")
         t0 = time.perf_counter()
-        record = case_features(case_dir)
+        record = case_features(case_dir, speech=speech.get("values"))
         features = record["features"]
         m = measures_from_features(features, audio_present=bool(meta.get("audio_present")))
         result.update({k: m[k] for k in ("measures", "composite_asymmetry", "region_scores",
