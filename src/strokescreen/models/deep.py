@@ -64,6 +64,9 @@ class DeepStrokeClassifier(CaseModel):
         What a "same" pair is for the discriminator: two frame pairs of one recording
         (the paper) or of two different recordings of one subject (see
         docs/identity_probe_study.md for why this matters).
+    adv_output : ``"linear"`` or ``"sigmoid"``
+        The discriminator's score: linear least squares (default) or the saturating
+        sigmoid form of the first implementation, kept for comparison.
     val_fraction : float
         Share of training subjects held out for the per-epoch validation AUC (0: none,
         the progress note then shows the running training AUC).
