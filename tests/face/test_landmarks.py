@@ -59,3 +59,33 @@ def test_patient_is_the_large_central_face_and_is_never_swapped(astronaut):
     # the patient comes back where they were: followed again
     again = tracker.update(lm.detect(canvas))
     assert again is not None and 200 < again[1, 0] < 520
+
+
+def test_direct_graph_call_gives_what_facemesh_process_gives(astronaut):
+    import numpy as np
+
+    from strokescreen.face.landmarks import MediaPipeLandmarker
+
+    ours = MediaPipeLandmarker(static=True, max_faces=1)
+    theirs = MediaPipeLandmarker(static=True, max_faces=1)
+    for _ in range(2):  # first call (quiet start-up) and a later one
+        got = ours.detect(astronaut)
+        ref = theirs._mesh.process(np.ascontiguousarray(astronaut)).multi_face_landmarks
+        h, w = astronaut.shape[:2]
+        want = np.array([(p.x * w, p.y * h, p.z * w) for p in ref[0].landmark], np.float32)
+        assert len(got) == 1 and got[0].shape == (478, 3)
+        np.testing.assert_allclose(got[0], want, atol=1e-3)
+    ours.close()
+    theirs.close()
+
+
+def test_native_log_lines_are_silenced_and_stderr_restored(capfd):
+    import os
+
+    from strokescreen.face.landmarks import quiet_native_logs
+
+    with quiet_native_logs():
+        os.write(2, b"native chatter\n")
+    os.write(2, b"after\n")
+    err = capfd.readouterr().err
+    assert "native chatter" not in err and "after" in err

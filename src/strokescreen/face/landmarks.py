@@ -54,13 +54,13 @@ def quiet_native_logs() -> Iterator[None]:
     XNNPACK delegate", feedback-tensor warnings) below Python's reach; they mean nothing
     to a user. Used only around the graph's creation and its first frame.
     """
+    fd = 2  # native code writes to descriptor 2 whatever Python's sys.stderr is
     try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # no real stderr (captured, closed)
+        sys.stderr.flush()
+        saved = os.dup(fd)
+    except (AttributeError, OSError, ValueError):  # no descriptor 2 to silence
         yield
         return
-    sys.stderr.flush()
-    saved = os.dup(fd)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, fd)
     try:
