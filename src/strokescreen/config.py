@@ -44,10 +44,16 @@ class DecodeConfig:
 
 @dataclass(frozen=True)
 class LandmarkConfig:
-    """Face landmarking and patient tracking."""
+    """Face landmarking and patient tracking.
+
+    follow : once the patient is found, follow them with a one-face landmarker inside a
+        window around them (much faster; see ``face.tracking.PatientFollower``); ``False``
+        looks for ``max_faces`` faces in the whole frame throughout.
+    """
 
     landmarker: str = "mediapipe"
     max_faces: int = 3
+    follow: bool = True
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
 

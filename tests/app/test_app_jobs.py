@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -165,12 +166,19 @@ def test_audit_records_create_view_delete(client_for, data_dir, tiny_video):
 
 
 def test_raw_video_deleted_after_processing(client_for, data_dir, tiny_video):
+    seen: list[tuple[Path, bool]] = []
+
+    def recording_analysis(video, out_dir, **kw):  # the job may finish before we look
+        seen.append((Path(video), Path(video).is_file()))
+        return app_fakes.fake_analysis(video, out_dir, **kw)
+
     add_user(data_dir)
-    client = client_for()
+    client = client_for(analysis=recording_analysis)
     csrf = sign_in(client)
     job_id = _job_id(upload(client, csrf, tiny_video))
-    assert len(list((data_dir / "uploads").iterdir())) == 1
     wait_state(client, job_id)
+    (raw, existed), = seen
+    assert existed and raw.parent == data_dir / "uploads"
     deadline = time.monotonic() + 5
     while list((data_dir / "uploads").iterdir()) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -140,6 +140,38 @@ def test_worker_thread_keeps_order_and_hands_back_its_error():
         bg.result()
 
 
+def test_prefetch_keeps_order_hands_back_errors_and_stops_early():
+    import threading
+
+    from strokescreen.preprocess.pipeline import _Prefetch
+
+    assert list(_Prefetch(iter(range(40)), depth=2)) == list(range(40))
+
+    def broken():
+        yield 0
+        yield 1
+        raise OSError("decoder broke at 2")
+
+    with pytest.raises(OSError, match="decoder broke"):
+        list(_Prefetch(broken(), depth=1))
+
+    closed = threading.Event()
+
+    def endless():
+        try:
+            i = 0
+            while True:
+                yield i
+                i += 1
+        finally:
+            closed.set()
+
+    pre = _Prefetch(endless(), depth=3)
+    first = next(iter(pre))
+    pre.close()  # returns (no hang on the full queue) and releases the source
+    assert first == 0 and closed.wait(2.0)
+
+
 def test_speech_measured_alongside_matches_the_case_folder(tmp_path, astronaut):
     from strokescreen.features.table import case_features, case_speech
 

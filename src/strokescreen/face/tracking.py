@@ -8,9 +8,11 @@ last seen, so the track never jumps to a bystander.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from strokescreen.face.landmarks import face_box
+from strokescreen.face.landmarks import Landmarker, face_box
 
 
 def _centre_size(points: np.ndarray) -> tuple[np.ndarray, float]:
@@ -45,8 +47,18 @@ class PatientTracker:
         self._size: float | None = None
         self._lost = 0
 
-    def update(self, faces: list[np.ndarray]) -> np.ndarray | None:
-        """Return the patient's landmarks in this frame, or None when not in view."""
+    @property
+    def centre(self) -> np.ndarray | None:
+        """The patient's last face centre (pixels), None before the patient is first seen."""
+        return self._centre
+
+    @property
+    def size(self) -> float | None:
+        """The patient's last face size (the longer side of the landmark box, pixels)."""
+        return self._size
+
+    def match(self, faces: list[np.ndarray]) -> np.ndarray | None:
+        """The patient among ``faces`` (None when not there), without updating the track."""
         chosen: np.ndarray | None = None
         if self._centre is None:
             if faces:
@@ -63,9 +75,112 @@ class PatientTracker:
                 if d <= radius and d < best_d:
                     best, best_d = f, d
             chosen = best
+        return chosen
+
+    def update(self, faces: list[np.ndarray]) -> np.ndarray | None:
+        """Return the patient's landmarks in this frame, or None when not in view."""
+        chosen = self.match(faces)
         if chosen is None:
             self._lost += 1
             return None
         self._centre, self._size = _centre_size(chosen)
         self._lost = 0
         return chosen
+
+
+class PatientFollower:
+    """The patient's landmarks, frame by frame, from a video landmarker in tracking mode.
+
+    Looking for several faces makes MediaPipe run its face detector on every frame in
+    which fewer faces than that are tracked, a third of the landmarking time. So once the
+    patient has been found in ``settle_frames`` frames in a row (by the ``scan``
+    landmarker, which sees the whole frame and up to ``max_faces`` faces, and by
+    :class:`PatientTracker`'s rules), a one-face landmarker follows them inside a window
+    of ``window_faces`` face sizes around them: it cannot see, let alone jump to, a
+    bystander outside that window. The window is placed afresh (with a fresh landmarker,
+    whose tracking state belongs to its window) when the face drifts more than
+    ``drift_faces`` face sizes from where it was, or grows or shrinks by a quarter. When the
+    follower loses the patient, the same frame goes to the scan landmarker at once, so no
+    face is missed by the switch; a follower that fails on its first frame (a bystander
+    nearer the window's centre) is not tried again for a while.
+
+    make_landmarker(max_faces) builds a landmarker; images are RGB, points in pixels.
+    """
+
+    def __init__(self, make_landmarker: Callable[[int], Landmarker], *, max_faces: int = 3,
+                 follow: bool = True, settle_frames: int = 3, window_faces: float = 3.0,
+                 drift_faces: float = 0.5, backoff_frames: int = 30):
+        self._make = make_landmarker
+        self._scan = make_landmarker(max_faces)
+        self._follow_on = follow
+        self._settle, self._window_faces = settle_frames, window_faces
+        self._drift, self._backoff = drift_faces, backoff_frames
+        self._tracker: PatientTracker | None = None
+        self._follower: Landmarker | None = None
+        self._window: tuple[int, int, int, int] | None = None
+        self._anchor: tuple[np.ndarray, float] | None = None  # centre and size at placement
+        self._follower_frames = 0
+        self._streak = 0
+        self._pause = 0
+        self.frames_followed = 0  # for tests and benchmarks: frames the follower served
+
+    @property
+    def tracker(self) -> PatientTracker | None:
+        return self._tracker
+
+    def update(self, image: np.ndarray) -> np.ndarray | None:
+        h, w = image.shape[:2]
+        if self._tracker is None:
+            self._tracker = PatientTracker(width=w, height=h)
+        tracker = self._tracker
+        self._pause = max(self._pause - 1, 0)
+        if self._window is None and self._follow_on and self._pause == 0 and \
+                self._streak >= self._settle and tracker.centre is not None:
+            self._place(tracker.centre, float(tracker.size or 0.0), w, h)
+        if self._window is not None:
+            x0, y0, x1, y1 = self._window
+            assert self._follower is not None
+            offset = np.array([x0, y0, 0], dtype=np.float32)
+            faces = [f + offset for f in self._follower.detect(image[y0:y1, x0:x1])]
+            chosen = tracker.match(faces)
+            self._follower_frames += 1
+            if chosen is not None:
+                self.frames_followed += 1
+                tracker.update([chosen])
+                self._streak += 1
+                if self._drifted(chosen):
+                    self._drop()
+                return chosen
+            if self._follower_frames == 1:  # found something else first: wait a while
+                self._pause = self._backoff
+            self._drop()
+        lm = tracker.update(self._scan.detect(image))
+        self._streak = self._streak + 1 if lm is not None else 0
+        return lm
+
+    def _place(self, centre: np.ndarray, size: float, w: int, h: int) -> None:
+        half = self._window_faces * size / 2.0
+        x0, y0 = max(int(centre[0] - half), 0), max(int(centre[1] - half), 0)
+        x1, y1 = min(int(np.ceil(centre[0] + half)), w), min(int(np.ceil(centre[1] + half)), h)
+        if x1 - x0 < 32 or y1 - y0 < 32:
+            return
+        self._window = (x0, y0, x1, y1)
+        self._anchor = (centre.copy(), size)
+        self._follower = self._make(1)
+        self._follower_frames = 0
+
+    def _drifted(self, points: np.ndarray) -> bool:
+        assert self._anchor is not None
+        centre, size = _centre_size(points)
+        anchor, anchor_size = self._anchor
+        return bool(np.abs(centre - anchor).max() > self._drift * anchor_size
+                    or not 0.8 <= size / anchor_size <= 1.25)
+
+    def _drop(self) -> None:
+        if self._follower is not None:
+            self._follower.close()
+        self._follower, self._window, self._anchor = None, None, None
+
+    def close(self) -> None:
+        self._drop()
+        self._scan.close()
