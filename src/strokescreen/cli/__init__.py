@@ -7,6 +7,7 @@ the others of its kind.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.util
 
@@ -43,4 +44,10 @@ for _name in _COMMAND_MODULES:
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+    finally:
+        # The command is done and its files are closed. Interpreter shutdown would then
+        # walk every object the scientific stack built looking for cycles (measured: 1.1 s
+        # after an assessment); freezing them skips that walk. Memory goes back to the OS.
+        gc.freeze()
