@@ -18,6 +18,33 @@ def test_planted_pose_is_recovered(angles):
     assert np.all(np.abs(got - np.array(angles)) < 3.0), got
 
 
+@pytest.mark.parametrize("angles", [(0, 0, 0), (15, 0, 0), (-20, 6, 4)])
+def test_planted_pose_is_recovered_from_68_points(angles):
+    from strokescreen.face.pose import _IBUG_OF_MP, CANONICAL_MM
+
+    rng = np.random.default_rng(1)
+    keep = [list(POSE_INDICES).index(mp) for mp in _IBUG_OF_MP]
+    uv = project(*angles, width=640, height=480, points_mm=CANONICAL_MM[keep])
+    lm = np.full((68, 3), np.nan)
+    lm[list(_IBUG_OF_MP.values()), :2] = uv + rng.normal(0, 0.5, uv.shape)
+    got = np.array(head_pose(lm, width=640, height=480))
+    assert np.all(np.abs(got - np.array(angles)) < 3.0), got
+
+
+def test_dlib_and_mediapipe_agree_on_a_real_portrait(astronaut):
+    pytest.importorskip("dlib")
+    frame = portrait_frame(astronaut, roll_deg=8.0)
+    h, w = frame.shape[:2]
+    mp = head_pose(get_landmarker("mediapipe", static=True).detect(frame)[0], width=w, height=h)
+    dl = head_pose(get_landmarker("dlib68").detect(frame)[0], width=w, height=h)
+    assert abs(mp[2] - dl[2]) < 3.0 and abs(mp[0] - dl[0]) < 8.0, (mp, dl)
+
+
+def test_other_point_counts_are_refused():
+    with pytest.raises(ValueError, match="478 .* or 68"):
+        head_pose(np.zeros((100, 2)), width=640, height=480)
+
+
 def test_sign_conventions():
     # turning towards the subject's own left moves the nose tip to the image's right
     # (the nose tip is the origin, so watch it against the rest of the face)

@@ -197,3 +197,35 @@ def test_speech_measured_alongside_matches_the_case_folder(tmp_path, astronaut):
     with pytest.raises(RuntimeError, match="speech measure failed"):
         preprocess_video(clip, tmp_path / "out2", config=LOOSE, on_audio=broken)
     assert not (tmp_path / "out2").exists()  # nothing half-written is left
+
+
+@pytest.mark.parametrize("follow", [True, False])
+def test_dlib68_landmarker_end_to_end(tmp_path, astronaut, follow):
+    pytest.importorskip("dlib")
+    from strokescreen.config import LandmarkConfig
+
+    clip = portrait_clip(tmp_path / "clip.mp4", astronaut, seconds=1.2)
+    cfg = dataclasses.replace(LOOSE, landmarks=LandmarkConfig(landmarker="dlib68", follow=follow))
+    case = load_case(preprocess_video(clip, tmp_path / "out", config=cfg))
+    assert case.meta["n_points"] == 68 and case.landmarks.shape[1:] == (68, 3)
+    assert {"x_67", "y_67"} <= set(case.frames.columns) and "x_68" not in case.frames.columns
+    assert case.frames["face_found"].mean() >= 0.9
+    # the portrait's nose tip (iBUG 30) stays where the gently moving portrait puts it
+    nose = case.landmarks[:, 30, :2]
+    assert np.nanstd(nose[:, 0]) < 5 and np.nanstd(nose[:, 1]) < 5
+
+
+def test_follow_and_scan_agree_on_the_portrait_clip(tmp_path, astronaut):
+    from strokescreen.config import LandmarkConfig
+
+    clip = portrait_clip(tmp_path / "clip.mp4", astronaut, seconds=1.5)
+    cases = {}
+    for follow in (True, False):
+        cfg = dataclasses.replace(LOOSE, landmarks=LandmarkConfig(follow=follow))
+        cases[follow] = load_case(preprocess_video(clip, tmp_path / f"out{follow}", config=cfg))
+    a, b = cases[True].landmarks, cases[False].landmarks
+    iod = np.linalg.norm(b[:, 468, :2] - b[:, 473, :2], axis=1)
+    dev = np.median(np.linalg.norm(a[..., :2] - b[..., :2], axis=2), axis=1) / iod
+    assert np.nanmax(dev) < 0.02
+    assert cases[True].meta["config"]["landmarks"]["follow"] is True
+    assert cases[True].meta["cache_key"] != cases[False].meta["cache_key"]

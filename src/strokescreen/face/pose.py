@@ -43,6 +43,14 @@ _CANONICAL = {
 POSE_INDICES = np.array(list(_CANONICAL), dtype=int)
 CANONICAL_MM = np.array(list(_CANONICAL.values()), dtype=np.float64)
 
+# The same canonical points in the iBUG 68-point scheme (dlib); it has no forehead point.
+_IBUG_OF_MP = {1: 30, 168: 27, 152: 8, 33: 36, 133: 39, 362: 42, 263: 45, 61: 48, 291: 54, 2: 33}
+_POSE_POINTS = {
+    478: (POSE_INDICES, CANONICAL_MM),
+    68: (np.array(list(_IBUG_OF_MP.values()), dtype=int),
+         np.array([_CANONICAL[k] for k in _IBUG_OF_MP], dtype=np.float64)),
+}
+
 
 def rotation_matrix(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
     """Rotation (3×3) in the canonical frame (X subject-left, Y up, Z to camera)."""
@@ -88,13 +96,18 @@ def project(yaw_deg: float, pitch_deg: float, roll_deg: float, *, width: int, he
 def head_pose(landmarks_px: np.ndarray, *, width: int, height: int) -> tuple[float, float, float]:
     """Yaw, pitch, roll in degrees from one face's landmarks.
 
-    landmarks_px : ndarray, shape (478, 2 or 3), pixels (MediaPipe scheme). NaN rows -> NaNs.
+    landmarks_px : ndarray, shape (478 or 68, 2 or 3), pixels (MediaPipe or iBUG 68
+        scheme). NaN rows -> NaNs.
     """
-    pts = np.asarray(landmarks_px, dtype=np.float64)[POSE_INDICES, :2]
+    lm = np.asarray(landmarks_px, dtype=np.float64)
+    if len(lm) not in _POSE_POINTS:
+        raise ValueError(f"head_pose takes 478 (MediaPipe) or 68 (iBUG) points, not {len(lm)}")
+    indices, canonical = _POSE_POINTS[len(lm)]
+    pts = lm[indices, :2]
     if not np.all(np.isfinite(pts)):
         return (math.nan, math.nan, math.nan)
     K = camera_matrix(width, height)
-    obj = CANONICAL_MM @ _TO_CAM.T
+    obj = canonical @ _TO_CAM.T
     ok, rvec, tvec = cv2.solvePnP(obj, pts, K, None, flags=cv2.SOLVEPNP_SQPNP)
     if not ok:
         return (math.nan, math.nan, math.nan)

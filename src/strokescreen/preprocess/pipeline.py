@@ -302,10 +302,13 @@ def preprocess_video(
     info = probe(video, min_duration_s=cfg.decode.min_duration_s)
     sha = input_sha256 or file_sha256(video)
     lc = cfg.landmarks
+    stateless: list[Landmarker] = []  # dlib keeps no state between frames: build it once
 
     def make_landmarker(max_faces: int) -> Landmarker:
         if lc.landmarker != "mediapipe":
-            return get_landmarker(lc.landmarker)
+            if not stateless:
+                stateless.append(get_landmarker(lc.landmarker))
+            return stateless[0]
         return get_landmarker("mediapipe", static=False, max_faces=max_faces,
                               min_detection_confidence=lc.min_detection_confidence,
                               min_tracking_confidence=lc.min_tracking_confidence)
