@@ -68,7 +68,7 @@ def test_window_is_placed_afresh_when_the_patient_moves_far(astronaut):
     patient, _ = _heads(astronaut)
     make = _Counting()
     follower = PatientFollower(make, max_faces=3)
-    xs = list(range(0, 440, 10))  # about three face widths across the canvas
+    xs = list(range(0, 440, 3))  # about three face widths across the canvas, steadily
     for x in xs:
         got = follower.update(_scene(patient, x, 150))
         assert got is not None
@@ -154,3 +154,34 @@ def test_a_follower_that_starts_on_someone_else_is_dropped_and_rested():
         assert got is not None and abs(float(got[:, 0].mean()) - 300.0) < 1
     assert follower.frames_followed == 0
     assert len(built) - 1 == n_followers + 1  # one try, then a rest
+
+
+def test_a_face_moving_fast_is_scanned_rather_than_chased():
+    built: list[int] = []
+    pos = {"x": 100.0}
+
+    class _Moving(_Fake):
+        def __init__(self, max_faces: int):
+            super().__init__([])
+            self.max_faces = max_faces
+
+        def detect(self, image: np.ndarray) -> list[np.ndarray]:
+            self._faces = [(pos["x"], 240.0)]
+            found = super().detect(image)
+            if self.max_faces == 1:  # a follower sees window pixels: shift into them
+                x0, y0 = follower._window[:2]
+                found = [f - np.array([x0, y0, 0], np.float32) for f in found]
+            return found
+
+    def make(max_faces: int) -> _Moving:
+        built.append(max_faces)
+        return _Moving(max_faces)
+
+    follower = PatientFollower(make, max_faces=3, backoff_frames=30, min_window_frames=15)
+    image = np.zeros((480, 4000, 3), np.uint8)
+    for i in range(120):
+        pos["x"] = 100.0 + 20.0 * i  # a fifth of a face size every frame
+        got = follower.update(image)
+        assert got is not None and abs(float(got[:, 0].mean()) - pos["x"]) < 1
+    # each window is outrun in 3 frames; without the rest there would be about 40 windows
+    assert built.count(1) <= 5

@@ -101,20 +101,24 @@ class PatientFollower:
     whose tracking state belongs to its window) when the face drifts more than
     ``drift_faces`` face sizes from where it was, or grows or shrinks by a quarter. When the
     follower loses the patient, the same frame goes to the scan landmarker at once, so no
-    face is missed by the switch; a follower that fails on its first frame (a bystander
-    nearer the window's centre) is not tried again for a while.
+    face is missed by the switch. A follower that fails on its first frame (a bystander
+    nearer the window's centre), or a window outrun in under ``min_window_frames`` frames
+    (a face moving so fast that new landmarkers would cost more than they save), is
+    followed by ``backoff_frames`` frames of scanning.
 
     make_landmarker(max_faces) builds a landmarker; images are RGB, points in pixels.
     """
 
     def __init__(self, make_landmarker: Callable[[int], Landmarker], *, max_faces: int = 3,
                  follow: bool = True, settle_frames: int = 3, window_faces: float = 3.0,
-                 drift_faces: float = 0.5, backoff_frames: int = 30):
+                 drift_faces: float = 0.5, backoff_frames: int = 30,
+                 min_window_frames: int = 15):
         self._make = make_landmarker
         self._scan = make_landmarker(max_faces)
         self._follow_on = follow
         self._settle, self._window_faces = settle_frames, window_faces
         self._drift, self._backoff = drift_faces, backoff_frames
+        self._min_window_frames = min_window_frames
         self._tracker: PatientTracker | None = None
         self._follower: Landmarker | None = None
         self._window: tuple[int, int, int, int] | None = None
@@ -149,6 +153,8 @@ class PatientFollower:
                 tracker.update([chosen])
                 self._streak += 1
                 if self._drifted(chosen):
+                    if self._follower_frames < self._min_window_frames:
+                        self._pause = self._backoff  # moving fast: new windows cost more
                     self._drop()
                 return chosen
             if self._follower_frames == 1:  # found something else first: wait a while
