@@ -108,11 +108,12 @@ def head_pose(landmarks_px: np.ndarray, *, width: int, height: int) -> tuple[flo
         return (math.nan, math.nan, math.nan)
     K = camera_matrix(width, height)
     obj = canonical @ _TO_CAM.T
-    ok, rvec, tvec = cv2.solvePnP(obj, pts, K, None, flags=cv2.SOLVEPNP_SQPNP)
+    no_distortion = np.zeros(4)
+    ok, rvec, tvec = cv2.solvePnP(obj, pts, K, no_distortion, flags=cv2.SOLVEPNP_SQPNP)
     if not ok:
         return (math.nan, math.nan, math.nan)
-    ok, rvec, tvec = cv2.solvePnP(obj, pts, K, None, rvec, tvec, useExtrinsicGuess=True,
-                                  flags=cv2.SOLVEPNP_ITERATIVE)
+    ok, rvec, tvec = cv2.solvePnP(obj, pts, K, no_distortion, rvec, tvec,
+                                  useExtrinsicGuess=True, flags=cv2.SOLVEPNP_ITERATIVE)
     Rc, _ = cv2.Rodrigues(rvec)
     # Rc maps camera-axis object points; bring back to the canonical frame.
     R = _TO_CAM.T @ Rc @ _TO_CAM

@@ -12,9 +12,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import av
 import numpy as np
+from av.audio.stream import AudioStream
+from av.video.stream import VideoStream
 
 from strokescreen.errors import InputError
 
@@ -282,16 +285,16 @@ def write_video(
     p = Path(path)
     rate = Fraction(fps).limit_denominator(1001)
     with av.open(str(p), mode="w") as container:
-        vs = None
-        astream = None
+        vs: VideoStream | None = None
+        astream: AudioStream | None = None
         if audio is not None:
-            astream = container.add_stream("aac", rate=audio_rate_hz)
+            astream = cast(AudioStream, container.add_stream("aac", rate=audio_rate_hz))
             astream.layout = "mono"
         pts = 0
         for img in frames:
             if vs is None:
                 h, w = img.shape[:2]
-                vs = container.add_stream(codec, rate=rate)
+                vs = cast(VideoStream, container.add_stream(codec, rate=rate))
                 vs.width, vs.height = w, h
                 vs.pix_fmt = "yuv420p" if codec != "mjpeg" else "yuvj420p"
                 if codec == "libx264":

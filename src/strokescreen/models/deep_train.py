@@ -193,17 +193,17 @@ def epoch_batches(table: PairTable, rng: np.random.Generator, batch_size: int,
             cases = [c for c in np.flatnonzero(table.usable & (table.subjects == s))]
             per_case = [list(rng.permutation(np.flatnonzero(table.row_case == c)))
                         for c in rng.permutation(cases)]
-            rows = []  # round robin over the subject's recordings
+            picked: list[int] = []  # round robin over the subject's recordings
             while any(per_case):
                 for lst in per_case:
                     if lst:
-                        rows.append(lst.pop())
-            rows = np.asarray(rows, np.int64)
+                        picked.append(lst.pop())
+            rows = np.asarray(picked, np.int64)
             groups += [rows[i:i + 2] for i in range(0, len(rows), 2)]
     else:
         for c in np.flatnonzero(table.usable):
-            rows = rng.permutation(np.flatnonzero(table.row_case == c))
-            groups += [rows[i:i + 2] for i in range(0, len(rows), 2)]
+            case_rows = rng.permutation(np.flatnonzero(table.row_case == c))
+            groups += [case_rows[i:i + 2] for i in range(0, len(case_rows), 2)]
     if not groups:
         return []
     order = np.concatenate([groups[i] for i in rng.permutation(len(groups))])

@@ -26,7 +26,7 @@ _DIS = threading.local()
 def _dis() -> cv2.DISOpticalFlow:
     """One DIS flow object per thread (they are not thread-safe)."""
     if not hasattr(_DIS, "obj"):
-        _DIS.obj = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+        _DIS.obj = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
     return _DIS.obj
 
 
@@ -66,7 +66,7 @@ def face_flow(prev: np.ndarray, image: np.ndarray, box: tuple[int, int, int, int
         b = cv2.cvtColor(b, cv2.COLOR_RGB2GRAY)
     scale = FLOW_BOX_PX / float(x1 - x0)
     size = (FLOW_BOX_PX, max(int(round((y1 - y0) * scale)), 8))
-    flow = _dis().calc(shrink(a, size), shrink(b, size), None)
+    flow = np.asarray(_dis().calc(shrink(a, size), shrink(b, size), None))  # type: ignore[call-overload]
     # the rigid shift of the face is the median vector; what remains moves within the face
     dx = flow[..., 0] - np.median(flow[..., 0])
     dy = flow[..., 1] - np.median(flow[..., 1])

@@ -206,7 +206,7 @@ class _Grow:
     """A numpy array that grows by appending (amortised doubling)."""
 
     def __init__(self, shape: tuple[int, ...], dtype: type):
-        self._a = np.zeros((256, *shape), dtype=dtype)
+        self._a: np.ndarray = np.zeros((256, *shape), dtype=dtype)
         self._n = 0
 
     def append(self, value: Any) -> None:

@@ -85,6 +85,7 @@ class SubjectDiscriminator(nn.Module):
         """
         if self.output == "linear":
             last = self.net[-1]
+            assert isinstance(last, nn.Conv2d)
             with torch.no_grad():
                 last.weight.zero_()
                 if last.bias is not None:
