@@ -89,3 +89,37 @@ def test_native_log_lines_are_silenced_and_stderr_restored(capfd):
     os.write(2, b"after\n")
     err = capfd.readouterr().err
     assert "native chatter" not in err and "after" in err
+
+
+def test_landmarks_are_read_from_the_wire_format_and_other_layouts_fall_back():
+    from mediapipe.framework.formats import landmark_pb2
+
+    from strokescreen.face.landmarks import landmarks_from_wire
+
+    rng = np.random.default_rng(5)
+    pts = rng.random((478, 3)).astype(np.float32) - 0.2
+    msg = landmark_pb2.NormalizedLandmarkList()
+    for x, y, z in pts:
+        msg.landmark.add(x=float(x), y=float(y), z=float(z))
+    np.testing.assert_array_equal(landmarks_from_wire(msg.SerializeToString()), pts)
+    # a point with visibility set changes the layout: not read here (the proto parser is)
+    msg.landmark[7].visibility = 0.5
+    assert landmarks_from_wire(msg.SerializeToString()) is None
+    assert landmarks_from_wire(b"") is None and landmarks_from_wire(b"\x0a" * 17) is None
+
+
+def test_detect_parses_lists_of_any_layout(monkeypatch):
+    from mediapipe.framework.formats import landmark_pb2
+
+    from strokescreen.face.landmarks import MediaPipeLandmarker
+
+    pts = np.tile(np.array([[0.25, 0.5, -0.01]], np.float32), (478, 1))
+    pts[0] = (0.0, 0.1, 0.0)  # zeros are left out of the wire format: another layout
+    msg = landmark_pb2.NormalizedLandmarkList()
+    for x, y, z in pts:
+        msg.landmark.add(x=float(x), y=float(y), z=float(z))
+    lm = MediaPipeLandmarker(static=True, max_faces=1)
+    monkeypatch.setattr(lm, "_run", lambda image: [msg.SerializeToString()])
+    got = lm.detect(np.zeros((200, 400, 3), np.uint8))
+    np.testing.assert_allclose(got[0], pts * np.array([400, 200, 400], np.float32), rtol=1e-6)
+    lm.close()
