@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 
 import numpy as np
 import pandas as pd
@@ -140,6 +141,30 @@ def test_worker_thread_keeps_order_and_hands_back_its_error():
         bg.result()
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_helper_threads_yield_to_landmarking():
+    import os
+    import threading
+
+    from strokescreen.preprocess.pipeline import _HELPER_NICE, _lower_priority
+
+    seen: dict[str, int] = {}
+
+    def helper() -> None:
+        tid = threading.get_native_id()
+        seen["before"] = os.getpriority(os.PRIO_PROCESS, tid)
+        _lower_priority()
+        seen["after"] = os.getpriority(os.PRIO_PROCESS, tid)
+
+    th = threading.Thread(target=helper)
+    th.start()
+    th.join()
+    me = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert _HELPER_NICE > 0
+    assert seen["after"] == min(seen["before"] + _HELPER_NICE, 19)
+    assert me == seen["before"]  # the calling (landmarking) thread keeps its priority
+
+
 def test_prefetch_keeps_order_hands_back_errors_and_stops_early():
     import threading
 
@@ -215,14 +240,25 @@ def test_dlib68_landmarker_end_to_end(tmp_path, astronaut, follow):
     assert np.nanstd(nose[:, 0]) < 5 and np.nanstd(nose[:, 1]) < 5
 
 
-def test_follow_and_scan_agree_on_the_portrait_clip(tmp_path, astronaut):
+def test_follow_and_scan_agree_on_the_portrait_clip(tmp_path, astronaut, monkeypatch):
     from strokescreen.config import LandmarkConfig
+    from strokescreen.face.tracking import PatientFollower
+    from strokescreen.preprocess import pipeline
 
+    followers: list[PatientFollower] = []
+
+    def recording(*args, **kwargs):
+        followers.append(PatientFollower(*args, **kwargs))
+        return followers[-1]
+
+    monkeypatch.setattr(pipeline, "PatientFollower", recording)
     clip = portrait_clip(tmp_path / "clip.mp4", astronaut, seconds=1.5)
     cases = {}
     for follow in (True, False):
         cfg = dataclasses.replace(LOOSE, landmarks=LandmarkConfig(follow=follow))
         cases[follow] = load_case(preprocess_video(clip, tmp_path / f"out{follow}", config=cfg))
+    # the setting reaches the follower: all but the settling frames followed, or none
+    assert followers[0].frames_followed >= 45 - 4 and followers[1].frames_followed == 0
     a, b = cases[True].landmarks, cases[False].landmarks
     iod = np.linalg.norm(b[:, 468, :2] - b[:, 473, :2], axis=1)
     dev = np.median(np.linalg.norm(a[..., :2] - b[..., :2], axis=2), axis=1) / iod

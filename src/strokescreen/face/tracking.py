@@ -83,6 +83,10 @@ class PatientTracker:
         if chosen is None:
             self._lost += 1
             return None
+        return self.accept(chosen)
+
+    def accept(self, chosen: np.ndarray) -> np.ndarray:
+        """Record ``chosen`` (a face :meth:`match` returned) as the patient in this frame."""
         self._centre, self._size = _centre_size(chosen)
         self._lost = 0
         return chosen
@@ -128,10 +132,6 @@ class PatientFollower:
         self._pause = 0
         self.frames_followed = 0  # for tests and benchmarks: frames the follower served
 
-    @property
-    def tracker(self) -> PatientTracker | None:
-        return self._tracker
-
     def update(self, image: np.ndarray) -> np.ndarray | None:
         h, w = image.shape[:2]
         if self._tracker is None:
@@ -150,7 +150,7 @@ class PatientFollower:
             self._follower_frames += 1
             if chosen is not None:
                 self.frames_followed += 1
-                tracker.update([chosen])
+                tracker.accept(chosen)
                 self._streak += 1
                 if self._drifted(chosen):
                     if self._follower_frames < self._min_window_frames:
@@ -183,8 +183,8 @@ class PatientFollower:
                     or not 0.8 <= size / anchor_size <= 1.25)
 
     def _drop(self) -> None:
-        if self._follower is not None:
-            self._follower.close()
+        if self._follower is not None and self._follower is not self._scan:
+            self._follower.close()  # (a stateless landmarker may serve as both)
         self._follower, self._window, self._anchor = None, None, None
 
     def close(self) -> None:
