@@ -10,7 +10,7 @@ resident memory of the server's whole process tree (server + worker processes) w
 
 The clip: ``--clip``, else the last 10 s of ../shared/data/real/video/
 wolfgang_langer_pexels.mp4 when present, else a generated 10 s 640x360 clip. The analysis:
-the real one (strokescreen.report.assess) when importable, else a stand-in in this file that
+the real one (strokescreen.workflows.assess) when importable, else a stand-in in this file that
 sleeps 2 s and says so in the output. Every request goes to 127.0.0.1; the run is bounded
 by ``--uploads`` (at most 32) and ``--time-limit-s``.
 """
@@ -32,7 +32,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_CLIP = REPO.parent / "shared" / "data" / "real" / "video" / "wolfgang_langer_pexels.mp4"
-REAL_ANALYSIS = "strokescreen.report.assess:assess_video"
+REAL_ANALYSIS = "strokescreen.workflows.assess:assess_video"
 STAND_IN = "benchmarks.app_load:stand_in_analysis"
 
 
@@ -40,7 +40,7 @@ def stand_in_analysis(video, out_dir, *, model_dir=None, progress=None):
     """Used only when the real analysis is not importable: 2 s of sleep, a plain result."""
     for i in range(4):
         if progress:
-            progress(i / 4, "stand-in analysis")
+            progress(i, 4, note="stand-in analysis")
         time.sleep(0.5)
     result = {"probability": None, "threshold": None, "decision": "no decision",
               "quality": {"verdict": "review", "reasons": ["stand-in analysis"]},
@@ -112,7 +112,7 @@ def main() -> int:
     args = ap.parse_args()
     n = max(1, min(args.uploads, 32))
     analysis = args.analysis or (REAL_ANALYSIS if importlib.util.find_spec(
-        "strokescreen.report.assess") else STAND_IN)
+        "strokescreen.workflows.assess") else STAND_IN)
 
     import httpx
     import psutil

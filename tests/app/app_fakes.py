@@ -1,4 +1,4 @@
-"""Stand-ins for ``strokescreen.report.assess.assess_video`` in the web app's tests.
+"""Stand-ins for ``strokescreen.workflows.assess.assess_video`` in the web app's tests.
 
 Module-level functions, so that a spawned worker process can import them by reference.
 Each has the real function's signature and writes ``result.json`` and ``report.html``.
@@ -43,7 +43,7 @@ def fake_result(video: Path) -> dict:
 def fake_analysis(video, out_dir, *, model_dir=None, progress=None):
     for i in range(3):
         if progress:
-            progress(i / 3, f"step {i + 1} of 3")
+            progress(i, 3, note=f"step {i + 1} of 3")
     return _write(Path(out_dir), fake_result(video))
 
 
@@ -53,7 +53,7 @@ def slow_fake_analysis(video, out_dir, *, model_dir=None, progress=None):
     steps = 6
     for i in range(steps):
         if progress:
-            progress(i / steps, f"step {i + 1} of {steps}")
+            progress(i, steps, note=f"step {i + 1} of {steps}")
         time.sleep(total / steps)
     return _write(Path(out_dir), fake_result(video))
 
@@ -78,7 +78,7 @@ def dying_analysis(video, out_dir, *, model_dir=None, progress=None):
 def hanging_analysis(video, out_dir, *, model_dir=None, progress=None):
     """Never finishes on its own (stopped by the server's shutdown or time limit)."""
     if progress:
-        progress(0.1, "hanging")
+        progress(0.1, 1.0, note="hanging")
     time.sleep(600)
     raise AssertionError("hanging_analysis was not stopped")
 

@@ -161,13 +161,13 @@ def test_browser_records_from_camera(data_dir, settings_for):
 
 @pytest.mark.slow
 def test_browser_real_analysis(browser, data_dir, settings_for):
-    if importlib.util.find_spec("strokescreen.report.assess") is None:
-        pytest.skip("strokescreen.report.assess is not written yet")
+    if importlib.util.find_spec("strokescreen.workflows.assess") is None:
+        pytest.skip("strokescreen.workflows.assess is not written yet")
     clip = REAL / "video" / "single_face.mp4"
     if not clip.is_file():
         pytest.skip(f"real recording {clip} not present (../shared/data/real is optional)")
     add_user(data_dir)
-    app = create_app(settings_for(analysis="strokescreen.report.assess:assess_video",
+    app = create_app(settings_for(analysis="strokescreen.workflows.assess:assess_video",
                                   worker_mode="process"))
     with LiveServer(app) as base:
         out = _run_flow(browser, base, clip, shot="app_result_real.png", timeout_ms=300000)

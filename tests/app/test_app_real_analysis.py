@@ -1,4 +1,4 @@
-"""The web app with the real analysis (``strokescreen.report.assess.assess_video``)."""
+"""The web app with the real analysis (``strokescreen.workflows.assess.assess_video``)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from tests.app.app_helpers import REAL, add_user, sign_in, upload, wait_state
 
 @pytest.mark.slow
 def test_real_analysis_through_the_api_and_pages(settings_for, data_dir):
-    if importlib.util.find_spec("strokescreen.report.assess") is None:
-        pytest.skip("strokescreen.report.assess is not written yet")
+    if importlib.util.find_spec("strokescreen.workflows.assess") is None:
+        pytest.skip("strokescreen.workflows.assess is not written yet")
     clip = REAL / "video" / "single_face.mp4"
     if not clip.is_file():
         pytest.skip(f"real recording {clip} not present (../shared/data/real is optional)")
     add_user(data_dir)
-    settings = settings_for(analysis="strokescreen.report.assess:assess_video",
+    settings = settings_for(analysis="strokescreen.workflows.assess:assess_video",
                             worker_mode="process")
     with TestClient(create_app(settings)) as client:
         csrf = sign_in(client)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from strokescreen.cli import app
 from strokescreen.errors import InputError, QualityError
-from strokescreen.report.assess import assess_video
+from strokescreen.workflows.assess import assess_video
 from tests.helpers import real_file
 
 runner = CliRunner()

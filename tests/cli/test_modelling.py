@@ -141,7 +141,7 @@ def test_evaluate_from_manifest_and_work_folder(tmp_path, monkeypatch):
         seen["n"], seen["work"] = len(manifest_df), work_dir
         return table.drop(columns="synthetic")  # the flag must come from the manifest
 
-    monkeypatch.setattr("strokescreen.cli.modelling._build_feature_table", fake_build)
+    monkeypatch.setattr("strokescreen.workflows.cases.build_feature_table", fake_build)
     out = tmp_path / "ev"
     res = runner.invoke(
         app,

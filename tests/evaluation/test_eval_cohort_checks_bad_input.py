@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from strokescreen.errors import InputError
-from strokescreen.evaluation.cohort_checks import is_synthetic, validate_cohort
+from strokescreen.io.cohort_checks import is_synthetic, validate_cohort
 
 
 def _manifest(tmp_path, n=4):

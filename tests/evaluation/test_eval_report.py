@@ -9,8 +9,9 @@ import re
 import pandas as pd
 import pytest
 
-from strokescreen.evaluation.engine import cross_validate, write_evaluation
+from strokescreen.evaluation.engine import cross_validate
 from strokescreen.evaluation.splits import SplitSpec
+from strokescreen.evaluation.writer import write_evaluation
 from strokescreen.models.registry import model_factory
 
 

@@ -30,7 +30,8 @@ def test_ablation_table_on_a_small_cohort(cohort_dir, monkeypatch):
     planted = cases[["case_id"]].assign(
         face_planted=cases["label"] * 2.0 + rng.normal(0, 0.1, len(cases)),
         speech_noise=rng.normal(0, 1, len(cases)))
-    monkeypatch.setattr("strokescreen.cli.ablate._feature_table", lambda m, w, f: planted)
+    monkeypatch.setattr("strokescreen.workflows.cases.load_cases",
+                        lambda m, w, f, **_: (planted, "cohort", True))
     out = work / "out"
     res = CliRunner().invoke(app, [
         "ablate", str(work / "manifest.csv"), "--work", str(work), "--out", str(out),

@@ -198,7 +198,7 @@ def test_prefetch_keeps_order_hands_back_errors_and_stops_early():
 
 
 def test_speech_measured_alongside_matches_the_case_folder(tmp_path, astronaut):
-    from strokescreen.features.table import case_features, case_speech
+    from strokescreen.workflows.feature_table import case_features, case_speech
 
     clip = portrait_clip(tmp_path / "talk.mp4", astronaut, seconds=2.0,
                          audio=tone(2.0, f0_hz=180.0))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from strokescreen.report.assess import assess_video
+from strokescreen.workflows.assess import assess_video
 from tests.report.report_helpers import LOOSE, make_clip
 
 
@@ -19,5 +19,5 @@ def no_model(tmp_path_factory, clip):
     out = tmp_path_factory.mktemp("assess") / "out"
     calls = []
     result = assess_video(clip, out, config=LOOSE, pdf=False,
-                          progress=lambda frac, note: calls.append((frac, note)))
+                          progress=lambda done, total, note: calls.append((done / total, note)))
     return out, result, calls

@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from strokescreen.report.assess import assess_video
 from strokescreen.report.risk import operating_point_sentence
+from strokescreen.workflows.assess import assess_video
 from tests.report.report_helpers import (
     LOOSE,
     PLANTED,

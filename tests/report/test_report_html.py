@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from strokescreen.report.assess import DISCLAIMER, RERECORD, SYNTHETIC_TEXT
 from strokescreen.report.html import range_text, render_report
+from strokescreen.report.texts import DISCLAIMER, RERECORD, SYNTHETIC_TEXT
 from tests.report.report_helpers import external_references
 
 BASE = {

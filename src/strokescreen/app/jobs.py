@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 
 from strokescreen.app.db import DONE, FAILED, QUEUED, RUNNING, Database, Job, make_engine, utcnow
 from strokescreen.app.settings import AnalysisFn, AppSettings, resolve_analysis
+from strokescreen.progress import fraction
 
 log = logging.getLogger("strokescreen.app.jobs")
 
@@ -82,16 +83,16 @@ def execute_job(
         with engine.begin() as conn:
             conn.execute(update(Job).where(running).values(**values))
 
-    def progress(fraction: float, note: str = "") -> None:
-        now = time.monotonic()
-        if now - last[0] < PROGRESS_MIN_INTERVAL_S and fraction < 1.0:
-            return
-        last[0] = now
+    def progress(done: float, total: float | None = None, /, *, note: str | None = None) -> None:
         try:
-            frac = min(max(float(fraction), 0.0), 1.0)
+            frac = fraction(done, total)
         except (TypeError, ValueError):
             return
-        write(progress=frac, stage=str(note)[:120] or "analysing")
+        now = time.monotonic()
+        if now - last[0] < PROGRESS_MIN_INTERVAL_S and frac < 1.0:
+            return
+        last[0] = now
+        write(progress=frac, stage=str(note or "")[:120] or "analysing")
 
     out = Path(out_dir)
 
@@ -104,7 +105,7 @@ def execute_job(
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True, mode=0o700)
         fn = resolve_analysis(analysis)
-        progress(0.0, "starting the analysis")
+        progress(0.0, 1.0, note="starting the analysis")
         kwargs: dict[str, Any] = {"progress": progress}
         if model_dir is not None:
             kwargs["model_dir"] = Path(model_dir)

@@ -1,7 +1,7 @@
 """Settings of the clinicians' web app (``strokescreen serve``).
 
 The app holds no science: the analysis of one recording is a callable with the signature
-of :func:`strokescreen.report.assess.assess_video`, taken from :class:`AppSettings` so that
+of :func:`strokescreen.workflows.assess.assess_video`, taken from :class:`AppSettings` so that
 tests (and other deployments) can inject their own.
 """
 
@@ -16,9 +16,10 @@ from typing import Any
 from strokescreen.errors import ConfigError
 
 #: Dotted reference of the real analysis; imported lazily, in the worker, when a job runs.
-DEFAULT_ANALYSIS = "strokescreen.report.assess:assess_video"
+DEFAULT_ANALYSIS = "strokescreen.workflows.assess:assess_video"
 
-#: ``analysis(video, out_dir, *, model_dir=None, progress=None) -> dict``
+#: ``analysis(video, out_dir, *, model_dir=None, progress=None) -> dict``; ``progress``
+#: follows :class:`strokescreen.progress.Progress`: ``progress(done, total, note=...)``
 AnalysisFn = Callable[..., dict[str, Any]]
 
 WORKER_MODES = ("process", "thread")

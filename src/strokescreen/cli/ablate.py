@@ -9,54 +9,12 @@ earlier stages) and the classical baseline on the same subject-grouped folds; wr
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
-from strokescreen.errors import ConfigError, InputError, StrokeScreenError
-
-if TYPE_CHECKING:  # pandas loads lazily: it is slow to import
-    import pandas as pd
-
-
-def _feature_table(manifest: Path, work: Path, features: Path | None) -> pd.DataFrame:
-    """The case feature table for the classical row (indirection so tests can replace it)."""
-    from strokescreen.cli.modelling import load_cases
-
-    table, _, _ = load_cases(None if features else manifest, None if features else work,
-                             features)
-    return table
-
-
-def _cases(manifest: Path, work: Path, features: Path | None) -> tuple[pd.DataFrame, str, bool]:
-    """Manifest rows + ``case_dir`` (+ feature columns when a table can be had)."""
-    from strokescreen.evaluation.cohort_checks import is_synthetic
-    from strokescreen.io.manifest import read_manifest
-    from strokescreen.models.base import FEATURE_PREFIXES
-    from strokescreen.preprocess.cohort import case_dir
-
-    df = read_manifest(manifest, require_videos=False)
-    df["case_dir"] = [str(case_dir(work, c)) for c in df["case_id"]]
-    have = sum((Path(d) / "crops.npz").is_file() or (Path(d) / "meta.json").is_file()
-               for d in df["case_dir"])
-    if have == 0:
-        raise InputError(f"no case artifacts under {work / 'cases'} for the {len(df)} cases of "
-                         f"{manifest.name}; run `strokescreen preprocess-cohort {manifest} --work "
-                         f"{work}` first")
-    feature_note = ""
-    try:
-        table = _feature_table(manifest, work, features)
-        cols = [c for c in table.columns if str(c).startswith(FEATURE_PREFIXES)]
-        feats = table[["case_id", *cols]].astype({"case_id": str})
-        df = df.merge(feats, on="case_id", how="left")
-    except StrokeScreenError as exc:
-        text = str(exc)
-        feature_note = text if len(text) <= 160 else text[:157] + "..."
-    df.attrs["feature_note"] = feature_note
-    stem = manifest.stem
-    cohort = manifest.parent.name if stem.lower() in ("manifest", "cohort") else stem
-    return df, cohort, is_synthetic(df, manifest_path=manifest)
+from strokescreen.errors import ConfigError, InputError
 
 
 def _stages(text: str) -> tuple[int, ...]:
@@ -96,8 +54,9 @@ def ablate(
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="bootstrap resamples")] = 1000,
 ) -> None:
     """Ablation table: DeepStroke, its variants and a classical model on the same folds."""
-    from strokescreen.models.deep_ablation import run_ablation, write_ablation
     from strokescreen.models.deep_data import get_preset
+    from strokescreen.workflows.ablation import run_ablation, write_ablation
+    from strokescreen.workflows.cases import ablation_cases
 
     get_preset(preset, epochs=epochs)
     if adv_stage not in (1, 2, 3, 4):
@@ -106,7 +65,7 @@ def ablate(
         if w is not None and not w.is_file():
             raise InputError(f"weights file not found: {w}")
     stages = _stages(adv_stages)
-    cases, cohort, synthetic = _cases(manifest, work, features)
+    cases, cohort, synthetic = ablation_cases(manifest, work, features)
     with progress_bar("ablation", total=None) as cb:
         result = run_ablation(
             cases, work_dir=out / "work", preset=preset, epochs=epochs, folds=folds, seed=seed,

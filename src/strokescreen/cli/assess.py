@@ -58,13 +58,15 @@ def assess(
 ) -> None:
     """Assess one recording: quality, measures, risk (with --model) and a report."""
     from strokescreen.config import PreprocessConfig, load_config
-    from strokescreen.report.assess import assess_video
+    from strokescreen.progress import fraction
+    from strokescreen.workflows.assess import assess_video
 
     cfg = load_config(PreprocessConfig, config).validate()
     with progress_bar("assess", 100) as cb:
 
-        def progress(frac: float, note: str = "") -> None:
-            cb(round(100 * frac, 1), note=note)
+        def progress(done: float, total: float | None = None, /, *,
+                     note: str | None = None) -> None:
+            cb(round(100 * fraction(done, total), 1), note=note)
 
         try:
             result = assess_video(video, out, model_dir=model, overwrite=overwrite, config=cfg,

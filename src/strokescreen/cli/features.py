@@ -21,8 +21,8 @@ def features(
     overwrite: Annotated[bool, typer.Option(help="replace an existing --out file")] = False,
 ) -> None:
     """One row per case with facial and speech features; features.json lands in each case folder."""
-    from strokescreen.features.table import build_feature_table
     from strokescreen.io.manifest import read_manifest
+    from strokescreen.workflows.feature_table import build_feature_table
 
     if out.suffix.lower() not in (".parquet", ".csv"):
         raise InputError(f"--out {out}: use a .parquet or .csv file name")

@@ -78,7 +78,7 @@ def measure(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Measure facial asymmetry (and speech, for a video) against normal ranges."""
-    from strokescreen.features.measure import measure_file
+    from strokescreen.workflows.measure import measure_file
 
     try:
         with progress_bar("measure", None) as cb:

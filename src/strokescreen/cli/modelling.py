@@ -2,7 +2,7 @@
 
 Input is either a manifest with a work folder (the feature table is built, reusing cached
 preprocessing) or a precomputed feature table (``--features FILE.parquet|.csv`` from
-`strokescreen features`).
+`strokescreen features`); :mod:`strokescreen.workflows.cases` reads either.
 """
 
 from __future__ import annotations
@@ -20,102 +20,14 @@ from strokescreen.errors import ConfigError, InputError
 if TYPE_CHECKING:  # pandas loads lazily: it is slow to import
     import pandas as pd
 
-_GENERIC_STEMS = {"manifest", "features", "cases", "table", "cohort", "feature_table"}
-
-
-def _build_feature_table(
-    manifest_df: pd.DataFrame, work_dir: Path, progress: Any = None
-) -> pd.DataFrame:
-    """The case feature table (indirection so tests can replace it)."""
-    try:
-        from strokescreen.features.table import build_feature_table
-    except ModuleNotFoundError as exc:  # pragma: no cover - until the builder lands
-        raise InputError(
-            "this build cannot compute the feature table from a manifest yet "
-            f"({exc}); pass a precomputed table with --features FILE.parquet"
-        ) from exc
-    return build_feature_table(manifest_df, work_dir, progress=progress)
-
-
-def _read_manifest(path: Path) -> pd.DataFrame:
-    """The validated manifest (columns, ids, labels, both classes, videos present)."""
-    from strokescreen.io.manifest import read_manifest
-
-    return read_manifest(path)
-
-
-def _read_csv_table(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputError(f"{path}: file does not exist; check the path")
-    import pandas as pd
-
-    try:
-        return pd.read_csv(path, dtype={"case_id": str, "subject_id": str})
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{path}: not a readable CSV table ({exc})") from exc
-
-
-def _read_features(path: Path) -> pd.DataFrame:
-    from strokescreen.evaluation.cohort_checks import REQUIRED_TABLE_COLUMNS, validate_cohort
-
-    if not path.is_file():
-        raise InputError(f"{path}: file does not exist; check the path")
-    import pandas as pd
-
-    if path.suffix.lower() == ".parquet":
-        try:
-            df = pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises many kinds
-            raise InputError(f"{path}: not a readable parquet table ({exc})") from exc
-        offset = 1
-    elif path.suffix.lower() == ".csv":
-        df, offset = _read_csv_table(path), 2
-    else:
-        raise InputError(f"{path}: use a .parquet or .csv feature table")
-    for col in ("case_id", "subject_id"):
-        if col in df.columns:
-            df[col] = df[col].astype(str).where(df[col].notna(), None)
-    validate_cohort(
-        df,
-        required=REQUIRED_TABLE_COLUMNS,
-        check_videos=False,
-        source=str(path),
-        line_offset=offset,
-    )
-    return df
-
-
-def _cohort_name(path: Path) -> str:
-    return (
-        path.parent.name if path.stem.lower() in _GENERIC_STEMS and path.parent.name else path.stem
-    )
-
-
 def load_cases(
     manifest: Path | None, work: Path | None, features: Path | None
 ) -> tuple[pd.DataFrame, str, bool]:
-    """(case feature table, cohort name, synthetic) from the command's input options."""
-    from strokescreen.evaluation.cohort_checks import is_synthetic
+    """The command's cases (see :func:`strokescreen.workflows.cases.load_cases`), with a bar."""
+    from strokescreen.workflows import cases
 
-    if features is not None:
-        if manifest is not None:
-            raise ConfigError("give either MANIFEST (with --work) or --features FILE, not both")
-        table = _read_features(features)
-        return table, _cohort_name(features), is_synthetic(table, manifest_path=features)
-    if manifest is None:
-        raise ConfigError(
-            "give a MANIFEST (with --work DIR) or a feature table with --features FILE"
-        )
-    if work is None:
-        raise ConfigError("--work DIR is needed with a MANIFEST (the cohort's work folder)")
-    df = _read_manifest(manifest)
-    with progress_bar("features", total=len(df)) as cb:
-        table = _build_feature_table(df, work, progress=cb)
-    from strokescreen.evaluation.cohort_checks import REQUIRED_TABLE_COLUMNS, check_required_columns
-
-    check_required_columns(table, REQUIRED_TABLE_COLUMNS, source="feature table")
-    synthetic = is_synthetic(df, manifest_path=manifest) or is_synthetic(table)
-    return table, _cohort_name(manifest), synthetic
+    with progress_bar("features", total=None) as cb:
+        return cases.load_cases(manifest, work, features, progress=cb)
 
 
 def parse_params(items: list[str] | None) -> dict[str, Any]:
@@ -192,7 +104,8 @@ def evaluate(
 ) -> None:
     """Subject-grouped evaluation: predictions, metrics, ROC, fairness and an HTML report."""
     from strokescreen.evaluation.config import EvaluationConfig
-    from strokescreen.evaluation.engine import cross_validate, write_evaluation
+    from strokescreen.evaluation.engine import cross_validate
+    from strokescreen.evaluation.writer import write_evaluation
     from strokescreen.models.registry import model_factory
 
     config = EvaluationConfig(

@@ -51,7 +51,7 @@ def serve(
     secure_cookies: bool = typer.Option(
         False, help="mark the session cookie Secure (when served over HTTPS)"),
     analysis: str = typer.Option(
-        "strokescreen.report.assess:assess_video",
+        "strokescreen.workflows.assess:assess_video",
         help="'module:function' analysing one recording (advanced; default: the built-in)"),
 ) -> None:
     """Run the web app for clinicians (upload or record a clip, read the report)."""

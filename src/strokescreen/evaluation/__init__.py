@@ -5,5 +5,5 @@ Modules: :mod:`.splits` (group k-fold, leave-one-subject-out, time-cutoff hold-o
 :mod:`.engine` (``cross_validate``, ``write_evaluation``), :mod:`.training` (fit for use
 with an out-of-fold threshold), :mod:`.fairness`, :mod:`.importance`, :mod:`.plots`,
 :mod:`.report`, :mod:`.cohort_checks` (manifest / table validation), :mod:`.config`.
-Nothing is imported here, so ``import strokescreen.evaluation.cohort_checks`` stays light.
+Nothing is imported here, so ``import strokescreen.io.cohort_checks`` stays light.
 """

@@ -37,8 +37,8 @@ from strokescreen.evaluation.splits import (
 )
 from strokescreen.evaluation.summary import per_group_auc, prediction_summary, spread
 from strokescreen.models.base import FEATURE_PREFIXES, check_labels
+from strokescreen.progress import Progress
 
-Progress = Callable[..., None]
 DISCLAIMER = "strokescreen is a screening aid, not a diagnosis."
 
 
@@ -340,6 +340,4 @@ def _importance(kind, units, runs, cases, y, repeats, rng, progress, total) -> p
     return perm.merge(native, on="feature", how="left")
 
 
-from strokescreen.evaluation.writer import write_evaluation  # noqa: E402  (re-export)
-
-__all__ = ["EvaluationResult", "FoldRun", "cross_validate", "run_folds", "write_evaluation"]
+__all__ = ["EvaluationResult", "FoldRun", "cross_validate", "run_folds"]

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from strokescreen.errors import InputError
-from strokescreen.evaluation.engine import Progress, run_folds
+from strokescreen.evaluation.engine import run_folds
 from strokescreen.evaluation.fairness import attribute_columns
 from strokescreen.evaluation.metrics import operating_point, roc_auc, threshold_for_specificity
 from strokescreen.evaluation.splits import SplitSpec, make_folds
@@ -26,6 +26,7 @@ from strokescreen.evaluation.summary import finite_or_none
 from strokescreen.models.base import check_labels
 from strokescreen.models.persist import save_model
 from strokescreen.models.registry import model_factory, model_spec
+from strokescreen.progress import Progress
 
 
 @dataclass

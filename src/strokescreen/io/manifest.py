@@ -13,11 +13,10 @@ from pathlib import Path
 import pandas as pd
 
 from strokescreen.errors import InputError
-from strokescreen.evaluation import cohort_checks as checks
+from strokescreen.io import cohort_checks as checks
 
-REQUIRED = ("case_id", "subject_id", "video", "label")
-OPTIONAL = ("task", "severity", "side", "condition", "age", "sex", "ethnicity", "race",
-            "site", "recorded_at", "synthetic")
+REQUIRED = checks.REQUIRED_MANIFEST_COLUMNS
+OPTIONAL = checks.OPTIONAL_MANIFEST_COLUMNS
 
 
 def read_manifest(path: str | Path, *, require_two_classes: bool = True,

@@ -9,7 +9,7 @@ continues exactly as the uninterrupted run would have.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +27,10 @@ from strokescreen.models.nets.discriminator import (
     encoder_adversarial_loss,
     sample_partners,
 )
+from strokescreen.progress import Progress
 
 NON_STROKE_WEIGHT = 2.0
 CHECKPOINT_NAME = "last.pt"
-Progress = Callable[..., None]
 
 
 @contextmanager

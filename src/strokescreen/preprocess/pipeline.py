@@ -36,6 +36,7 @@ from strokescreen.preprocess.artifacts import CropWriter, atomic_dir, file_sha25
 from strokescreen.preprocess.flow import face_crop_box, face_flow
 from strokescreen.preprocess.proposal import frame_reason, pose_steps
 from strokescreen.preprocess.quality import assess_quality, speech_seconds_in_wav
+from strokescreen.progress import Progress
 
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -43,7 +44,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 STAGE_VERSION = "preprocess-2"  # 2: flow shrinks by pyramid + bilinear; the patient is followed
 _BATCH = 1024  # rows per parquet row group: few row groups keep the footer small
 
-Progress = Callable[..., None]
 
 
 def cache_key(input_sha256: str, cfg: PreprocessConfig) -> str:

@@ -1,6 +1,6 @@
-"""Per-case reports: ``strokescreen assess`` and what the web app calls.
+"""Per-case reports: what `strokescreen assess` renders (the workflow is in ``workflows.assess``).
 
-assess    :func:`assess_video` - one recording to ``result.json``, ``report.html`` (+ PDF)
+texts     the fixed sentences (disclaimer, re-record advice) every report carries
 risk      the risk model of one case: load, predict, explain, operating point in words
 measures  measure entries (``measure --json`` structure) from a case's feature record
 findings  weaker side, per-frame asymmetry and key frames (pure functions)

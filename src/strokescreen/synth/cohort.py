@@ -8,22 +8,22 @@ from (seed, case index) only, so the output does not depend on the number of wor
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from strokescreen.io.cohort_checks import OPTIONAL_MANIFEST_COLUMNS, REQUIRED_MANIFEST_COLUMNS
+from strokescreen.progress import Progress
 from strokescreen.synth.case import CaseResult, render_case
 from strokescreen.synth.config import SynthConfig
 from strokescreen.synth.params import TASK, CaseParams, cases_frame, draw_cohort
 from strokescreen.synth.portraits import Portrait, load_portraits
 
-MANIFEST_COLUMNS = ("case_id", "subject_id", "video", "label", "condition", "severity", "side",
-                    "task", "age", "sex", "ethnicity", "race", "site", "recorded_at",
-                    "synthetic")
-Progress = Callable[..., None]
+# the manifest schema's columns, in the order synthetic manifests have always had
+MANIFEST_COLUMNS = (*REQUIRED_MANIFEST_COLUMNS, "condition", "severity", "side", "task",
+                    *OPTIONAL_MANIFEST_COLUMNS[4:])
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 :func:`assess_video` is what ``strokescreen assess`` and the web app call. It writes into
 ``out_dir``:
 
-- ``case/``: the preprocessing artifact folder (DESIGN.md) with ``features.json``;
+- ``case/``: the preprocessing artifact folder (docs/architecture.md) with ``features.json``;
 - ``result.json``: probability, threshold, decision, the threshold's validation operating
   point, quality, measures against normal, the measures that pushed the probability most,
   model name and version, ``synthetic_model`` and the disclaimer;
@@ -20,36 +20,19 @@ import datetime as _dt
 import json
 import math
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from strokescreen import __version__
 from strokescreen.config import PreprocessConfig
 from strokescreen.errors import InputError, QualityError
+from strokescreen.progress import Progress
 from strokescreen.report.risk import RiskModel
+from strokescreen.report.texts import DISCLAIMER, NO_MODEL_NOTE, RERECORD, SYNTHETIC_TEXT
 
-DISCLAIMER = (
-    "strokescreen is a screening aid, not a diagnosis. A negative result does not rule out "
-    "a stroke: follow your stroke protocol and clinical judgement."
-)
-SYNTHETIC_TEXT = (
-    "The risk model behind this result was trained on synthetic (computer-generated) faces "
-    "and speech only; its probability and operating point have not been validated on patients."
-)
-RERECORD = (
-    "keep the face centred and frontal, lit from the front, in a quiet room, with the phone "
-    "held steady at eye level, and speak the task sentences"
-)
-NO_MODEL_NOTE = (
-    "This report gives the recording quality and the facial and speech measures against "
-    "their normal ranges only: no probability and no screening decision. Give a trained "
-    "model folder (--model) for a risk estimate."
-)
 RESULT_JSON, REPORT_HTML, REPORT_PDF = "result.json", "report.html", "report.pdf"
 SCHEMA = "strokescreen-assessment-1"
 
-Progress = Callable[[float, str], None]
 
 
 def _json_safe(obj: Any) -> Any:
@@ -170,7 +153,7 @@ def assess_video(
         ``case/`` into; it must be absent or empty unless ``overwrite``.
     model_dir : a model folder written by ``strokescreen train``; None reports quality and
         measures only (decision "no decision").
-    progress : ``progress(fraction 0..1, note)``, called now and then.
+    progress : ``progress(fraction 0..1, 1.0, note=...)``, called now and then.
     config : preprocessing settings (default :class:`PreprocessConfig`).
     pdf : also print ``report.pdf`` when headless Chromium is installed.
 
@@ -180,7 +163,6 @@ def assess_video(
     QualityError : no usable face; raised after ``result.json`` and ``report.html`` are
         written with decision "no decision" and the advice on re-recording.
     """
-    from strokescreen.features.table import case_features, case_speech
     from strokescreen.preprocess.artifacts import check_out_dir, write_json
     from strokescreen.preprocess.pipeline import preprocess_video
     from strokescreen.report.findings import affected_side
@@ -195,12 +177,13 @@ def assess_video(
         operating_point_info,
         predict,
     )
+    from strokescreen.workflows.feature_table import case_features, case_speech
 
     video, out = Path(video), Path(out_dir)
 
     def tell(fraction: float, note: str) -> None:
         if progress is not None:
-            progress(min(max(float(fraction), 0.0), 1.0), note)
+            progress(min(max(float(fraction), 0.0), 1.0), 1.0, note=note)
 
     timings: dict[str, float] = {}
     started = time.perf_counter()

@@ -1,4 +1,5 @@
-"""Checks of a cohort table (a manifest or a case feature table) that name the rows at fault.
+"""The manifest schema, and checks of a cohort table (a manifest or a case feature table)
+that name the rows at fault.
 
 Each function takes a DataFrame and raises :class:`strokescreen.errors.InputError` with a
 one-line message: what is wrong, which rows (manifest line numbers, counting the header as
@@ -16,7 +17,10 @@ import pandas as pd
 
 from strokescreen.errors import InputError
 
+# the manifest schema: required columns, then the optional ones (in the feature table's order)
 REQUIRED_MANIFEST_COLUMNS = ("case_id", "subject_id", "video", "label")
+OPTIONAL_MANIFEST_COLUMNS = ("task", "severity", "side", "condition", "age", "sex", "ethnicity",
+                             "race", "site", "recorded_at", "synthetic")
 REQUIRED_TABLE_COLUMNS = ("case_id", "subject_id", "label")
 _LIMIT = 8
 

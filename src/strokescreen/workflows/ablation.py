@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,8 +22,8 @@ import pandas as pd
 
 from strokescreen.errors import InputError, StrokeScreenError
 from strokescreen.models.base import FEATURE_PREFIXES
+from strokescreen.progress import Progress
 
-Progress = Callable[..., None]
 DISCLAIMER = "strokescreen is a screening aid, not a diagnosis."
 DEEP_ROWS = ("deepstroke", "deepstroke-no-lateral", "deepstroke-no-adversarial",
              "deepstroke-no-transfer", "deepstroke-featdiff", "video-only", "audio-only")

@@ -20,12 +20,11 @@ import numpy as np
 import pandas as pd
 
 from strokescreen.config import PreprocessConfig
+from strokescreen.io.cohort_checks import OPTIONAL_MANIFEST_COLUMNS
 from strokescreen.preprocess.artifacts import is_complete, write_json
 from strokescreen.preprocess.cohort import case_dir, preprocess_cohort
 
 FEATURES_VERSION = "features-1"
-MANIFEST_COLUMNS = ("task", "severity", "side", "condition", "age", "sex", "ethnicity", "race",
-                    "site", "recorded_at", "synthetic")
 
 
 def case_speech(wav: str | Path, *, task: str | None = None) -> dict[str, float]:
@@ -113,7 +112,7 @@ def build_feature_table(
         row: dict[str, Any] = {"case_id": cid, "subject_id": str(r.subject_id),
                                "label": int(r.label), "case_dir": str(folder),
                                "quality_verdict": rec["quality_verdict"]}
-        for col in MANIFEST_COLUMNS:
+        for col in OPTIONAL_MANIFEST_COLUMNS:
             if hasattr(r, col):
                 row[col] = getattr(r, col)
         row.update({k: (np.nan if v is None else v) for k, v in rec["features"].items()})
