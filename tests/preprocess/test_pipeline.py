@@ -41,12 +41,12 @@ def test_artifact_contract(portrait_case):
     # crops are exactly the kept frames, with their real frame numbers
     assert c.crops.shape == (int(c.kept.sum()), 224, 224, 3)
     assert np.array_equal(c.crop_index, c.frames.loc[c.frames["kept"], "frame"].to_numpy())
-    assert c.meta["audio_present"] and c.meta["n_points"] == 478
-    assert c.meta["config"]["proposal"]["beta1_deg"] == 40.0
+    assert c.meta.audio_present and c.meta.n_points == 478
+    assert c.meta.config["proposal"]["beta1_deg"] == 40.0
     assert abs(len(c.audio) / 16000 - 2.0) < 0.15
     q = c.quality
-    assert q["n_frames"] == 60 and q["n_kept"] == int(c.kept.sum())
-    assert sum(q["reject_counts"].values()) == 60 - q["n_kept"]
+    assert q.n_frames == 60 and q.n_kept == int(c.kept.sum())
+    assert sum(q.reject_counts.values()) == 60 - q.n_kept
 
 
 def test_crops_are_stabilised(portrait_case):
@@ -76,7 +76,7 @@ def test_portrait_phone_video_is_turned_upright(tmp_path, astronaut):
     clip = portrait_clip(tmp_path / "rot.mp4", sideways, seconds=1.5, rotation_deg=90)
     out = preprocess_video(clip, tmp_path / "out", config=LOOSE)
     c = load_case(out)
-    assert c.meta["rotation_deg"] == 90 and (c.meta["width"], c.meta["height"]) == (360, 480)
+    assert c.meta.rotation_deg == 90 and (c.meta.width, c.meta.height) == (360, 480)
     assert c.frames["face_found"].mean() > 0.95
     assert np.nanmedian(np.abs(c.frames["roll"])) < 15  # upright, not lying on its side
 
@@ -232,7 +232,7 @@ def test_dlib68_landmarker_end_to_end(tmp_path, astronaut, follow):
     clip = portrait_clip(tmp_path / "clip.mp4", astronaut, seconds=1.2)
     cfg = dataclasses.replace(LOOSE, landmarks=LandmarkConfig(landmarker="dlib68", follow=follow))
     case = load_case(preprocess_video(clip, tmp_path / "out", config=cfg))
-    assert case.meta["n_points"] == 68 and case.landmarks.shape[1:] == (68, 3)
+    assert case.meta.n_points == 68 and case.landmarks.shape[1:] == (68, 3)
     assert {"x_67", "y_67"} <= set(case.frames.columns) and "x_68" not in case.frames.columns
     assert case.frames["face_found"].mean() >= 0.9
     # the portrait's nose tip (iBUG 30) stays where the gently moving portrait puts it
@@ -263,5 +263,5 @@ def test_follow_and_scan_agree_on_the_portrait_clip(tmp_path, astronaut, monkeyp
     iod = np.linalg.norm(b[:, 468, :2] - b[:, 473, :2], axis=1)
     dev = np.median(np.linalg.norm(a[..., :2] - b[..., :2], axis=2), axis=1) / iod
     assert np.nanmax(dev) < 0.02
-    assert cases[True].meta["config"]["landmarks"]["follow"] is True
-    assert cases[True].meta["cache_key"] != cases[False].meta["cache_key"]
+    assert cases[True].meta.config["landmarks"]["follow"] is True
+    assert cases[True].meta.cache_key != cases[False].meta.cache_key

@@ -41,8 +41,8 @@ def test_crop_params_reproduce_the_stored_crop(case, clip):
     from strokescreen.io.video import iter_frames
     from strokescreen.preprocess.stabilise import crop
 
-    crop_px = case.meta["config"]["proposal"]["crop_size_px"]
-    smooth = case.meta["config"]["proposal"]["smooth_frames"]
+    crop_px = case.meta.config["proposal"]["crop_size_px"]
+    smooth = case.meta.config["proposal"]["smooth_frames"]
     kept = np.flatnonzero(case.kept)
     pos = int(kept[len(kept) // 2])
     frame = next(f for f in iter_frames(clip) if f.index == pos)
@@ -78,9 +78,9 @@ def _colour_near(img: np.ndarray, xy: np.ndarray, rgb: tuple[int, int, int]) -> 
 def test_key_frame_marks_the_weaker_side_in_red(case, side):
     pos = int(np.flatnonzero(case.kept)[0])
     k = int(np.flatnonzero(case.crop_index == case.frames["frame"].iloc[pos])[0])
-    crop_px = case.meta["config"]["proposal"]["crop_size_px"]
+    crop_px = case.meta.config["proposal"]["crop_size_px"]
     p = figures.crop_params(case.landmarks, pos, crop_px=crop_px,
-                            smooth_frames=case.meta["config"]["proposal"]["smooth_frames"])
+                            smooth_frames=case.meta.config["proposal"]["smooth_frames"])
     pts = figures.to_crop(case.landmarks[pos], p)
     jpeg = figures.keyframe_jpeg(case.crops[k], pts, side=side, upscale=2)
     img = cv2.cvtColor(cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR),

@@ -37,16 +37,15 @@ def preprocess(
     overwrite: Annotated[bool, typer.Option(help="replace an existing non-empty --out")] = False,
 ) -> None:
     """Decode a video, find the face, keep frontal steady frames, write the artifacts."""
-    from strokescreen.preprocess.artifacts import check_out_dir
+    from strokescreen.preprocess.artifacts import check_out_dir, read_quality
     from strokescreen.preprocess.pipeline import preprocess_video
 
     cfg = _config(config, landmarker)
     check_out_dir(out, overwrite=overwrite)
     with progress_bar("preprocess", None) as cb:
         preprocess_video(video, out, config=cfg, overwrite=overwrite, progress=cb)
-    import json
 
-    q = json.loads((out / "quality.json").read_text())
+    q = read_quality(out).to_dict()
     console.print(f"quality: [bold]{q['verdict']}[/] — {q['n_kept']} of {q['n_frames']} frames "
                   f"usable ({q['usable_share']:.0%}); " + ("; ".join(q["reasons"]) or "no issues"))
     console.print(f"artifacts: {out}")

@@ -12,7 +12,6 @@ in IPU and in mm.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +21,7 @@ from strokescreen.errors import QualityError
 from strokescreen.features.asymmetry import ASYMMETRY_MEASURES, asymmetry_scores
 from strokescreen.features.face_measures import MEASURES, face_measures, mm_scale
 from strokescreen.features.normals import face_normals
+from strokescreen.jsonable import finite_or_none
 
 _REGIONS = tuple(f"{r}_score" for r in ASYMMETRY_MEASURES)
 
@@ -51,15 +51,6 @@ class MeasureReport:
             "region_scores": self.region_scores, "ipd_mm": self.ipd_mm,
             "scale_source": self.scale_source, "notes": self.notes,
         }
-
-
-def finite_or_none(v: Any) -> float | None:
-    """``float(v)`` when it is a finite number, else None."""
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def unit_of(name: str) -> str:
@@ -146,7 +137,7 @@ def measure_case(case: Any) -> MeasureReport:
     from strokescreen.features.case_features import case_face_features
 
     kept = np.asarray(case.kept, bool)
-    report = MeasureReport(file=str(case.meta.get("input", case.case_dir)), kind="video",
+    report = MeasureReport(file=str(case.case_dir), kind="video",
                            face_found=bool(kept.any()))
     if not kept.any():
         raise QualityError(f"no usable face frame in {report.file}; re-record with the face "

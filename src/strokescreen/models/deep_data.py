@@ -8,7 +8,6 @@ without audio keeps the branch it has, with the reason recorded for the missing 
 
 from __future__ import annotations
 
-import json
 import zipfile
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from strokescreen.errors import ConfigError, StrokeScreenError
+from strokescreen.preprocess.artifacts import AUDIO_WAV, CROPS_NPZ, META_JSON
 
 RATE_HZ = 16000
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
@@ -149,39 +149,28 @@ def _read_crops_and_audio(case_dir: Path) -> tuple[np.ndarray | None, np.ndarray
     files this model needs (``crops.npz``, ``audio.wav``; tests, benchmarks) is read
     directly.
     """
-    if (case_dir / "meta.json").is_file():
-        from strokescreen.preprocess.artifacts import load_case
+    from strokescreen.preprocess.artifacts import is_complete, load_case
 
+    if is_complete(case_dir):
         art = load_case(case_dir)
         v_reason = None if len(art.crop_index) else "no kept frames (crops.npz empty or absent)"
-        a_reason = None if art.audio is not None else _no_audio_reason(case_dir)
+        a_reason = None if art.audio is not None else (
+            "no audio.wav" if art.meta.audio_present else "video has no audio track")
         return art.crops, art.crop_index, art.audio, v_reason, a_reason
     crops = index = audio = None
     v_reason = a_reason = None
-    npz = case_dir / "crops.npz"
+    npz = case_dir / CROPS_NPZ
     if npz.is_file():
         with np.load(npz) as z:
             crops, index = z["frames"], z["index"]
     else:
         v_reason = "no crops.npz (no kept frames)"
-    wav = case_dir / "audio.wav"
+    wav = case_dir / AUDIO_WAV
     if wav.is_file():
         audio = _read_wav(wav)
     else:
-        a_reason = _no_audio_reason(case_dir)
+        a_reason = "no audio.wav"
     return crops, index, audio, v_reason, a_reason
-
-
-def _no_audio_reason(case_dir: Path) -> str:
-    meta = case_dir / "meta.json"
-    if meta.is_file():
-        try:
-            info = json.loads(meta.read_text())
-            if info.get("audio_present") is False or info.get("has_audio") is False:
-                return "video has no audio track"
-        except (OSError, ValueError):
-            pass
-    return "no audio.wav"
 
 
 def _read_wav(path: Path) -> np.ndarray:
@@ -261,7 +250,7 @@ class _InputCache:
     @staticmethod
     def _key(case_dir: Path, preset: DeepPreset) -> tuple:
         stamps = []
-        for name in ("crops.npz", "audio.wav", "meta.json"):
+        for name in (CROPS_NPZ, AUDIO_WAV, META_JSON):
             f = case_dir / name
             st = f.stat() if f.is_file() else None
             stamps.append((st.st_mtime_ns, st.st_size) if st else None)

@@ -8,7 +8,6 @@ failing case is recorded with its reason and does not stop the others.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -19,8 +18,8 @@ from typing import Any
 import pandas as pd
 
 from strokescreen.config import PreprocessConfig
-from strokescreen.errors import StrokeScreenError
-from strokescreen.preprocess.artifacts import file_sha256, is_complete
+from strokescreen.errors import InputError, StrokeScreenError
+from strokescreen.preprocess.artifacts import file_sha256, is_complete, read_meta, read_quality
 
 STATUSES = ("good", "review", "unusable", "failed")
 
@@ -34,8 +33,8 @@ def cached(folder: Path, key: str) -> bool:
     if not is_complete(folder):
         return False
     try:
-        return json.loads((folder / "meta.json").read_text()).get("cache_key") == key
-    except (OSError, ValueError):
+        return read_meta(folder).cache_key == key
+    except InputError:
         return False
 
 
@@ -60,9 +59,9 @@ def _run_case(case_id: str, video: str, folder: str, cfg: PreprocessConfig) -> C
         if not was_cached:
             preprocess_video(video, out, config=cfg, overwrite=True, raise_on_unusable=False,
                              input_sha256=sha or None)
-        q = json.loads((out / "quality.json").read_text())
-        return CaseOutcome(case_id, q["verdict"], "; ".join(q["reasons"]), was_cached,
-                           q.get("usable_share"), q.get("n_kept"))
+        q = read_quality(out)
+        return CaseOutcome(case_id, q.verdict, "; ".join(q.reasons), was_cached,
+                           q.usable_share, q.n_kept)
     except StrokeScreenError as exc:
         return CaseOutcome(case_id, "failed", str(exc).replace(str(video), "<video>"), False)
     except Exception as exc:  # noqa: BLE001 - one bad case must not stop the cohort

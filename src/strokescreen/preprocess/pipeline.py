@@ -32,7 +32,15 @@ from strokescreen.face.pose import head_pose
 from strokescreen.face.tracking import PatientFollower
 from strokescreen.io.video import Frame, extract_audio_wav, iter_frames, probe
 from strokescreen.preprocess import stabilise
-from strokescreen.preprocess.artifacts import CropWriter, atomic_dir, file_sha256, write_json
+from strokescreen.preprocess.artifacts import (
+    CaseMeta,
+    CaseQuality,
+    CropWriter,
+    atomic_dir,
+    file_sha256,
+    write_meta,
+    write_quality,
+)
 from strokescreen.preprocess.flow import face_crop_box, face_flow
 from strokescreen.preprocess.proposal import frame_reason, pose_steps
 from strokescreen.preprocess.quality import assess_quality, speech_seconds_in_wav
@@ -286,12 +294,15 @@ def preprocess_video(
     raise_on_unusable: bool = True,
     input_sha256: str | None = None,
     on_audio: Callable[[Path], None] | None = None,
+    on_written: Callable[[CaseMeta, CaseQuality], None] | None = None,
 ) -> Path:
     """Write the artifact folder of ``video`` to ``out_dir``; returns ``out_dir``.
 
     ``on_audio(wav_path)``, when given, runs in the soundtrack's thread right after
     ``audio.wav`` is written (while frames are still being processed), e.g. to measure
-    the speech alongside; its exception is raised here.
+    the speech alongside; its exception is raised here. ``on_written(meta, quality)``,
+    when given, receives what was written to ``meta.json`` and ``quality.json``, so the
+    caller need not read them back.
 
     Raises :class:`InputError` for an unreadable input and, when ``raise_on_unusable``,
     :class:`QualityError` (after writing the folder) when no usable face was found.
@@ -417,10 +428,11 @@ def preprocess_video(
         crops.finish()
         fps_measured = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and \
             times[-1] > times[0] else info.fps
-        quality = assess_quality(np.array(reasons, dtype=object), np.asarray(times),
-                                 fps=fps_measured, speech_s=speech_s, cfg=pc)
-        write_json(tmp / "quality.json", quality)
-        meta = {
+        quality = CaseQuality.from_dict(assess_quality(
+            np.array(reasons, dtype=object), np.asarray(times), fps=fps_measured,
+            speech_s=speech_s, cfg=pc))
+        write_quality(tmp, quality)
+        meta = CaseMeta.from_dict({
             "input_sha256": sha,
             "input_bytes": video.stat().st_size,
             "duration_s": round(float(last_t), 4),
@@ -444,14 +456,16 @@ def preprocess_video(
             "config_hash": config_hash(cfg),
             "cache_key": cache_key(sha, cfg),
             "elapsed_s": round(time.perf_counter() - started, 3),
-        }
-        write_json(tmp / "meta.json", meta)
+        })
+        write_meta(tmp, meta)
     if progress is not None:
         progress(total, total)
-    if raise_on_unusable and quality["verdict"] == "unusable":
+    if on_written is not None:
+        on_written(meta, quality)
+    if raise_on_unusable and quality.verdict == "unusable":
         raise QualityError(
-            f"{video}: no usable face — " + "; ".join(quality["reasons"])
-            + f"; {quality['advice']} (artifacts written to {out})"
+            f"{video}: no usable face — " + "; ".join(quality.reasons)
+            + f"; {quality.advice} (artifacts written to {out})"
         )
     return out
 

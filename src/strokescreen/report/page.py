@@ -7,7 +7,6 @@ mapped, so a long recording's crops are never all loaded).
 
 from __future__ import annotations
 
-import json
 import struct
 import zipfile
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from strokescreen.preprocess.artifacts import CROPS_NPZ, CaseMeta, read_frame_table, read_meta
 from strokescreen.report import figures
 from strokescreen.report.findings import (
     TIME_SERIES,
@@ -25,22 +25,6 @@ from strokescreen.report.findings import (
     region_summary,
 )
 from strokescreen.report.html import render_report
-
-
-def read_frame_table(case_dir: Path, *, n_points: int) -> dict[str, np.ndarray]:
-    """``frame``, ``t`` (s), ``kept`` and ``landmarks`` (n_frames, n_points, 2) px."""
-    import pyarrow.parquet as pq
-
-    cols = ["frame", "t", "kept"] + [f"{a}_{i}" for a in "xy" for i in range(n_points)]
-    table = pq.read_table(Path(case_dir) / "frames.parquet", columns=cols)
-    n = table.num_rows
-    lm = np.empty((n, n_points, 2), dtype=np.float32)
-    for i in range(n_points):
-        lm[:, i, 0] = table.column(f"x_{i}").to_numpy()
-        lm[:, i, 1] = table.column(f"y_{i}").to_numpy()
-    return {"frame": table.column("frame").to_numpy(), "t": table.column("t").to_numpy(),
-            "kept": table.column("kept").to_numpy(zero_copy_only=False).astype(bool),
-            "landmarks": lm}
 
 
 def read_crops(path: Path, frames: Sequence[int]) -> dict[int, np.ndarray]:
@@ -84,12 +68,12 @@ def read_crops(path: Path, frames: Sequence[int]) -> dict[int, np.ndarray]:
 
 def _key_frame_images(
     case_dir: Path, table: dict[str, np.ndarray], picks: list[tuple[int, str]],
-    *, side: str | None, meta: dict[str, Any],
+    *, side: str | None, meta: CaseMeta,
 ) -> list[dict[str, Any]]:
-    proposal = (meta.get("config") or {}).get("proposal") or {}
+    proposal = meta.config.get("proposal") or {}
     crop_px = int(proposal.get("crop_size_px", 224))
     smooth = int(proposal.get("smooth_frames", 1))
-    crops = read_crops(case_dir / "crops.npz", [int(table["frame"][p]) for p, _ in picks])
+    crops = read_crops(case_dir / CROPS_NPZ, [int(table["frame"][p]) for p, _ in picks])
     lm = table["landmarks"]
     out = []
     for pos, label in picks:
@@ -113,12 +97,12 @@ def build_report(result: dict[str, Any], case_dir: Path, *, synthetic_text: str,
     frames: list[dict[str, Any]] = []
     asym_src = speech_src = None
     if result.get("measures"):
-        meta = json.loads((case_dir / "meta.json").read_text())
-        table = read_frame_table(case_dir, n_points=int(meta.get("n_points", 478)))
+        meta = read_meta(case_dir)
+        table = read_frame_table(case_dir, n_points=meta.n_points)
         lm = table["landmarks"]
         per_frame, rest, ipd_mm = frame_series(lm, table["kept"], scheme=scheme_of(lm))
         picks = key_frames(per_frame, table["kept"], rest,
-                           min_gap_frames=max(int(round(0.5 * (meta.get("fps") or 30))), 1))
+                           min_gap_frames=max(int(round(0.5 * (meta.fps or 30))), 1))
         side = (result.get("affected_side") or {}).get("side")
         if lm.shape[1] >= 468:
             frames = _key_frame_images(case_dir, table, picks, side=side, meta=meta)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from strokescreen.config import PreprocessConfig
 from strokescreen.io.cohort_checks import OPTIONAL_MANIFEST_COLUMNS
-from strokescreen.preprocess.artifacts import is_complete, write_json
+from strokescreen.preprocess.artifacts import FEATURES_JSON, is_complete, read_meta, write_json
 from strokescreen.preprocess.cohort import case_dir, preprocess_cohort
 
 FEATURES_VERSION = "features-1"
@@ -48,9 +48,8 @@ def case_features(folder: str | Path, *, task: str | None = None,
     from strokescreen.preprocess.artifacts import load_case
 
     folder = Path(folder)
-    meta = json.loads((folder / "meta.json").read_text())
-    key = f"{meta.get('cache_key', '')}-{FEATURES_VERSION}-{task or ''}"
-    path = folder / "features.json"
+    key = f"{read_meta(folder).cache_key}-{FEATURES_VERSION}-{task or ''}"
+    path = folder / FEATURES_JSON
     if path.is_file():
         try:
             cached = json.loads(path.read_text())
@@ -67,7 +66,7 @@ def case_features(folder: str | Path, *, task: str | None = None,
     record = {
         "key": key,
         "version": FEATURES_VERSION,
-        "quality_verdict": case.quality.get("verdict"),
+        "quality_verdict": case.quality.verdict,
         "n_kept": int(case.kept.sum()),
         "audio_present": case.audio is not None,
         "features": {k: (None if v is None or (isinstance(v, float) and not math.isfinite(v))
