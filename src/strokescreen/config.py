@@ -15,6 +15,10 @@ from typing import Any, TypeVar
 
 from strokescreen.errors import ConfigError
 
+#: Specificity of the triage team in the DeepStroke paper (45.71 %): the default operating
+#: point to match in evaluation, training and the ablation.
+TRIAGE_SPECIFICITY = 0.4571
+
 T = TypeVar("T")
 
 

@@ -14,7 +14,7 @@ from typing import Protocol
 class Progress(Protocol):
     """``progress(done, total=None, *, note=None)``; see the module docstring."""
 
-    def __call__(self, done: float, total: float | None = None, /, *,
+    def __call__(self, done: float, total: float | None = None, *,
                  note: str | None = None) -> None: ...
 
 

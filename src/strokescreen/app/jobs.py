@@ -83,7 +83,7 @@ def execute_job(
         with engine.begin() as conn:
             conn.execute(update(Job).where(running).values(**values))
 
-    def progress(done: float, total: float | None = None, /, *, note: str | None = None) -> None:
+    def progress(done: float, total: float | None = None, *, note: str | None = None) -> None:
         try:
             frac = fraction(done, total)
         except (TypeError, ValueError):

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
+from strokescreen.config import TRIAGE_SPECIFICITY
 from strokescreen.errors import ConfigError, InputError
 
 
@@ -50,7 +51,8 @@ def ablate(
         "--features", help="precomputed feature table for the classical row")] = None,
     classical: Annotated[str, typer.Option("--classical", help="classical model")] = "logreg",
     reference_spec: Annotated[float, typer.Option(
-        "--reference-spec", help="specificity to match (triage team: 0.4571)")] = 0.4571,
+        "--reference-spec",
+        help=f"specificity to match (triage team: {TRIAGE_SPECIFICITY})")] = TRIAGE_SPECIFICITY,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="bootstrap resamples")] = 1000,
 ) -> None:
     """Ablation table: DeepStroke, its variants and a classical model on the same folds."""

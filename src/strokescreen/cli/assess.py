@@ -64,7 +64,7 @@ def assess(
     cfg = load_config(PreprocessConfig, config).validate()
     with progress_bar("assess", 100) as cb:
 
-        def progress(done: float, total: float | None = None, /, *,
+        def progress(done: float, total: float | None = None, *,
                      note: str | None = None) -> None:
             cb(round(100 * fraction(done, total), 1), note=note)
 

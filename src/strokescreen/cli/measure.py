@@ -11,6 +11,7 @@ from rich.table import Table
 
 from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
 from strokescreen.errors import QualityError
+from strokescreen.jsonable import json_safe
 
 
 def _fmt(v: float | None, unit: str = "") -> str:
@@ -62,16 +63,6 @@ def _print_table(report: Any) -> None:
     console.print(DISCLAIMER)
 
 
-def _json_safe(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return obj if obj == obj and obj not in (float("inf"), float("-inf")) else None
-    if isinstance(obj, dict):
-        return {k: _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json_safe(v) for v in obj]
-    return obj
-
-
 @guarded
 def measure(
     file: Annotated[Path, typer.Argument(help="photo (jpg, png) or video (mp4, mov)")],
@@ -92,7 +83,7 @@ def measure(
     if as_json:
         doc = report.to_dict()
         doc["disclaimer"] = DISCLAIMER
-        typer.echo(json.dumps(_json_safe(doc), allow_nan=False))
+        typer.echo(json.dumps(json_safe(doc), allow_nan=False))
     else:
         _print_table(report)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
+from strokescreen.config import TRIAGE_SPECIFICITY
 from strokescreen.errors import ConfigError, InputError
 
 if TYPE_CHECKING:  # pandas loads lazily: it is slow to import
@@ -60,7 +61,8 @@ ParamOpt = Annotated[
 ]
 SeedOpt = Annotated[int, typer.Option("--seed", help="seed for splits, bootstrap and models")]
 RefSpecOpt = Annotated[
-    float, typer.Option("--reference-spec", help="specificity to match (triage team: 0.4571)")
+    float, typer.Option("--reference-spec",
+                        help=f"specificity to match (triage team: {TRIAGE_SPECIFICITY})")
 ]
 
 
@@ -89,7 +91,7 @@ def evaluate(
     holdout_after: Annotated[
         str | None, typer.Option("--holdout-after", help="hold-out: cases after DATE are tested")
     ] = None,
-    reference_spec: RefSpecOpt = 0.4571,
+    reference_spec: RefSpecOpt = TRIAGE_SPECIFICITY,
     reference_sens: Annotated[
         float | None, typer.Option("--reference-sens", help="also report this sensitivity's point")
     ] = None,
@@ -165,7 +167,7 @@ def train(
     folds: Annotated[
         int, typer.Option("--folds", help="k of the group k-fold for the threshold")
     ] = 5,
-    reference_spec: RefSpecOpt = 0.4571,
+    reference_spec: RefSpecOpt = TRIAGE_SPECIFICITY,
     seed: SeedOpt = 0,
     param: ParamOpt = None,
     overwrite: Annotated[

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from strokescreen.config import TRIAGE_SPECIFICITY
 from strokescreen.errors import ConfigError
 from strokescreen.evaluation.splits import SplitSpec
 
@@ -30,7 +31,7 @@ class EvaluationConfig:
     holdout_first: int | None = None
     holdout_after: str | None = None
     seed: int = 0
-    reference_specificity: float = 0.4571
+    reference_specificity: float = TRIAGE_SPECIFICITY
     reference_sensitivity: float | None = None
     n_bootstrap: int = 1000
     importance: str = "permutation"
@@ -50,7 +51,8 @@ class EvaluationConfig:
         for name in ("reference_specificity", "reference_sensitivity"):
             v = getattr(self, name)
             if v is not None and not 0.0 <= v <= 1.0:
-                raise ConfigError(f"{name}={v} is not a fraction in [0, 1] (0.4571 means 45.71 %)")
+                raise ConfigError(f"{name}={v} is not a fraction in [0, 1] ({TRIAGE_SPECIFICITY} means "
+                                  f"{100 * TRIAGE_SPECIFICITY:.2f} %)")
         if self.n_bootstrap < 0:
             raise ConfigError(f"n_bootstrap={self.n_bootstrap}; use 0 (no CI) or more")
         if self.importance not in IMPORTANCE_KINDS:

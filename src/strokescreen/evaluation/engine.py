@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 import strokescreen
+from strokescreen.config import TRIAGE_SPECIFICITY
 from strokescreen.errors import InputError
 from strokescreen.evaluation.fairness import subgroup_table
 from strokescreen.evaluation.importance import native_importance, permutation_importance_pooled
@@ -158,7 +159,7 @@ def cross_validate(
     model_factory: Callable[[], Any],
     split: SplitSpec | str = "group-kfold",
     *,
-    reference_specificity: float = 0.4571,
+    reference_specificity: float = TRIAGE_SPECIFICITY,
     reference_sensitivity: float | None = None,
     n_bootstrap: int = 1000,
     seed: int = 0,

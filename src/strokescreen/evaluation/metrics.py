@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import norm
 
+from strokescreen.config import TRIAGE_SPECIFICITY
+
 __all__ = [
     "REFERENCE_POINTS",
     "ReferencePoint",
@@ -51,7 +53,7 @@ class ReferencePoint:
 
 #: Reference operating points from the DeepStroke paper (ER cohort).
 REFERENCE_POINTS: tuple[ReferencePoint, ...] = (
-    ReferencePoint("triage", "Triage team", 0.7019, 0.4571, 0.6403),
+    ReferencePoint("triage", "Triage team", 0.7019, TRIAGE_SPECIFICITY, 0.6403),
     ReferencePoint("er_clinical", "ER clinical impression", 0.7610, 0.5161, 0.6923),
 )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from io import BytesIO
-from pathlib import Path
 
 import numpy as np
 
@@ -100,10 +99,3 @@ def roc_figure_png(
     buf = BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
-
-
-def write_png(data: bytes, path: str | Path) -> Path:
-    """Write PNG bytes to ``path``."""
-    path = Path(path)
-    path.write_bytes(data)
-    return path

@@ -5,12 +5,12 @@ All values are JSON-ready: undefined numbers are ``None`` (never NaN), with a no
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
 
+from strokescreen.config import TRIAGE_SPECIFICITY
 from strokescreen.evaluation.metrics import (
     REFERENCE_POINTS,
     bootstrap_auc,
@@ -20,6 +20,7 @@ from strokescreen.evaluation.metrics import (
     threshold_for_specificity,
     youden_threshold,
 )
+from strokescreen.jsonable import finite_or_none
 
 BOOTSTRAP_METHOD = (
     "stratified cluster bootstrap by subject (subjects resampled with replacement within "
@@ -27,18 +28,13 @@ BOOTSTRAP_METHOD = (
 )
 
 
-def finite_or_none(x: float | None) -> float | None:
-    """``x`` as float, or None when it is None/NaN/inf."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
+
 
 
 def prediction_summary(
     predictions: pd.DataFrame,
     *,
-    reference_specificity: float = 0.4571,
+    reference_specificity: float = TRIAGE_SPECIFICITY,
     reference_sensitivity: float | None = None,
     n_bootstrap: int = 1000,
     rng: np.random.Generator,

@@ -17,12 +17,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from strokescreen.config import TRIAGE_SPECIFICITY
 from strokescreen.errors import InputError
 from strokescreen.evaluation.engine import run_folds
 from strokescreen.evaluation.fairness import attribute_columns
 from strokescreen.evaluation.metrics import operating_point, roc_auc, threshold_for_specificity
 from strokescreen.evaluation.splits import SplitSpec, make_folds
-from strokescreen.evaluation.summary import finite_or_none
+from strokescreen.jsonable import finite_or_none
 from strokescreen.models.base import check_labels
 from strokescreen.models.persist import save_model
 from strokescreen.models.registry import model_factory, model_spec
@@ -71,7 +72,7 @@ def train_model(
     *,
     params: dict | None = None,
     folds: int = 5,
-    reference_specificity: float = 0.4571,
+    reference_specificity: float = TRIAGE_SPECIFICITY,
     seed: int = 0,
     cohort_name: str = "cohort",
     synthetic: bool = False,

@@ -9,30 +9,15 @@ also ``holdout_fold_predictions.csv`` (each fold model on the hold-out) and
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from strokescreen.evaluation.plots import roc_figure_png
 from strokescreen.evaluation.report import render_report
+from strokescreen.jsonable import json_safe
 
 if TYPE_CHECKING:
     from strokescreen.evaluation.engine import EvaluationResult
-
-
-def _clean(value: Any) -> Any:
-    """Make ``value`` strict JSON: NaN/inf -> None, numpy scalars -> Python."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _short_split(result: EvaluationResult) -> str:
@@ -82,7 +67,7 @@ def write_evaluation(
     result.predictions.to_csv(paths["predictions"], index=False)
     paths["metrics"] = out / "metrics.json"
     paths["metrics"].write_text(
-        json.dumps(_clean(result.metrics), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+        json.dumps(json_safe(result.metrics), indent=2, allow_nan=False) + "\n", encoding="utf-8"
     )
     png = roc_png_for(result)
     paths["roc"] = out / "roc.png"

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from strokescreen.features.asymmetry import ASYMMETRY_MEASURES, asymmetry_scores
-from strokescreen.features.measure import face_entries, finite_or_none, measure_entry
+from strokescreen.features.measure import face_entries, measure_entry
+from strokescreen.jsonable import finite_or_none
 
 _REGIONS = tuple(f"{r}_score" for r in ASYMMETRY_MEASURES)
 

@@ -92,7 +92,7 @@ def generate_cohort(config: SynthConfig, out_dir: str | Path, *, workers: int = 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cb = progress or (lambda *a, **k: None)
-    cb(0, None, "measuring portraits")
+    cb(0, None, note="measuring portraits")
     portraits, fixes = prepare_portraits(config)
     n_portraits = len(portraits) // 2
     cases = draw_cohort(config)
@@ -104,12 +104,12 @@ def generate_cohort(config: SynthConfig, out_dir: str | Path, *, workers: int = 
                     width=config.width_px, height=config.height_px, crf=config.crf,
                     preset=config.difficulty_preset())
     results: list[CaseResult] = []
-    cb(0, len(jobs), "rendering")
+    cb(0, len(jobs), note="rendering")
     if workers <= 1 or len(jobs) == 1:
         _init_worker(portraits, settings)
         for job in jobs:
             results.append(_run(job))
-            cb(len(results), len(jobs), job.case.case_id)
+            cb(len(results), len(jobs), note=job.case.case_id)
     else:
         import multiprocessing as mp
 
@@ -118,7 +118,7 @@ def generate_cohort(config: SynthConfig, out_dir: str | Path, *, workers: int = 
                                  initargs=(portraits, settings)) as pool:
             for res in pool.map(_run, jobs):
                 results.append(res)
-                cb(len(results), len(jobs), res.case_id)
+                cb(len(results), len(jobs), note=res.case_id)
     results.sort(key=lambda r: r.case_index)
     manifest = write_manifest(out, cases, results)
     table = cases_frame(cases)

@@ -17,7 +17,6 @@ first 12 hex digits of its SHA-256.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import math
 import time
 from pathlib import Path
@@ -26,6 +25,8 @@ from typing import Any
 from strokescreen import __version__
 from strokescreen.config import PreprocessConfig
 from strokescreen.errors import InputError, QualityError
+from strokescreen.jsonable import json_safe
+from strokescreen.preprocess.artifacts import CaseMeta, CaseQuality
 from strokescreen.progress import Progress
 from strokescreen.report.risk import RiskModel
 from strokescreen.report.texts import DISCLAIMER, NO_MODEL_NOTE, RERECORD, SYNTHETIC_TEXT
@@ -33,19 +34,6 @@ from strokescreen.report.texts import DISCLAIMER, NO_MODEL_NOTE, RERECORD, SYNTH
 RESULT_JSON, REPORT_HTML, REPORT_PDF = "result.json", "report.html", "report.pdf"
 SCHEMA = "strokescreen-assessment-1"
 
-
-
-def _json_safe(obj: Any) -> Any:
-    """NaN / inf -> None, numpy scalars -> Python, recursively."""
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json_safe(v) for v in obj]
-    if hasattr(obj, "item") and not isinstance(obj, str | bytes):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
 
 
 def _anonymise(message: str, video: Path) -> str:
@@ -198,6 +186,7 @@ def assess_video(
     tell(0.0, "reading the recording")
     t0 = time.perf_counter()
     speech: dict[str, dict] = {}
+    written: dict[str, Any] = {}
 
     def measure_speech(wav: Path) -> None:  # in the soundtrack's thread, alongside frames
         t_s = time.perf_counter()
@@ -208,6 +197,7 @@ def assess_video(
         preprocess_video(
             video, case_dir, config=config, overwrite=True, raise_on_unusable=False,
             on_audio=measure_speech,
+            on_written=lambda meta, quality: written.update(meta=meta, quality=quality),
             progress=lambda done, total=None, **_: tell(0.7 * done / max(total or done, 1),
                                                         "finding the face in each frame"),
         )
@@ -215,16 +205,16 @@ def assess_video(
         raise InputError(_anonymise(str(exc), video)) from None
     timings["preprocess"] = time.perf_counter() - t0
 
-    meta = json.loads((case_dir / "meta.json").read_text())
-    quality = json.loads((case_dir / "quality.json").read_text())
-    verdict = quality.get("verdict", "unusable")
+    meta: CaseMeta = written["meta"]
+    quality: CaseQuality = written["quality"]
+    verdict = quality.verdict
     result: dict[str, Any] = {
         "schema": SCHEMA,
         "recording": {
-            "id": str(meta.get("input_sha256", ""))[:12], "sha256": meta.get("input_sha256"),
-            "duration_s": meta.get("duration_s"), "fps": meta.get("fps"),
-            "width": meta.get("width"), "height": meta.get("height"),
-            "audio_present": bool(meta.get("audio_present")),
+            "id": meta.input_sha256[:12], "sha256": meta.input_sha256,
+            "duration_s": meta.duration_s, "fps": meta.fps,
+            "width": meta.width, "height": meta.height,
+            "audio_present": bool(meta.audio_present),
         },
         "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "strokescreen_version": __version__,
@@ -233,7 +223,7 @@ def assess_video(
         "decision": "no decision",
         "decision_text": "",
         "operating_point": operating_point_info(risk) if risk is not None else None,
-        "quality": _quality(quality),
+        "quality": _quality(quality.to_dict()),
         "measures": {},
         "composite_asymmetry": None,
         "region_scores": {},
@@ -259,7 +249,7 @@ def assess_video(
         t0 = time.perf_counter()
         record = case_features(case_dir, speech=speech.get("values"))
         features = record["features"]
-        m = measures_from_features(features, audio_present=bool(meta.get("audio_present")))
+        m = measures_from_features(features, audio_present=bool(meta.audio_present))
         result.update({k: m[k] for k in ("measures", "composite_asymmetry", "region_scores",
                                          "ipd_mm", "scale_source")})
         result["notes"] += m["notes"]
@@ -295,12 +285,12 @@ def assess_video(
         timings["pdf"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - started
     result["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-    result = _json_safe(result)
+    result = json_safe(result)
     write_json(out / RESULT_JSON, result)
     tell(1.0, "done")
     if verdict == "unusable":
         raise QualityError(
-            "the recording is not usable: " + "; ".join(quality.get("reasons") or ["no usable face"])
+            "the recording is not usable: " + "; ".join(quality.reasons or ["no usable face"])
             + f"; re-record: {RERECORD}; result.json and report.html say so"
         )
     return result
