@@ -9,7 +9,7 @@ and ``paper`` presets on CPU, and on CUDA when a GPU is available.
     python benchmarks/train_speed.py --presets tiny --cases 24 --epochs 2
 
 Cases are fake artifact folders (224 px crops, 16 kHz audio; see
-``strokescreen.models.deep_fake``) written to a temporary folder.
+``tools.deep_fake``) written to a temporary folder.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 
 def _bench(cases, *, preset: str, device: str, epochs: int, threads: int | None,
@@ -75,7 +77,8 @@ def main() -> None:
 
     import torch
 
-    from strokescreen.models.deep_fake import fake_cohort
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's tools/
+    from tools.deep_fake import fake_cohort
 
     devices = ["cpu", "cuda"] if args.devices == "auto" else args.devices.split(",")
     devices = [d for d in devices if d != "cuda" or torch.cuda.is_available()]

@@ -9,6 +9,7 @@ import pytest
 
 from strokescreen.errors import InputError
 from strokescreen.io.cohort_checks import is_synthetic, validate_cohort
+from strokescreen.io.manifest import read_manifest
 
 
 def _manifest(tmp_path, n=4):
@@ -24,8 +25,15 @@ def _manifest(tmp_path, n=4):
     )
 
 
-def test_valid_manifest_passes(tmp_path):
-    validate_cohort(_manifest(tmp_path), base_dir=tmp_path)
+def test_valid_manifest_passes_and_reads_back(tmp_path):
+    df = _manifest(tmp_path)
+    validate_cohort(df, base_dir=tmp_path)  # raises on any fault
+    df.to_csv(tmp_path / "manifest.csv", index=False)
+    back = read_manifest(tmp_path / "manifest.csv")
+    assert back["case_id"].tolist() == ["c0", "c1", "c2", "c3"]
+    assert back["label"].tolist() == [0, 1, 0, 1]
+    assert back["video"].tolist() == [str((tmp_path / f"v{i}.mp4").resolve()) for i in range(4)]
+    assert back.attrs["synthetic"] is False
 
 
 def test_missing_columns_are_named(tmp_path):

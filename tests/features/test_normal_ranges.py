@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from strokescreen.features.normal_ranges import (
+from tools.normal_ranges import (
     MEEI_EXPRESSIONS,
     NO_RANGE,
     build_face_normals,
@@ -15,6 +14,7 @@ from strokescreen.features.normal_ranges import (
     read_meei_csv,
     tolerance_factor,
 )
+
 from strokescreen.features.normals import face_normals, face_normals_data, normal_scale
 from tests.helpers import real_file
 

@@ -9,8 +9,9 @@ from typer.testing import CliRunner
 
 pytest.importorskip("torch")
 
+from tools.deep_fake import fake_cohort  # noqa: E402
+
 from strokescreen.cli import app  # noqa: E402
-from strokescreen.models.deep_fake import fake_cohort  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from tools.deep_fake import fake_cohort  # noqa: E402
+
 from strokescreen.errors import ConfigError, InputError, NotFittedError  # noqa: E402
 from strokescreen.models.deep import DeepStrokeClassifier  # noqa: E402
-from strokescreen.models.deep_fake import fake_cohort  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from strokescreen.models.deep import DEEP_MODELS, DeepStrokeClassifier  # noqa: E402
-from strokescreen.models.deep_fake import (  # noqa: E402
+from tools.deep_fake import (  # noqa: E402
     fake_cohort,
     subject_texture,
     write_fake_case,
 )
+
+from strokescreen.models.deep import DEEP_MODELS, DeepStrokeClassifier  # noqa: E402
 from strokescreen.models.nets.variants import VARIANTS  # noqa: E402
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from tools.deep_fake import fake_audio, subject_texture, write_fake_case
 
 from strokescreen.models.deep_data import (
     adjacent_pairs,
@@ -10,7 +11,6 @@ from strokescreen.models.deep_data import (
     load_case_inputs,
     log_mel_image,
 )
-from strokescreen.models.deep_fake import fake_audio, subject_texture, write_fake_case
 
 TINY = get_preset("tiny")
 

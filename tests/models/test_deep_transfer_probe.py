@@ -8,9 +8,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from tools.deep_fake import fake_cohort  # noqa: E402
+
 from strokescreen.errors import InputError  # noqa: E402
 from strokescreen.models.deep import DeepStrokeClassifier, identity_probe  # noqa: E402
-from strokescreen.models.deep_fake import fake_cohort  # noqa: E402
 from strokescreen.models.nets.resnet import ResNet, init_resnet  # noqa: E402
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -124,5 +123,9 @@ def test_unknown_landmarker_and_bad_config(tmp_path, astronaut):
     assert "beta9" in res.stderr
 
 
-def test_module_entry_point_exists():
-    assert Path(__file__).exists()
+def test_package_entry_point_runs_the_cli():
+    """``python -m strokescreen`` is the same CLI: a bad path is one line and exit 3."""
+    res = subprocess.run([sys.executable, "-m", "strokescreen", "preprocess",
+                          "no/such/video.mp4", "--out", "unused"],
+                         capture_output=True, text=True, timeout=300)
+    assert_one_line_error(res, 3)

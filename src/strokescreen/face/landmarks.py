@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from strokescreen.errors import ConfigError, InputError, MissingExtraError
+from strokescreen.errors import ConfigError, MissingExtraError
 
 N_POINTS = {"mediapipe": 478, "dlib68": 68}
 
@@ -276,8 +276,3 @@ def downscale_for_landmarks(image: np.ndarray, max_side_px: int) -> tuple[np.nda
     small = cv2.resize(image, (int(round(w * scale)), int(round(h * scale))),
                        interpolation=cv2.INTER_AREA)
     return small, scale
-
-
-def check_image(image: np.ndarray) -> None:
-    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise InputError(f"expected an H×W×3 uint8 RGB image, got {image.shape} {image.dtype}")

@@ -1,6 +1,6 @@
 """Normal ranges of the facial measures, as shipped in ``strokescreen/data/face_normals.json``.
 
-Ranges are derived from the MEEI normal faces (see :mod:`strokescreen.features.normal_ranges`
+Ranges are derived from the MEEI normal faces (see :mod:`tools.normal_ranges`
 and ``docs/normal_ranges.md``) in inter-pupil units (IPU) and degrees. Millimetre ranges
 (``*_mm``) are the IPU ranges times the population inter-pupil distance, 63 mm; a caller
 who knows the subject's own inter-pupil distance can rescale with

@@ -20,11 +20,3 @@ def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
     except (RuntimeError, sf.LibsndfileError) as exc:
         raise InputError(f"{p}: not a readable audio file ({exc})") from exc
     return data.mean(axis=1).astype(np.float32), int(rate)
-
-
-def write_wav(path: str | Path, samples: np.ndarray, rate_hz: int) -> Path:
-    """Write mono float samples as 16-bit PCM WAV."""
-    p = Path(path)
-    x = np.clip(np.asarray(samples, dtype=np.float32).reshape(-1), -1.0, 1.0)
-    sf.write(str(p), x, int(rate_hz), subtype="PCM_16")
-    return p

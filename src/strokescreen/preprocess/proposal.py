@@ -66,8 +66,3 @@ def propose(face_found: np.ndarray, pose: np.ndarray, flow: np.ndarray,
     steps = pose_steps(pose)
     return np.array([frame_reason(i, face_found, pose, steps, flow, cfg)
                      for i in range(len(face_found))], dtype=object)
-
-
-def finalisable_before(n_seen: int, cfg: ProposalConfig) -> int:
-    """Frames with index < this can be decided once ``n_seen`` frames were measured."""
-    return max(n_seen - (cfg.window_frames - 1) - 1, 0)

@@ -249,10 +249,3 @@ def degrade(audio: np.ndarray, *, dysarthria: float, rng: np.random.Generator,
                            rng.standard_normal(len(x)))
     x = x + (breath + 0.35 * h) * np.clip(env, 0, None) * noise * 2.0
     return x.astype(np.float32)
-
-
-def measured_rate(utterances: list[Utterance]) -> float:
-    """Pooled syllables per second over phrases (their own spans, pauses between excluded)."""
-    syl = sum(u.n_syllables for u in utterances)
-    dur = sum(u.duration_s for u in utterances)
-    return syl / dur if dur > 0 else float("nan")

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from strokescreen.config import TRIAGE_SPECIFICITY
 from strokescreen.errors import InputError, StrokeScreenError
 from strokescreen.models.base import FEATURE_PREFIXES
 from strokescreen.progress import Progress
@@ -133,7 +134,7 @@ def run_ablation(
     video_weights: str | None = None,
     audio_weights: str | None = None,
     classical: str = "logreg",
-    reference_specificity: float = 0.4571,
+    reference_specificity: float = TRIAGE_SPECIFICITY,
     n_bootstrap: int = 1000,
     probe: bool = True,
     progress: Progress | None = None,

@@ -2,13 +2,13 @@
 
 Usage::
 
-    python -m strokescreen.features.derive_normals [REAL_DIR] [OUT_JSON]
+    python -m tools.derive_normals [REAL_DIR] [OUT_JSON]
 
 REAL_DIR is the shared folder of real recordings (default ``../shared/data/real`` from the
 working directory); OUT_JSON defaults to the packaged file. Steps:
 
 1. MEEI normals (``landmarks/meei_normals_68.csv``): expressions inferred, per-subject
-   values, tolerance intervals (:mod:`strokescreen.features.normal_ranges`).
+   values, tolerance intervals (:mod:`tools.normal_ranges`).
 2. Landmarker noise: MediaPipe and dlib on the same images (``skimage.data.astronaut()``
    and every 6th frame of ``video/single_face.mp4`` and ``video/wolfgang_langer_pexels.mp4``),
    near-frontal ones only; the RMS disagreement per measure widens the ranges.
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from strokescreen.features.normal_ranges import build_face_normals, landmarker_noise
 from strokescreen.features.photo import PhotoLandmarker, dlib68_landmarks
+from tools.normal_ranges import build_face_normals, landmarker_noise
 
 NOISE_VIDEOS = ("single_face.mp4", "wolfgang_langer_pexels.mp4")
 FRAME_STEP = 6
@@ -60,7 +60,8 @@ def paired_landmarks(images: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     real_dir = Path(args[0]) if args else Path("../shared/data/real")
-    default_out = Path(__file__).resolve().parents[1] / "data" / "face_normals.json"
+    default_out = (Path(__file__).resolve().parents[1] / "src" / "strokescreen" / "data"
+                   / "face_normals.json")
     out = Path(args[1]) if len(args) > 1 else default_out
     mp, ib = paired_landmarks(_noise_images(real_dir))
     noise, n_used = landmarker_noise(mp, ib)

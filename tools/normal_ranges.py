@@ -22,7 +22,7 @@ landmarks. Method (also in ``docs/normal_ranges.md``):
   annotations and are applied to MediaPipe landmarks;
 - :data:`NO_RANGE` measures get none (see there).
 
-Regenerate the shipped JSON with ``python -m strokescreen.features.derive_normals``.
+Regenerate the shipped JSON with ``python -m tools.derive_normals``.
 """
 
 from __future__ import annotations
@@ -331,7 +331,7 @@ def build_face_normals(
             "no_range": list(NO_RANGE),
             "units": "IPU = inter-pupil distances (pupil = centroid of the 6 iBUG eye points); "
                      "deg = degrees",
-            "generator": "python -m strokescreen.features.derive_normals",
+            "generator": "python -m tools.derive_normals",
         },
         "measures": derive_normals(values, noise=noise),
     }
