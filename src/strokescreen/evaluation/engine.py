@@ -153,6 +153,117 @@ def _metadata(cases: pd.DataFrame) -> pd.DataFrame:
     return cases[keep].copy()
 
 
+@dataclass
+class _SplitRun:
+    """The fitted folds of one split and what was predicted with them."""
+
+    folds: list[Fold]
+    runs: list[FoldRun]
+    predictions: pd.DataFrame
+    fold_rows: list[dict]
+    units: list[tuple[Any, np.ndarray]]
+    fold_predictions: pd.DataFrame | None = None
+    training_oof: pd.DataFrame | None = None
+    holdout: dict | None = None
+
+
+def _run_grouped_folds(cases: pd.DataFrame, y: np.ndarray, model_factory: Callable[[], Any],
+                       spec: SplitSpec, *, progress: Progress | None,
+                       progress_total_extra: int) -> _SplitRun:
+    """Group k-fold or leave-one-subject-out: pooled out-of-fold predictions."""
+    folds = make_folds(cases, y, spec)
+    total = len(folds) + progress_total_extra
+    runs = run_folds(cases, y, model_factory, folds, progress=progress, progress_total=total)
+    predictions = _oof_frame(cases, y, runs)
+    fold_rows = per_group_auc(_scored(predictions), "fold")
+    return _SplitRun(folds, runs, predictions, fold_rows, [(r.model, r.fold.test) for r in runs])
+
+
+def _run_holdout(cases: pd.DataFrame, y: np.ndarray, model_factory: Callable[[], Any],
+                 spec: SplitSpec, *, progress: Progress | None, progress_total_extra: int,
+                 summary_kw: dict[str, Any], rng: np.random.Generator) -> _SplitRun:
+    """Time-cutoff hold-out: inner folds on the training part, each fold model scores the
+    test part; the test prediction is the mean over fold models. ``holdout`` holds the
+    training part's out-of-fold summary and the test part at a threshold fixed on it."""
+    hs = make_holdout(cases, spec)
+    inner = stratified_group_kfold(
+        y[hs.train],
+        cases["subject_id"].to_numpy()[hs.train],
+        n_folds=spec.folds,
+        seed=spec.seed,
+    )
+    folds = [Fold(f.name, hs.train[f.train], hs.train[f.test], f.note) for f in inner]
+    total = len(folds) + progress_total_extra
+    runs = run_folds(
+        cases,
+        y,
+        model_factory,
+        folds,
+        extra_test=hs.test,
+        progress=progress,
+        progress_total=total,
+    )
+    training_oof = _oof_frame(cases, y, runs)
+    oof_scored = _scored(training_oof)
+    fold_predictions = pd.concat(
+        [_pred_frame(cases, y, hs.test, r.fold.name, r.extra_proba) for r in runs],
+        ignore_index=True,
+    )
+    stacked = np.array([r.extra_proba for r in runs])
+    n_finite = np.isfinite(stacked).sum(axis=0)
+    mean_p = np.where(
+        n_finite > 0, np.nansum(stacked, axis=0) / np.maximum(n_finite, 1), np.nan
+    )
+    predictions = _pred_frame(cases, y, hs.test, "holdout", mean_p)
+    fold_rows = per_group_auc(_scored(fold_predictions), "fold")
+    excluded = cases["case_id"].astype(str).to_numpy()[hs.excluded].tolist()
+    oof_y = oof_scored["label"].to_numpy()
+    oof_p = oof_scored["probability"].to_numpy()
+    holdout_block = {
+        "n_train_cases": int(hs.train.size),
+        "n_test_cases": int(hs.test.size),
+        "n_excluded_cases": len(excluded),
+        "excluded_cases": excluded,
+        "note": hs.note,
+        "fold_model_auc": spread([r["auc"] for r in fold_rows]),
+        "training_oof": prediction_summary(oof_scored, **summary_kw, rng=rng),
+    }
+    if len(np.unique(oof_y)) == 2:
+        reference_specificity = summary_kw["reference_specificity"]
+        t = threshold_for_specificity(oof_y, oof_p, reference_specificity)
+        test_scored = _scored(predictions)
+        holdout_block["at_prespecified_threshold"] = {
+            "reference_specificity": reference_specificity,
+            "chosen_on": "out-of-fold predictions of the training part",
+            **operating_point(
+                test_scored["label"].to_numpy(), test_scored["probability"].to_numpy(), t
+            ),
+        }
+    return _SplitRun(folds, runs, predictions, fold_rows, [(r.model, hs.test) for r in runs],
+                     fold_predictions=fold_predictions, training_oof=training_oof,
+                     holdout=holdout_block)
+
+
+def _notes(split_run: _SplitRun, fold_aucs: dict, unscored: list) -> list[str]:
+    """Notes for the reader: unscored cases, single-class folds, fold notes (no repeats)."""
+    fold_rows = split_run.fold_rows
+    notes = [r["note"] for r in fold_rows if "note" in r] + [
+        f.note for f in split_run.folds if f.note]
+    if fold_aucs["n_undefined"]:
+        notes.insert(
+            0,
+            f"{fold_aucs['n_undefined']} of {len(fold_rows)} folds hold a single class; "
+            "their AUC is undefined and left out of the fold mean",
+        )
+    if unscored:
+        notes.insert(
+            0,
+            f"{len(unscored)} case(s) got no probability (the model found no usable "
+            "input) and are left out of every metric; see unscored_cases",
+        )
+    return list(dict.fromkeys(notes))
+
+
 def cross_validate(
     cases_df: pd.DataFrame,
     y: np.ndarray | None,
@@ -194,110 +305,42 @@ def cross_validate(
         reference_sensitivity=reference_sensitivity,
         n_bootstrap=n_bootstrap,
     )
-    fold_predictions = training_oof = None
-    holdout_block: dict | None = None
-    excluded: list[str] = []
+    extra = int(importance != "none")  # the importance step counts as one more
     if spec.kind == "holdout":
-        hs = make_holdout(cases, spec)
-        inner = stratified_group_kfold(
-            y[hs.train],
-            cases["subject_id"].to_numpy()[hs.train],
-            n_folds=spec.folds,
-            seed=spec.seed,
-        )
-        folds = [Fold(f.name, hs.train[f.train], hs.train[f.test], f.note) for f in inner]
-        total = len(folds) + (importance != "none")
-        runs = run_folds(
-            cases,
-            y,
-            model_factory,
-            folds,
-            extra_test=hs.test,
-            progress=progress,
-            progress_total=total,
-        )
-        training_oof = _oof_frame(cases, y, runs)
-        oof_scored = _scored(training_oof)
-        fold_predictions = pd.concat(
-            [_pred_frame(cases, y, hs.test, r.fold.name, r.extra_proba) for r in runs],
-            ignore_index=True,
-        )
-        stacked = np.array([r.extra_proba for r in runs])
-        n_finite = np.isfinite(stacked).sum(axis=0)
-        mean_p = np.where(
-            n_finite > 0, np.nansum(stacked, axis=0) / np.maximum(n_finite, 1), np.nan
-        )
-        predictions = _pred_frame(cases, y, hs.test, "holdout", mean_p)
-        fold_rows = per_group_auc(_scored(fold_predictions), "fold")
-        units = [(r.model, hs.test) for r in runs]
-        excluded = cases["case_id"].astype(str).to_numpy()[hs.excluded].tolist()
-        oof_y = oof_scored["label"].to_numpy()
-        oof_p = oof_scored["probability"].to_numpy()
-        holdout_block = {
-            "n_train_cases": int(hs.train.size),
-            "n_test_cases": int(hs.test.size),
-            "n_excluded_cases": len(excluded),
-            "excluded_cases": excluded,
-            "note": hs.note,
-            "fold_model_auc": spread([r["auc"] for r in fold_rows]),
-            "training_oof": prediction_summary(oof_scored, **summary_kw, rng=rng),
-        }
-        if len(np.unique(oof_y)) == 2:
-            t = threshold_for_specificity(oof_y, oof_p, reference_specificity)
-            test_scored = _scored(predictions)
-            holdout_block["at_prespecified_threshold"] = {
-                "reference_specificity": reference_specificity,
-                "chosen_on": "out-of-fold predictions of the training part",
-                **operating_point(
-                    test_scored["label"].to_numpy(), test_scored["probability"].to_numpy(), t
-                ),
-            }
+        sr = _run_holdout(cases, y, model_factory, spec, progress=progress,
+                          progress_total_extra=extra, summary_kw=summary_kw, rng=rng)
     else:
-        folds = make_folds(cases, y, spec)
-        total = len(folds) + (importance != "none")
-        runs = run_folds(cases, y, model_factory, folds, progress=progress, progress_total=total)
-        predictions = _oof_frame(cases, y, runs)
-        fold_rows = per_group_auc(_scored(predictions), "fold")
-        units = [(r.model, r.fold.test) for r in runs]
+        sr = _run_grouped_folds(cases, y, model_factory, spec, progress=progress,
+                                progress_total_extra=extra)
+    total = len(sr.folds) + extra
 
     metrics: dict = {
         "model": name,
         "params": params,
-        "split": {**asdict(spec), "description": spec.describe(), "n_folds": len(folds)},
+        "split": {**asdict(spec), "description": spec.describe(), "n_folds": len(sr.folds)},
         "cohort": cohort_name,
         "synthetic": bool(synthetic),
         "seed": seed,
         "strokescreen_version": strokescreen.__version__,
         "disclaimer": DISCLAIMER,
     }
+    predictions = sr.predictions
     scored = _scored(predictions)
     unscored = predictions["case_id"][~np.isfinite(predictions["probability"])].tolist()
     metrics.update(prediction_summary(scored, **summary_kw, rng=rng))
     metrics["n_unscored"] = len(unscored)
     metrics["unscored_cases"] = unscored
-    fold_aucs = spread([r["auc"] for r in fold_rows])
-    metrics["folds"] = fold_rows
+    fold_aucs = spread([r["auc"] for r in sr.fold_rows])
+    metrics["folds"] = sr.fold_rows
     metrics["fold_auc"] = fold_aucs
-    notes = [r["note"] for r in fold_rows if "note" in r] + [f.note for f in folds if f.note]
-    if fold_aucs["n_undefined"]:
-        notes.insert(
-            0,
-            f"{fold_aucs['n_undefined']} of {len(fold_rows)} folds hold a single class; "
-            "their AUC is undefined and left out of the fold mean",
-        )
-    if unscored:
-        notes.insert(
-            0,
-            f"{len(unscored)} case(s) got no probability (the model found no usable "
-            "input) and are left out of every metric; see unscored_cases",
-        )
-    metrics["notes"] = list(dict.fromkeys(notes))
-    if holdout_block is not None:
-        metrics["holdout"] = holdout_block
+    metrics["notes"] = _notes(sr, fold_aucs, unscored)
+    if sr.holdout is not None:
+        metrics["holdout"] = sr.holdout
 
     op = metrics.get("at_reference_specificity") or {}
     fairness = subgroup_table(scored, cases, threshold=op.get("threshold"))
-    imp = _importance(importance, units, runs, cases, y, importance_repeats, rng, progress, total)
+    imp = _importance(importance, sr.units, sr.runs, cases, y, importance_repeats, rng,
+                      progress, total)
     metrics["importance_method"] = (
         "none"
         if imp.empty
@@ -313,12 +356,12 @@ def cross_validate(
         importance=imp,
         cases=_metadata(cases.iloc[predictions["_pos"].to_numpy()]),
         fold_predictions=None
-        if fold_predictions is None
-        else fold_predictions.drop(columns="_pos"),
-        training_oof=None if training_oof is None else training_oof.drop(columns="_pos"),
+        if sr.fold_predictions is None
+        else sr.fold_predictions.drop(columns="_pos"),
+        training_oof=None if sr.training_oof is None else sr.training_oof.drop(columns="_pos"),
         synthetic=bool(synthetic),
         cohort_name=cohort_name,
-        runs=runs,
+        runs=sr.runs,
     )
 
 

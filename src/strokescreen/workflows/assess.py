@@ -122,68 +122,42 @@ def _decide(result: dict[str, Any], risk: RiskModel | None, verdict: str) -> Non
         result["decision_text"] += " The recording quality needs review: interpret with care."
 
 
-def assess_video(
-    video: Path,
-    out_dir: Path,
-    *,
-    model_dir: Path | None = None,
-    progress: Progress | None = None,
-    overwrite: bool = False,
-    config: PreprocessConfig | None = None,
-    pdf: bool = True,
-) -> dict:
-    """Assess one recording; returns the result dict (also written to ``result.json``).
+class _Run:
+    """What one assessment carries between its steps: timings and the progress callback."""
 
-    Parameters
-    ----------
-    video : the recording (any format PyAV decodes).
-    out_dir : folder to write ``result.json``, ``report.html``, ``report.pdf`` and
-        ``case/`` into; it must be absent or empty unless ``overwrite``.
-    model_dir : a model folder written by ``strokescreen train``; None reports quality and
-        measures only (decision "no decision").
-    progress : ``progress(fraction 0..1, 1.0, note=...)``, called now and then.
-    config : preprocessing settings (default :class:`PreprocessConfig`).
-    pdf : also print ``report.pdf`` when headless Chromium is installed.
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.timings: dict[str, float] = {}
+        self.started = time.perf_counter()
 
-    Raises
-    ------
-    InputError : unreadable or missing video, non-empty ``out_dir``, unusable model folder.
-    QualityError : no usable face; raised after ``result.json`` and ``report.html`` are
-        written with decision "no decision" and the advice on re-recording.
-    """
-    from strokescreen.preprocess.artifacts import check_out_dir, write_json
-    from strokescreen.preprocess.pipeline import preprocess_video
-    from strokescreen.report.findings import affected_side
-    from strokescreen.report.measures import measures_from_features
-    from strokescreen.report.page import build_report
-    from strokescreen.report.risk import (
-        METHOD_TEXT,
-        attributions,
-        case_table,
-        load_risk_model,
-        model_info,
-        operating_point_info,
-        predict,
-    )
-    from strokescreen.workflows.feature_table import case_features, case_speech
+    def tell(self, fraction: float, note: str) -> None:
+        if self.progress is not None:
+            self.progress(min(max(float(fraction), 0.0), 1.0), 1.0, note=note)
 
-    video, out = Path(video), Path(out_dir)
 
-    def tell(fraction: float, note: str) -> None:
-        if progress is not None:
-            progress(min(max(float(fraction), 0.0), 1.0), 1.0, note=note)
+def _prepare(video: Path, out: Path, *, model_dir: Path | None,
+             overwrite: bool) -> RiskModel | None:
+    """Check the input and the output folder, load the model, clear old result files."""
+    from strokescreen.preprocess.artifacts import check_out_dir
+    from strokescreen.report.risk import load_risk_model
 
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
     _check_video(video)
     check_out_dir(out, overwrite=overwrite)
     risk = load_risk_model(model_dir) if model_dir is not None else None
     out.mkdir(parents=True, exist_ok=True)
     for name in (RESULT_JSON, REPORT_HTML, REPORT_PDF):
         (out / name).unlink(missing_ok=True)
-    case_dir = out / "case"
+    return risk
 
-    tell(0.0, "reading the recording")
+
+def _preprocess(video: Path, case_dir: Path, run: _Run, *, config: PreprocessConfig | None
+                ) -> tuple[CaseMeta, CaseQuality, dict[str, float] | None]:
+    """The case folder, with the speech measured alongside the frames; (meta, quality,
+    speech features or None)."""
+    from strokescreen.preprocess.pipeline import preprocess_video
+    from strokescreen.workflows.feature_table import case_speech
+
+    run.tell(0.0, "reading the recording")
     t0 = time.perf_counter()
     speech: dict[str, dict] = {}
     written: dict[str, Any] = {}
@@ -191,24 +165,28 @@ def assess_video(
     def measure_speech(wav: Path) -> None:  # in the soundtrack's thread, alongside frames
         t_s = time.perf_counter()
         speech["values"] = case_speech(wav)
-        timings["speech_alongside"] = time.perf_counter() - t_s
+        run.timings["speech_alongside"] = time.perf_counter() - t_s
 
     try:
         preprocess_video(
             video, case_dir, config=config, overwrite=True, raise_on_unusable=False,
             on_audio=measure_speech,
             on_written=lambda meta, quality: written.update(meta=meta, quality=quality),
-            progress=lambda done, total=None, **_: tell(0.7 * done / max(total or done, 1),
-                                                        "finding the face in each frame"),
+            progress=lambda done, total=None, **_: run.tell(0.7 * done / max(total or done, 1),
+                                                            "finding the face in each frame"),
         )
     except InputError as exc:
         raise InputError(_anonymise(str(exc), video)) from None
-    timings["preprocess"] = time.perf_counter() - t0
+    run.timings["preprocess"] = time.perf_counter() - t0
+    return written["meta"], written["quality"], speech.get("values")
 
-    meta: CaseMeta = written["meta"]
-    quality: CaseQuality = written["quality"]
-    verdict = quality.verdict
-    result: dict[str, Any] = {
+
+def _new_result(meta: CaseMeta, quality: CaseQuality, risk: RiskModel | None,
+                run: _Run) -> dict[str, Any]:
+    """The result before measuring: recording, quality, model, and empty measure fields."""
+    from strokescreen.report.risk import model_info, operating_point_info
+
+    return {
         "schema": SCHEMA,
         "recording": {
             "id": meta.input_sha256[:12], "sha256": meta.input_sha256,
@@ -240,55 +218,117 @@ def assess_video(
         "disclaimer": DISCLAIMER,
         "files": {"case": "case", "result": RESULT_JSON, "report_html": REPORT_HTML,
                   "report_pdf": None},
-        "timings_s": timings,
+        "timings_s": run.timings,
     }
 
-    features: dict[str, Any] | None = None
-    if verdict != "unusable":
-        tell(0.72, "measuring face and speech")
-        t0 = time.perf_counter()
-        record = case_features(case_dir, speech=speech.get("values"))
-        features = record["features"]
-        m = measures_from_features(features, audio_present=bool(meta.audio_present))
-        result.update({k: m[k] for k in ("measures", "composite_asymmetry", "region_scores",
-                                         "ipd_mm", "scale_source")})
-        result["notes"] += m["notes"]
-        result["affected_side"] = affected_side(result["measures"])
-        timings["measures"] = time.perf_counter() - t0
-        if risk is not None:
-            tell(0.82, "estimating the risk")
-            t0 = time.perf_counter()
-            cases = case_table(features, case_dir)
-            result["probability"] = predict(risk, cases)
-            table, method, unit = attributions(risk, cases)
-            result["attribution"] = {"method": method, "unit": unit,
-                                     "method_text": METHOD_TEXT[method]}
-            result["top_contributors"] = _contributors(table, result["measures"], top=5,
-                                                       unit=unit)
-            timings["model"] = time.perf_counter() - t0
-    else:
-        result["notes"].append("measures not computed: the recording is not usable")
-    _decide(result, risk, verdict)
 
-    tell(0.88, "writing the report")
+def _measure(result: dict[str, Any], case_dir: Path, *, audio_present: bool,
+             speech: dict[str, float] | None, run: _Run) -> dict[str, Any]:
+    """Fill the measures, region scores and weaker side; returns the case's features."""
+    from strokescreen.report.findings import affected_side
+    from strokescreen.report.measures import measures_from_features
+    from strokescreen.workflows.feature_table import case_features
+
+    run.tell(0.72, "measuring face and speech")
+    t0 = time.perf_counter()
+    features: dict[str, Any] = case_features(case_dir, speech=speech)["features"]
+    m = measures_from_features(features, audio_present=audio_present)
+    result.update({k: m[k] for k in ("measures", "composite_asymmetry", "region_scores",
+                                     "ipd_mm", "scale_source")})
+    result["notes"] += m["notes"]
+    result["affected_side"] = affected_side(result["measures"])
+    run.timings["measures"] = time.perf_counter() - t0
+    return features
+
+
+def _predict(result: dict[str, Any], risk: RiskModel, features: dict[str, Any],
+             case_dir: Path, run: _Run) -> None:
+    """Fill the probability, the attribution method and the top contributors."""
+    from strokescreen.report.risk import METHOD_TEXT, attributions, case_table, predict
+
+    run.tell(0.82, "estimating the risk")
+    t0 = time.perf_counter()
+    cases = case_table(features, case_dir)
+    result["probability"] = predict(risk, cases)
+    table, method, unit = attributions(risk, cases)
+    result["attribution"] = {"method": method, "unit": unit,
+                             "method_text": METHOD_TEXT[method]}
+    result["top_contributors"] = _contributors(table, result["measures"], top=5, unit=unit)
+    run.timings["model"] = time.perf_counter() - t0
+
+
+def _write_report(result: dict[str, Any], out: Path, case_dir: Path, *, pdf: bool,
+                  run: _Run) -> None:
+    """``report.html`` and, when asked and Chromium is there, ``report.pdf``."""
+    from strokescreen.report.page import build_report
+
+    run.tell(0.88, "writing the report")
     t0 = time.perf_counter()
     html = build_report(result, case_dir, synthetic_text=SYNTHETIC_TEXT, rerecord=RERECORD)
     (out / REPORT_HTML).write_text(html, encoding="utf-8")
-    timings["report"] = time.perf_counter() - t0
+    run.timings["report"] = time.perf_counter() - t0
     if pdf:
-        tell(0.95, "printing the PDF")
+        run.tell(0.95, "printing the PDF")
         t0 = time.perf_counter()
         from strokescreen.report.pdf import html_to_pdf
 
         if html_to_pdf(out / REPORT_HTML, out / REPORT_PDF) is not None:
             result["files"]["report_pdf"] = REPORT_PDF
-        timings["pdf"] = time.perf_counter() - t0
-    timings["total"] = time.perf_counter() - started
-    result["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+        run.timings["pdf"] = time.perf_counter() - t0
+
+
+def assess_video(
+    video: Path,
+    out_dir: Path,
+    *,
+    model_dir: Path | None = None,
+    progress: Progress | None = None,
+    overwrite: bool = False,
+    config: PreprocessConfig | None = None,
+    pdf: bool = True,
+) -> dict:
+    """Assess one recording; returns the result dict (also written to ``result.json``).
+
+    Parameters
+    ----------
+    video : the recording (any format PyAV decodes).
+    out_dir : folder to write ``result.json``, ``report.html``, ``report.pdf`` and
+        ``case/`` into; it must be absent or empty unless ``overwrite``.
+    model_dir : a model folder written by ``strokescreen train``; None reports quality and
+        measures only (decision "no decision").
+    progress : ``progress(fraction 0..1, 1.0, note=...)``, called now and then.
+    config : preprocessing settings (default :class:`PreprocessConfig`).
+    pdf : also print ``report.pdf`` when headless Chromium is installed.
+
+    Raises
+    ------
+    InputError : unreadable or missing video, non-empty ``out_dir``, unusable model folder.
+    QualityError : no usable face; raised after ``result.json`` and ``report.html`` are
+        written with decision "no decision" and the advice on re-recording.
+    """
+    from strokescreen.preprocess.artifacts import write_json
+
+    video, out = Path(video), Path(out_dir)
+    run = _Run(progress)
+    risk = _prepare(video, out, model_dir=model_dir, overwrite=overwrite)
+    case_dir = out / "case"
+    meta, quality, speech = _preprocess(video, case_dir, run, config=config)
+    result = _new_result(meta, quality, risk, run)
+    if quality.verdict != "unusable":
+        features = _measure(result, case_dir, audio_present=bool(meta.audio_present),
+                            speech=speech, run=run)
+        if risk is not None:
+            _predict(result, risk, features, case_dir, run)
+    else:
+        result["notes"].append("measures not computed: the recording is not usable")
+    _decide(result, risk, quality.verdict)
+    _write_report(result, out, case_dir, pdf=pdf, run=run)
+    run.timings["total"] = time.perf_counter() - run.started
+    result["timings_s"] = {k: round(v, 3) for k, v in run.timings.items()}
     result = json_safe(result)
     write_json(out / RESULT_JSON, result)
-    tell(1.0, "done")
-    if verdict == "unusable":
+    run.tell(1.0, "done")
+    if quality.verdict == "unusable":
         raise QualityError(
             "the recording is not usable: " + "; ".join(quality.reasons or ["no usable face"])
             + f"; re-record: {RERECORD}; result.json and report.html say so"
