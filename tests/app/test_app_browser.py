@@ -70,6 +70,7 @@ def _run_flow(browser, base: str, video: Path, *, shot: str, timeout_ms: int) ->
     return out
 
 
+@pytest.mark.slow
 def test_browser_upload_result_delete(browser, data_dir, settings_for, tiny_video, monkeypatch):
     monkeypatch.setenv("FAKE_ANALYSIS_S", "2.0")
     add_user(data_dir)

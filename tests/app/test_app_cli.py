@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from strokescreen.app.db import Database
@@ -57,6 +58,7 @@ def test_serve_help_lists_options():
         assert opt in r.output
 
 
+@pytest.mark.slow
 def test_user_add_bad_input_exit_codes_as_subprocess(tmp_path):
     data = str(tmp_path / "d")
     env = {**os.environ, "STROKESCREEN_DATA": data}

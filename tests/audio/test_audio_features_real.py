@@ -45,6 +45,7 @@ def test_librispeech_speech_rates_in_normal_range(real_readings):
     assert len(rates) == 3
 
 
+@pytest.mark.slow
 @pytest.mark.real
 def test_female_reader_pitch_above_male_readers(real_readings):
     """198-209 is read by a woman, 3436 and 5703 by men (README of the real folder)."""

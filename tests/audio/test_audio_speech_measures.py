@@ -67,6 +67,7 @@ def test_intensity_range_of_two_levels():
     assert rb > ra + 8.0
 
 
+@pytest.mark.slow
 def test_ddk_measures_follow_task(train_4hz):
     off = speech_measures(train_4hz.samples)
     assert math.isnan(off["speech_ddk_rate"].value)
@@ -83,6 +84,7 @@ def test_voice_quality_off_by_config(train_4hz):
     assert math.isnan(m["speech_jitter_local"].value) and math.isnan(m["speech_hnr"].value)
 
 
+@pytest.mark.slow
 def test_energy_vad_and_pyin_configuration(train_4hz):
     cfg = SpeechConfig(vad_method="energy", pitch_method="pyin", voice_quality=False)
     m = speech_measures(train_4hz.samples, config=cfg)

@@ -66,7 +66,6 @@ def test_ddk_timing_known_intervals():
     assert np.isnan(ddk_timing(np.array([0.1, 0.3]))["ddk_rate"])
 
 
-@pytest.mark.slow
 def test_pataka_rate_and_regularity_track_planted_jitter():
     cvs, planted = [], []
     for jitter in (0.0, 0.05, 0.15):

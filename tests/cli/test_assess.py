@@ -31,6 +31,7 @@ def json_run(setup):
     return out, res
 
 
+@pytest.mark.slow
 def test_json_output_is_result_json(json_run):
     out, res = json_run
     assert res.exit_code == 0, res.output
@@ -42,6 +43,7 @@ def test_json_output_is_result_json(json_run):
     assert not (out / "report.pdf").exists()
 
 
+@pytest.mark.slow
 def test_summary_with_a_model(setup, json_run):
     d, clip, config = setup
     feats = json.loads((json_run[0] / "case" / "features.json").read_text())["features"]

@@ -30,6 +30,7 @@ def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("error:")]
 
 
+@pytest.mark.slow
 def test_missing_file_exits_3(tmp_path):
     secret = tmp_path / "john_smith_mrn987.mp4"
     proc = run_cli(str(secret), "--out", str(tmp_path / "out"))
@@ -75,6 +76,7 @@ def test_bad_model_folder_exits_3_before_any_work(tmp_path):
     assert not (tmp_path / "out" / "case").exists()
 
 
+@pytest.mark.slow
 def test_unusable_recording_exits_4_with_result_and_report(tmp_path):
     video = real_file("video", "no_face.mp4")
     out = tmp_path / "out"

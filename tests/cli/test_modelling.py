@@ -125,6 +125,7 @@ def test_evaluate_holdout_after_date_and_reference_points(tmp_path, features_fil
     assert (pd.to_datetime(table.loc[preds["case_id"], "recorded_at"]) > "2024-04-01").all()
 
 
+@pytest.mark.slow
 def test_evaluate_from_manifest_and_work_folder(tmp_path, monkeypatch):
     table = feature_table(synthetic=True)
     videos = tmp_path / "videos"

@@ -163,6 +163,7 @@ def test_train_refuses_a_non_empty_model_folder(tmp_path, feats):
     assert (out / "keep.txt").read_text() == "x"
 
 
+@pytest.mark.slow
 def test_real_subprocess_exit_code(tmp_path):
     done = subprocess.run(
         [

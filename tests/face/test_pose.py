@@ -31,6 +31,7 @@ def test_planted_pose_is_recovered_from_68_points(angles):
     assert np.all(np.abs(got - np.array(angles)) < 3.0), got
 
 
+@pytest.mark.slow
 def test_dlib_and_mediapipe_agree_on_a_real_portrait(astronaut):
     pytest.importorskip("dlib")
     frame = portrait_frame(astronaut, roll_deg=8.0)

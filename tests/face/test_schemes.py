@@ -79,7 +79,6 @@ def test_mirror_landmarks_swaps_sides():
     np.testing.assert_allclose(mirror_landmarks(m, scheme="mp478", width=10.0), lm)
 
 
-@pytest.mark.slow
 def test_subject_right_iris_is_468_at_small_x():
     lm = astronaut_mp478()
     assert lm.shape == (478, 3)

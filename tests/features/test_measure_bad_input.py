@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -55,6 +56,7 @@ def test_photo_without_face_exits_4_and_json_says_so(tmp_path):
     assert doc["face_found"] is False and doc["measures"] == {}
 
 
+@pytest.mark.slow
 def test_exit_codes_as_a_real_process(tmp_path):
     p = tmp_path / "wall.png"
     Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(p)

@@ -72,7 +72,6 @@ def test_large_photo_is_downscaled_and_coordinates_come_back(astronaut_image):
                                small_lm[[468, 473, 61, 291], :2], atol=3.0)
 
 
-@pytest.mark.slow
 def test_small_face_in_a_large_photo_found_through_the_detector(astronaut_image, monkeypatch):
     canvas = np.full((3000, 4000, 3), 120, np.uint8)
     face = cv2.resize(astronaut_image, (1300, 1300))
@@ -124,7 +123,6 @@ def test_single_face_rest_frames_fall_inside_the_normal_ranges(tmp_path):
 
 
 @pytest.mark.real
-@pytest.mark.slow
 def test_video_json_has_face_dynamics_and_speech_measures():
     path = real_file("video", "single_face.mp4")
     doc = _json(runner.invoke(app, ["measure", str(path), "--json"]))

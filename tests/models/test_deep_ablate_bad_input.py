@@ -53,6 +53,7 @@ def test_missing_weights_file_exit_3(manifest, tmp_path):
     assert res.exit_code == 3 and "weights file not found" in res.output
 
 
+@pytest.mark.slow
 def test_exit_code_of_the_real_command(manifest, tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "strokescreen.cli", "ablate", str(manifest), "--work",

@@ -43,6 +43,7 @@ def fitted(cohort) -> DeepStrokeClassifier:
     return DeepStrokeClassifier(variant="deepstroke", epochs=2, seed=0).fit(cohort)
 
 
+@pytest.mark.slow
 def test_two_epochs_separate_the_planted_signal(fitted, cohort, fresh):
     p = fitted.predict_proba(cohort)
     assert p.shape == (12, 2) and np.allclose(p.sum(1), 1.0)
@@ -54,6 +55,7 @@ def test_two_epochs_separate_the_planted_signal(fitted, cohort, fresh):
     assert fitted.skipped_ == {} and fitted.n_train_cases_ == 12
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", ["video-only", "audio-only", "deepstroke-featdiff"])
 def test_single_branch_and_featdiff_variants_learn(variant, cohort):
     m = DeepStrokeClassifier(variant=variant, epochs=2, seed=1).fit(cohort)
@@ -62,6 +64,7 @@ def test_single_branch_and_featdiff_variants_learn(variant, cohort):
     assert (m.net_.audio is None) == (variant == "video-only")
 
 
+@pytest.mark.slow
 def test_same_seed_same_model_and_other_seed_differs(cohort, fitted):
     again = DeepStrokeClassifier(variant="deepstroke", epochs=2, seed=0).fit(cohort)
     for k, v in fitted.net_.state_dict().items():
@@ -72,6 +75,7 @@ def test_same_seed_same_model_and_other_seed_differs(cohort, fitted):
     assert not torch.equal(other.net_.head.weight, first.net_.head.weight)
 
 
+@pytest.mark.slow
 def test_interrupted_training_resumes_to_the_same_weights(cohort, fitted, tmp_path):
     ckpt = tmp_path / "ckpt"
 
@@ -96,6 +100,7 @@ def test_interrupted_training_resumes_to_the_same_weights(cohort, fitted, tmp_pa
     assert [h["epoch"] for h in resumed.history_] == [1, 2]
 
 
+@pytest.mark.slow
 def test_save_load_round_trip(fitted, cohort, tmp_path):
     folder = fitted.save(tmp_path / "model")
     assert sorted(p.name for p in folder.iterdir()) == ["deep.json", "model.json", "weights.pt"]
@@ -110,6 +115,7 @@ def test_save_load_round_trip(fitted, cohort, tmp_path):
     assert np.array_equal(model.predict_proba(cohort), fitted.predict_proba(cohort))
 
 
+@pytest.mark.slow
 def test_missing_branch_falls_back_or_gives_nan_with_reason(cohort, tmp_path):
     rng = np.random.default_rng(5)
     tex = subject_texture(rng, px=64)
@@ -162,6 +168,7 @@ def test_validation_auc_in_history(cohort):
     assert m.train_summary_["n_subjects"] == 4  # 2 of 6 subjects held out for validation
 
 
+@pytest.mark.slow
 def test_discriminator_accuracy_recorded_and_subject_pairs_train(cohort, fitted):
     from strokescreen.errors import ConfigError
 

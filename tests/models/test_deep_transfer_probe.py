@@ -36,6 +36,7 @@ def weight_files(tmp_path_factory):
     return d / "video.pth", d / "audio.pth", video, audio
 
 
+@pytest.mark.slow
 def test_weights_are_loaded_and_frozen_but_heads_train(cohort, weight_files):
     vpath, apath, video, audio = weight_files
     m = DeepStrokeClassifier(epochs=1, seed=0, video_weights=str(vpath),
@@ -89,6 +90,7 @@ def _planted(monkeypatch, make_embedding):
     monkeypatch.setattr(dt, "predict_table", fake)
 
 
+@pytest.mark.slow
 def test_identity_probe_names_subjects_from_identity_embeddings(probe_model, cohort,
                                                                 monkeypatch):
     rng = np.random.default_rng(0)

@@ -35,6 +35,7 @@ def _batch(b: int = 6, u: int = 3, seed: int = 0) -> dict:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_every_variant_forward_on_a_batch(variant):
     spec = VARIANTS[variant]
@@ -54,6 +55,7 @@ def test_every_variant_forward_on_a_batch(variant):
     assert (net.lateral is not None) == (spec.lateral and spec.video and spec.audio)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stage,shape", [(1, (16, 16, 16)), (2, (32, 8, 8)),
                                          (3, (64, 4, 4)), (4, (128, 2, 2))])
 def test_embedding_stage_shapes(stage, shape):
@@ -83,6 +85,7 @@ def test_identical_frames_give_a_zero_difference_input():
     assert not torch.allclose(img(**kw2)["logit"], fd(**kw2)["logit"])
 
 
+@pytest.mark.slow
 def test_lateral_connections_carry_audio_into_the_video_stream():
     net = _net(NetSpec())
     kw = _batch()
@@ -191,6 +194,7 @@ def test_subject_batches_pair_rows_of_two_recordings():
     assert (row_case[by_case[:, 0]] == row_case[by_case[:, 1]]).all()
 
 
+@pytest.mark.slow
 def test_paper_sizes():
     # ResNet-34 video / ResNet-18 audio at full width on 224 px crops and a 128x224 log-Mel
     net = DeepStrokeNet(NetSpec(), video_depth=34, audio_depth=18, width=1.0).eval()

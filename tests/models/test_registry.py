@@ -64,6 +64,7 @@ def test_register_rejects_bad_names_and_kinds(name, kind):
         registry.register_model(name, _seeded, kind=kind)
 
 
+@pytest.mark.slow
 def test_classical_use_and_listing_models_do_not_import_torch():
     code = (
         "import sys, numpy as np, pandas as pd\n"

@@ -86,6 +86,7 @@ def test_bad_input_exits_3_with_one_line(bad_files, tmp_path, name, pattern):
     assert not (tmp_path / "out").exists()  # nothing half-written left behind
 
 
+@pytest.mark.slow
 def test_no_face_exits_4_with_figures(tmp_path):
     video = real_file("video", "no_face.mp4")
     res = run("preprocess", str(video), "--out", str(tmp_path / "out"))

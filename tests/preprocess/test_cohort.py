@@ -33,6 +33,7 @@ def cohort(tmp_path_factory, astronaut):
     return d
 
 
+@pytest.mark.slow
 def test_cohort_runs_caches_and_records_failures(cohort, tmp_path):
     m = read_manifest(cohort / "manifest.csv", require_videos=False)
     work = tmp_path / "work"
@@ -53,6 +54,7 @@ def test_cohort_runs_caches_and_records_failures(cohort, tmp_path):
     assert not third["cached"].any()
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_without_redoing_finished_cases(cohort, tmp_path):
     work = tmp_path / "work"
     cmd = [sys.executable, "-m", "strokescreen.cli", "preprocess-cohort",
@@ -78,6 +80,7 @@ def test_killed_run_resumes_without_redoing_finished_cases(cohort, tmp_path):
     assert json.loads((case_dir(work, "c0") / "meta.json").read_text())["elapsed_s"] == finished
 
 
+@pytest.mark.slow
 def test_workers_give_the_same_result(cohort, tmp_path):
     m = read_manifest(cohort / "manifest.csv", require_videos=False)
     a = preprocess_cohort(m, tmp_path / "w1", config=LOOSE, workers=1)

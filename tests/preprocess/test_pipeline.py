@@ -224,6 +224,7 @@ def test_speech_measured_alongside_matches_the_case_folder(tmp_path, astronaut):
     assert not (tmp_path / "out2").exists()  # nothing half-written is left
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("follow", [True, False])
 def test_dlib68_landmarker_end_to_end(tmp_path, astronaut, follow):
     pytest.importorskip("dlib")
@@ -240,6 +241,7 @@ def test_dlib68_landmarker_end_to_end(tmp_path, astronaut, follow):
     assert np.nanstd(nose[:, 0]) < 5 and np.nanstd(nose[:, 1]) < 5
 
 
+@pytest.mark.slow
 def test_follow_and_scan_agree_on_the_portrait_clip(tmp_path, astronaut, monkeypatch):
     from strokescreen.config import LandmarkConfig
     from strokescreen.face.tracking import PatientFollower

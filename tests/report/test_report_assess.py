@@ -34,6 +34,7 @@ def with_models(tmp_path_factory, clip, no_model):
     return runs
 
 
+@pytest.mark.slow
 def test_without_model_reports_quality_and_measures(no_model):
     out, result, calls = no_model
     assert (out / "result.json").is_file() and (out / "report.html").is_file()
@@ -78,6 +79,7 @@ def test_report_is_self_contained_without_model(no_model):
     assert "subject&rsquo;s" in html or "subject's" in html
 
 
+@pytest.mark.slow
 def test_no_file_name_in_outputs(no_model, with_models):
     stem = PRIVATE_NAME.rsplit(".", 1)[0]
     for out in [no_model[0]] + [r[0] for r in with_models.values()]:

@@ -43,7 +43,6 @@ def test_printer_that_writes_no_pdf_gives_none(tmp_path, monkeypatch):
     assert list(tmp_path.glob("*.pdf*")) == []
 
 
-@pytest.mark.slow
 def test_chromium_prints_the_report(tmp_path):
     if pdf.find_chromium() is None:
         pytest.skip("chromium is not installed (the PDF is optional)")

@@ -50,7 +50,6 @@ def test_mediapipe_finds_the_face_and_agrees_with_truth(clips):
     assert np.percentile(errors, 90) < 0.045
 
 
-@pytest.mark.slow
 def test_preprocessing_stage_finds_the_face(clips, tmp_path):
     from strokescreen.preprocess.pipeline import preprocess_video
 
