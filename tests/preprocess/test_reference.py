@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from strokescreen.config import ProposalConfig, load_config, PreprocessConfig
+from strokescreen.config import PreprocessConfig, ProposalConfig, load_config
 from strokescreen.errors import ConfigError
 from strokescreen.preprocess.proposal import (
     LANDMARKER_POSE_BIAS_DEG,
