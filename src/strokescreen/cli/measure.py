@@ -1,4 +1,4 @@
-"""`strokescreen measure FILE [--json]`: facial (and speech) measures of a photo or video."""
+"""`strokescreen measure FILE [--json]`: facial and speech measures of a photo, video or audio file."""
 
 from __future__ import annotations
 
@@ -49,6 +49,12 @@ def _print_table(report: Any) -> None:
         n_out += bool(e["out_of_range"])
         table.add_row(name, _fmt(e["value"], e["unit"]), e["unit"], _range(e), flag)
     console.print(table)
+    if report.kind == "audio":  # speech only: no face part
+        console.print(f"{n_out} measure(s) outside the normal range")
+        for note in report.notes:
+            console.print(f"note: {note}")
+        console.print(DISCLAIMER)
+        return
     scores = ", ".join(f"{k.removesuffix('_score')} {_fmt(v)}"
                        for k, v in report.region_scores.items())
     console.print(f"region scores (mean |z| vs healthy faces): {scores}")
@@ -74,10 +80,11 @@ def _json_safe(obj: Any) -> Any:
 
 @guarded
 def measure(
-    file: Annotated[Path, typer.Argument(help="photo (jpg, png) or video (mp4, mov)")],
+    file: Annotated[Path, typer.Argument(
+        help="photo (jpg, png), video (mp4, mov) or audio (wav, flac, ogg, mp3, m4a)")],
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
-    """Measure facial asymmetry (and speech, for a video) against normal ranges."""
+    """Measure facial asymmetry and speech against normal ranges (speech only for audio)."""
     from strokescreen.features.measure import measure_file
 
     try:

@@ -207,18 +207,46 @@ def measure_video(
         return run(Path(tmp))
 
 
+def measure_audio(path: str | Path) -> MeasureReport:
+    """Speech measures of an audio-only recording (no face part).
+
+    Raises :class:`InputError` (unreadable, empty, corrupt) or :class:`QualityError`
+    (no speech found).
+    """
+    from strokescreen.io.audio import read_audio_file
+
+    samples = read_audio_file(path)
+    report = MeasureReport(file=str(path), kind="audio", face_found=False)
+    report.measures, report.notes = _speech_entries(samples)
+    speech_s = report.measures.get("speech_time", {}).get("value") or 0.0
+    syllables = report.measures.get("speech_syllable_count", {}).get("value") or 0.0
+    if speech_s <= 0.0 or syllables <= 0.0:
+        raise QualityError(
+            f"no speech found in {path} ({samples.size / 16000:.1f} s of audio, "
+            f"{speech_s:.1f} s of voice activity, {syllables:.0f} syllables); "
+            "record the person speaking close to the microphone"
+        )
+    return report
+
+
 def measure_file(path: str | Path, *, progress: Callable[..., None] | None = None) -> MeasureReport:
-    """Measure a photo (by suffix, or anything PIL reads) or a video (anything PyAV decodes)."""
+    """Measure a photo (by suffix, or anything PIL reads), a video (anything PyAV decodes)
+    or an audio recording (wav, flac, ogg, mp3, m4a: speech measures only)."""
+    from strokescreen.io.audio import AUDIO_SUFFIXES, has_audio_stream
+
     path = Path(path)
     if not path.exists():
         raise InputError(f"file not found: {path}")
     if not path.is_file():
-        raise InputError(f"{path} is not a file; give a photo (jpg, png) or a video (mp4, mov)")
+        raise InputError(f"{path} is not a file; give a photo (jpg, png), a video (mp4, mov) "
+                         "or an audio recording (wav, mp3, m4a)")
     suffix = path.suffix.lower()
     if suffix in IMAGE_SUFFIXES:
         return measure_photo(path)
     if suffix in VIDEO_SUFFIXES:
         return measure_video(path, progress=progress)
+    if suffix in AUDIO_SUFFIXES:
+        return measure_audio(path)
     try:
         load_image(path)
     except InputError:
@@ -227,8 +255,11 @@ def measure_file(path: str | Path, *, progress: Callable[..., None] | None = Non
         return measure_photo(path)
     if _is_video(path):
         return measure_video(path, progress=progress)
+    if has_audio_stream(path):
+        return measure_audio(path)
     raise InputError(
-        f"{path} is neither a readable image (jpg, png, ...) nor a video (mp4, mov, ...)"
+        f"{path} is neither a readable image (jpg, png, ...), a video (mp4, mov, ...) nor "
+        "an audio recording (wav, flac, ogg, mp3, m4a)"
     )
 
 
