@@ -94,7 +94,7 @@ def _label(key: str) -> str:
     if key.startswith("dyn_"):
         return "movement dynamics: " + key[len("dyn_"):].replace("_", " ")
     if key.endswith("_score") or key == "asymmetry_index":
-        return key.removesuffix("_score").replace("_", " ") + " asymmetry score (mean |z|)"
+        return key.removesuffix("_score").replace("_", " ") + " asymmetry score (equivalent |z|)"
     return key.replace("_", " ")
 
 

@@ -62,7 +62,7 @@ TEMPLATE = """<!doctype html>
 {% if r.measures %}
 <h2>Face</h2>
 <p><strong>{{ r.affected_side.sentence }}</strong></p>
-<p>{{ region_text }} Composite asymmetry index {{ f(r.composite_asymmetry, 2) }} (healthy faces average about 0.8; higher is more asymmetric).</p>
+<p>{{ region_text }} Composite asymmetry index {{ f(r.composite_asymmetry, 2) }} (the most asymmetric of mouth, eye and brow, corrected for looking at three; 95 % of healthy faces score under 2.0, higher is more asymmetric).</p>
 {% if frames %}<div class="frames">{% for fr in frames %}<figure><img alt="key frame {{ loop.index }}: {{ fr.label }}" width="300" src="{{ fr.src }}">
 <figcaption>{{ fr.label }}, {{ f(fr.t, 1) }} s{% if r.affected_side.side %}; red circle: subject&rsquo;s {{ r.affected_side.side }} mouth corner{% endif %}</figcaption></figure>{% endfor %}</div>
 <p class="note">Key frames with the landmarks drawn; R / L mark the subject&rsquo;s right and left (an unmirrored recording shows the subject&rsquo;s right on the image left). Yellow lines: pupils and mouth corners.</p>{% endif %}
