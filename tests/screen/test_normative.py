@@ -102,6 +102,20 @@ def test_no_speech_cannot_tell_unless_face_signs(takeo_face):
     assert norm_screen(features(drooped(12.0), silent), quality=GOOD)["decision"] == "signs present"
 
 
+def test_unvoiced_sound_is_not_speech(takeo_face):
+    # the voice detector kept 2.4 s of sound with one "syllable" and no pitch at all
+    noise = {"speech_syllable_count": 1.0, "speech_utterance_duration": 2.4,
+             "speech_time": 2.4, "speech_rate": 1 / 2.4, "speech_articulation_rate": 1 / 2.4,
+             "speech_voiced_share": 0.0}
+    res = norm_screen(features(takeo_face, noise), quality=GOOD)
+    assert res["decision"] == "cannot tell"
+    assert all(s["status"] == "not assessed" for s in res["signs"] if s["kind"] == "speech")
+    assert any("no voiced speech" in r for r in res["reasons"])
+    # the same counts with voicing are a real, very slow rate: a sign
+    res = norm_screen(features(takeo_face, dict(noise, speech_voiced_share=0.6)), quality=GOOD)
+    assert res["decision"] == "signs present"
+
+
 def test_slow_speech_sign_and_borderline(takeo_face):
     # 40 syllables over 26 s: 1.54 /s, SE = sqrt(40)/26 = 0.24; 3.0 - 2.39 * 0.24 = 2.42
     slow = dict(SPEECH_OK, speech_utterance_duration=26.0, speech_rate=40 / 26.0)

@@ -25,7 +25,7 @@ Operating point (derived, not fitted; ``docs/norm_screen.md``):
 Decision: ``cannot tell`` when the recording is unusable, too few frames were kept or the
 face could not be scored; else ``signs present`` when any sign is beyond its limit; else
 ``cannot tell`` when a sign is borderline or the speech signs could not be checked (under
-``min_speech_s`` of speech); else ``no signs found``. Pure functions; no I/O.
+``min_speech_s`` of speech, or no voiced frame in it); else ``no signs found``. Pure functions; no I/O.
 """
 
 from __future__ import annotations
@@ -144,6 +144,10 @@ def speech_signs(speech: Mapping[str, float], op: Mapping[str, float], *,
     ranges = speech_normals()
     n_syl = _finite(speech.get("speech_syllable_count"))
     spoken = _finite(speech.get("speech_time")) or 0.0
+    # syllable nuclei are voiced: "speech" without a single voiced frame (no pitch) is noise
+    # or music that the voice detector let through, and its syllable count means nothing
+    voiced = _finite(speech.get("speech_voiced_share"))
+    unvoiced = "speech_voiced_share" in speech and not voiced
     out = []
     for name, (duration_key, label) in SPEECH_SIGNS.items():
         low, high = ranges[name]
@@ -153,8 +157,10 @@ def speech_signs(speech: Mapping[str, float], op: Mapping[str, float], *,
             "unit": "syllables/s", "normal_low": low, "normal_high": high,
             "direction": None, "standard_error": None, "status": "not assessed",
         }
-        if value is None or n_syl is None or not t_s or spoken < min_speech_s:
-            entry["note"] = f"under {min_speech_s:g} s of speech heard"
+        if value is None or n_syl is None or not t_s or spoken < min_speech_s or unvoiced:
+            entry["note"] = ("no voiced speech heard (no pitch in what the voice detector "
+                             "kept)" if unvoiced and spoken >= min_speech_s
+                             else f"under {min_speech_s:g} s of speech heard")
             out.append(entry)
             continue
         se = math.sqrt(max(n_syl, 1.0)) / t_s
@@ -227,8 +233,8 @@ def norm_screen(
         decision, drivers = CANNOT_TELL, borderline
         reasons += [f"borderline: {_describe(s)}" for s in borderline]
         if unchecked:
-            reasons.append(f"speech signs not checked: under {cfg.min_speech_s:g} s of "
-                           "speech heard; record the person speaking the task sentences")
+            reasons.append(f"speech signs not checked: {unchecked[0]['note']}; record the "
+                           "person speaking the task sentences")
     else:
         decision, drivers = NO_SIGNS, []
     if decision == SIGNS_PRESENT:
