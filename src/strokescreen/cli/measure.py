@@ -57,9 +57,11 @@ def _print_table(report: Any) -> None:
         return
     scores = ", ".join(f"{k.removesuffix('_score')} {_fmt(v)}"
                        for k, v in report.region_scores.items())
-    console.print(f"region scores (mean |z| vs healthy faces): {scores}")
+    console.print("region scores (equivalent |z| vs healthy faces; midline = head-turn hint, "
+                  f"not in the index): {scores}")
     console.print(f"composite asymmetry index: [bold]{_fmt(report.composite_asymmetry)}[/] "
-                  "(healthy MEEI faces at rest: 0.22-0.74; higher = more asymmetric)")
+                  "(largest of mouth, eye, brow, corrected for three; 95 % of healthy faces "
+                  "< 2.0; MEEI healthy faces at rest: 0.01-1.15)")
     scale = "iris diameter 11.7 mm" if report.scale_source == "iris" else "assumed 63 mm"
     console.print(f"{n_out} measure(s) outside the normal range; inter-pupil distance "
                   f"{_fmt(report.ipd_mm, 'mm')} mm ({scale})")

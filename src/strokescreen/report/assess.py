@@ -5,8 +5,9 @@
 
 - ``case/``: the preprocessing artifact folder (DESIGN.md) with ``features.json``;
 - ``result.json``: probability, threshold, decision, the threshold's validation operating
-  point, quality, measures against normal, the measures that pushed the probability most,
-  model name and version, ``synthetic_model`` and the disclaimer;
+  point (with a model) or the norm-based ``screen`` block (without one), quality,
+  measures against normal, the measures that pushed the probability most, model name
+  and version, ``synthetic_model`` and the disclaimer;
 - ``report.html``: the same for a person, one self-contained page;
 - ``report.pdf`` when headless Chromium is installed.
 
@@ -42,9 +43,10 @@ RERECORD = (
     "held steady at eye level, and speak the task sentences"
 )
 NO_MODEL_NOTE = (
-    "This report gives the recording quality and the facial and speech measures against "
-    "their normal ranges only: no probability and no screening decision. Give a trained "
-    "model folder (--model) for a risk estimate."
+    "No trained model was given, so the decision comes from the norm-based screen, not a "
+    "trained risk model: each sign (facial asymmetry by region, speech rate) against its "
+    "healthy normal range; no probability. Give a trained model folder (--model) for a "
+    "risk estimate."
 )
 RESULT_JSON, REPORT_HTML, REPORT_PDF = "result.json", "report.html", "report.pdf"
 SCHEMA = "strokescreen-assessment-1"
@@ -94,7 +96,7 @@ def _label(key: str) -> str:
     if key.startswith("dyn_"):
         return "movement dynamics: " + key[len("dyn_"):].replace("_", " ")
     if key.endswith("_score") or key == "asymmetry_index":
-        return key.removesuffix("_score").replace("_", " ") + " asymmetry score (mean |z|)"
+        return key.removesuffix("_score").replace("_", " ") + " asymmetry score (equivalent |z|)"
     return key.replace("_", " ")
 
 
@@ -128,6 +130,15 @@ def _contributors(table: Any, measures: dict[str, dict[str, Any]], *, top: int,
 def _decide(result: dict[str, Any], risk: RiskModel | None, verdict: str) -> None:
     """Fill decision, decision_text and (for unusable recordings) the missing fields."""
     p, thr = result["probability"], result["threshold"]
+    screen = result.get("screen")
+    if risk is None and screen is not None:  # the norm-based screen decides
+        result["decision"] = screen["decision"]
+        result["decision_text"] = screen["decision_text"]
+        if verdict == "unusable":
+            result["decision_text"] += f" How to re-record: {RERECORD}."
+        elif verdict == "review":
+            result["decision_text"] += " The recording quality needs review: interpret with care."
+        return
     if verdict == "unusable":
         result["decision"] = "no decision"
         result["decision_text"] = ("No decision: the recording is not usable, so no probability "
@@ -168,8 +179,9 @@ def assess_video(
     video : the recording (any format PyAV decodes).
     out_dir : folder to write ``result.json``, ``report.html``, ``report.pdf`` and
         ``case/`` into; it must be absent or empty unless ``overwrite``.
-    model_dir : a model folder written by ``strokescreen train``; None reports quality and
-        measures only (decision "no decision").
+    model_dir : a model folder written by ``strokescreen train``; None decides with the
+        norm-based screen (:func:`strokescreen.screen.norm_screen`; decision "signs
+        present" / "no signs found" / "cannot tell", result key ``screen``).
     progress : ``progress(fraction 0..1, note)``, called now and then.
     config : preprocessing settings (default :class:`PreprocessConfig`).
     pdf : also print ``report.pdf`` when headless Chromium is installed.
@@ -263,6 +275,7 @@ def assess_video(
         "model": model_info(risk) if risk is not None else None,
         "synthetic_model": bool(risk.synthetic) if risk is not None else False,
         "no_model_note": None if risk is not None else NO_MODEL_NOTE,
+        "screen": None,
         "notes": [],
         "disclaimer": DISCLAIMER,
         "files": {"case": "case", "result": RESULT_JSON, "report_html": REPORT_HTML,
@@ -295,6 +308,10 @@ def assess_video(
             timings["model"] = time.perf_counter() - t0
     else:
         result["notes"].append("measures not computed: the recording is not usable")
+    if risk is None:
+        from strokescreen.screen import norm_screen
+
+        result["screen"] = norm_screen(features or {}, quality=quality)
     _decide(result, risk, verdict)
 
     tell(0.88, "writing the report")
