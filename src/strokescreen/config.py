@@ -70,11 +70,21 @@ class LandmarkConfig:
                 raise ConfigError(f"landmarks.{name}={v}; use a value in [0, 1]")
 
 
+PROPOSAL_REFERENCES = ("recording", "absolute")
+
+
 @dataclass(frozen=True)
 class ProposalConfig:
-    """Frame proposal (DeepStroke paper defaults).
+    """Frame proposal (DeepStroke paper defaults, frontality judged against the recording).
 
-    beta1_deg : near-frontal when |yaw|, |pitch| and |roll| are all below this.
+    reference : ``"recording"`` (default): a frame is near-frontal when its yaw, pitch and
+        roll each lie within ``beta1_deg`` of the recording's reference pose (the median
+        pose of its face frames, held within a sanity limit, see
+        ``preprocess.proposal.reference_limit_deg``); ``"absolute"``: the paper's test,
+        |yaw|, |pitch| and |roll| all below ``beta1_deg``.
+    rest_yaw_sd_deg, rest_pitch_sd_deg, rest_roll_sd_deg : population sd of a recording's
+        resting head pose (posture plus camera placement) that sets the sanity limit.
+    beta1_deg : near-frontal half-width (degrees, each axis).
     beta2_deg : a window of ``window_frames`` whose summed pose change exceeds this is dropped.
     flow_low_px / flow_high_px : mean face-region optical flow (pixels per frame, measured
         on the face normalised to ``flow_face_px`` inter-ocular... see preprocess.flow)
@@ -82,7 +92,11 @@ class ProposalConfig:
     smooth_frames : sliding window for stabilising the similarity transforms of the crops.
     """
 
+    reference: str = "recording"
     beta1_deg: float = 5.0
+    rest_yaw_sd_deg: float = 3.0
+    rest_pitch_sd_deg: float = 4.0
+    rest_roll_sd_deg: float = 1.5
     beta2_deg: float = 20.0
     window_frames: int = 5
     flow_low_px: float = 0.01
@@ -94,6 +108,15 @@ class ProposalConfig:
     review_usable_share: float = 0.50
 
     def validate(self) -> None:
+        if self.reference not in PROPOSAL_REFERENCES:
+            raise ConfigError(
+                f"proposal.reference={self.reference!r}; use one of "
+                f"{', '.join(PROPOSAL_REFERENCES)}"
+            )
+        for name in ("rest_yaw_sd_deg", "rest_pitch_sd_deg", "rest_roll_sd_deg"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 15.0:
+                raise ConfigError(f"proposal.{name}={v}; use 0 to 15 degrees")
         if self.beta1_deg <= 0 or self.beta2_deg <= 0:
             raise ConfigError(
                 f"proposal.beta1_deg={self.beta1_deg}, beta2_deg={self.beta2_deg}; both must be > 0"

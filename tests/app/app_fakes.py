@@ -92,3 +92,27 @@ def unusable_with_report_analysis(video, out_dir, *, model_dir=None, progress=No
     _write(Path(out_dir), result)
     (Path(out_dir) / "report.pdf").write_bytes(b"%PDF-1.4\n% fake\n%%EOF\n")
     raise QualityError("no usable face — 0 usable frames; re-record")
+
+
+#: a planted one-sided mouth droop (0.25 IPU = about 16 mm commissure-height difference,
+#: z about 6.4) on an otherwise symmetric face, with healthy-rate read speech
+SCREEN_DROOP_FEATURES = {
+    "face_mouth_corner_height_lr_ipu": 0.25, "face_mouth_tilt_deg": 0.0,
+    "face_lip_height_lr_ipu": 0.0, "face_eye_opening_lr_ipu": 0.0,
+    "face_brow_height_lr_ipu": 0.0, "face_nose_tip_deviation_ipu": 0.0,
+    "speech_syllable_count": 40.0, "speech_utterance_duration": 9.0, "speech_time": 7.5,
+    "speech_rate": 40 / 9.0, "speech_articulation_rate": 40 / 7.5,
+}
+
+
+def screen_analysis(video, out_dir, *, model_dir=None, progress=None):
+    """No model given: the decision of the real norm-based screen on planted features."""
+    from strokescreen.screen import norm_screen
+
+    quality = {"verdict": "good", "reasons": [], "n_kept": 60}
+    screen = norm_screen(SCREEN_DROOP_FEATURES, quality=quality)
+    result = fake_result(video)
+    result.update(probability=None, threshold=None, decision=screen["decision"],
+                  decision_text=screen["decision_text"], screen=screen, model_used=False,
+                  synthetic_model=False, quality=quality)
+    return _write(Path(out_dir), result)

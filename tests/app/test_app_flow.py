@@ -147,3 +147,21 @@ def _audit(db):
 
     with db.session() as s:
         return list(s.scalars(select(AuditEntry)))
+
+
+def test_without_model_the_norm_screen_decides_and_is_shown(client_for, data_dir, tiny_video):
+    from tests.app import app_fakes
+
+    add_user(data_dir)
+    client = client_for(analysis=app_fakes.screen_analysis)
+    csrf = sign_in(client)
+    job_id = upload(client, csrf, tiny_video).headers["location"].rsplit("/", 1)[-1]
+    status = wait_state(client, job_id)
+    assert status["state"] == "done" and status["probability"] is None
+    assert status["decision"] == "signs present"  # the planted droop
+    page = client.get(f"/assessments/{job_id}").text
+    assert 'id="screen"' in page
+    assert "Norm-based screen, not a trained risk model" in page
+    assert "a screening aid, not a diagnosis" in page
+    assert "mouth asymmetry score" in page and "sign (above)" in page
+    assert "speech rate (pauses included)" in page

@@ -37,7 +37,8 @@ def test_json_output_is_result_json(json_run):
     assert res.exit_code == 0, res.output
     printed = json.loads(res.stdout)
     assert printed == json.loads((out / "result.json").read_text())
-    assert printed["decision"] == "no decision" and printed["probability"] is None
+    assert printed["decision"] == printed["screen"]["decision"] and printed["probability"] is None
+    assert printed["decision"] in ("signs present", "no signs found", "cannot tell")
     assert printed["model_used"] is False and printed["files"]["report_pdf"] is None
     assert (out / "report.html").is_file() and (out / "case" / "quality.json").is_file()
     assert not (out / "report.pdf").exists()
@@ -58,3 +59,20 @@ def test_summary_with_a_model(setup, json_run):
     assert result["operating_point"]["sentence"] in " ".join(res.stdout.split())
     assert "synthetic" in res.stdout and "screening aid, not a diagnosis" in res.stdout
     assert PRIVATE_NAME.split(".")[0] not in res.output  # the file name is never printed
+    assert result["screen"] is None and "norm-based screen" not in res.stdout  # the model decides
+
+
+def test_summary_without_a_model_prints_the_screen(setup, json_run):
+    d, clip, config = setup
+    out = d / "out_screen"
+    res = runner.invoke(app, ["assess", str(clip), "--out", str(out), "--config", str(config),
+                              "--no-pdf"])
+    assert res.exit_code == 0, res.output
+    result = json.loads((out / "result.json").read_text())
+    text = " ".join(res.stdout.split())
+    decision = result["screen"]["decision"]
+    assert f"decision: {decision}" in text
+    assert f"norm-based screen, not a trained risk model: {decision}" in text
+    for s in result["screen"]["signs"]:
+        assert f"{s['label']}: " in text
+    assert "screening aid, not a diagnosis" in text

@@ -86,7 +86,9 @@ def test_unusable_recording_exits_4_with_result_and_report(tmp_path):
     assert len(lines) == 1 and "not usable" in lines[0] and "face found in 0%" in lines[0]
     assert "Traceback" not in proc.stderr
     result = json.loads((out / "result.json").read_text())
-    assert result["decision"] == "no decision" and result["probability"] is None
+    # no model: the norm-based screen cannot tell on an unusable recording
+    assert result["decision"] == "cannot tell" and result["probability"] is None
+    assert result["screen"]["decision"] == "cannot tell" and result["screen"]["drivers"] == []
     assert result["quality"]["verdict"] == "unusable" and result["measures"] == {}
     for words in ("centred", "frontal", "lit from the front", "quiet room"):
         assert words in result["decision_text"]
@@ -100,4 +102,4 @@ def test_unusable_recording_raises_quality_error_in_the_library(tmp_path):
     video = real_file("video", "no_face.mp4")
     with pytest.raises(QualityError, match="not usable"):
         assess_video(video, tmp_path / "out", pdf=False)
-    assert json.loads((tmp_path / "out" / "result.json").read_text())["decision"] == "no decision"
+    assert json.loads((tmp_path / "out" / "result.json").read_text())["decision"] == "cannot tell"

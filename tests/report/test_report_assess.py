@@ -42,9 +42,20 @@ def test_without_model_reports_quality_and_measures(no_model):
     on_disk = json.loads((out / "result.json").read_text())
     assert on_disk == result
     assert result["probability"] is None and result["threshold"] is None
-    assert result["decision"] == "no decision"
+    # no model: the norm-based screen decides, and says what it is
+    screen = result["screen"]
+    assert screen["method"] == "norm-based screen"
+    assert result["decision"] == screen["decision"]
+    assert screen["decision"] in ("signs present", "no signs found", "cannot tell")
+    assert "norm-based screen, not a trained risk model" in result["decision_text"]
+    assert "screening aid, not a diagnosis" in result["decision_text"]
+    names = [s["name"] for s in screen["signs"]]
+    assert names == ["asymmetry_index", "mouth_score", "eye_score", "brow_score", "speech_rate",
+                     "speech_articulation_rate"]
+    face = {s["name"]: s["value"] for s in screen["signs"] if s["kind"] == "face"}
+    assert face["asymmetry_index"] == pytest.approx(result["composite_asymmetry"])
+    assert face["mouth_score"] == pytest.approx(result["region_scores"]["mouth_score"])
     assert result["model_used"] is False and result["synthetic_model"] is False
-    assert "no risk model" in result["decision_text"].lower()
     assert result["quality"]["verdict"] in ("good", "review")
     assert result["quality"]["n_frames"] == 60
     assert "screening aid, not a diagnosis" in result["disclaimer"]
@@ -74,6 +85,7 @@ def test_report_is_self_contained_without_model(no_model):
     verdict = result["quality"]["verdict"]
     assert f'<span class="badge q-{verdict}">{verdict}</span>' in html
     assert "No risk model was used" in html
+    assert 'id="screen"' in html and "norm-based screen, not a trained risk model" in html
     assert html.count('src="data:image/jpeg;base64,') >= 2  # key frames
     assert html.count('src="data:image/png;base64,') == 2  # asymmetry and speech plots
     assert "subject&rsquo;s" in html or "subject's" in html

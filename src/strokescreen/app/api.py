@@ -35,7 +35,8 @@ class Status(BaseModel):
     finished_at: str | None = None
     source: str = Field(description="upload | recording")
     decision: str | None = Field(
-        None, description="'screen positive' | 'screen negative' | 'no decision'")
+        None, description="with a model: 'screen positive' | 'screen negative' | 'no decision'; "
+        "without one, the norm-based screen: 'signs present' | 'no signs found' | 'cannot tell'")
     probability: float | None = None
     quality: str | None = Field(None, description="good | review | unusable")
     synthetic_model: bool | None = Field(

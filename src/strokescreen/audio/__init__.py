@@ -39,6 +39,7 @@ _WHERE = {
     'syllable_nuclei': 'syllables',
     'voice_activity': 'vad',
     'voice_quality': 'voice',
+    'ac_voicing': 'voicing',
 }
 
 
@@ -81,4 +82,5 @@ __all__ = [
     "syllable_nuclei",
     "voice_activity",
     "voice_quality",
+    "ac_voicing",
 ]

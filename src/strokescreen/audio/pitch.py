@@ -9,8 +9,10 @@ probabilistic YIN (Mauch & Dixon 2014) on a quarter-semitone grid as the fallbac
 check syllable nuclei, with the settings of de Jong & Wempe (2009): Praat
 autocorrelation pitch, 20 ms step, floor 30 Hz, ceiling 450 Hz, voicing threshold 0.25
 (Praat's default 0.45 rejects creaky or low-pitched vowels, which undercounts
-syllables of deep voices). With pyin, frames whose voicing probability is at least
-0.25 count as voiced for that check.
+syllables of deep voices). With pyin, that check applies the same rule (normalised
+autocorrelation above 0.25, Praat's silence rule) through :func:`.voicing.ac_voicing`:
+pYIN's voiced probability is not a normalised autocorrelation (a probability of 0.25
+means an autocorrelation near 0.86), so thresholding it undercounts syllables by half.
 """
 
 from __future__ import annotations
@@ -164,8 +166,11 @@ def pitch_tracks(
         t, f0 = _praat_track(x, hop_s, fmin_hz, fmax_hz)
         vt, voiced = _praat_lenient_voicing(x)
         return PitchTracks(t, f0, vt, voiced)
-    t, f0, prob = _pyin_full(x, hop_s, fmin_hz, fmax_hz)
-    return PitchTracks(t, f0, t, prob >= 0.25)
+    from strokescreen.audio.voicing import ac_voicing
+
+    t, f0, _ = _pyin_full(x, hop_s, fmin_hz, fmax_hz)
+    vt, voiced = ac_voicing(x)  # de Jong & Wempe's settings, as _praat_lenient_voicing
+    return PitchTracks(t, f0, vt, voiced)
 
 
 def hz_to_st(f_hz: np.ndarray | float, *, ref_hz: float = 100.0) -> np.ndarray:

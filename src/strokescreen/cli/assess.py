@@ -25,6 +25,14 @@ def _print_summary(result: dict[str, Any], out: Path) -> None:
                       highlight=False)
     if not result["model_used"]:
         console.print(f"no risk model was used: {result['no_model_note']}", highlight=False)
+    screen = result.get("screen")
+    if screen:
+        console.print(f"{screen['label']}: [bold]{screen['decision']}[/]", highlight=False)
+        console.print(screen["decision_text"], highlight=False, soft_wrap=True)
+        for s in screen["signs"]:
+            value = "-" if s["value"] is None else f"{s['value']:.2f}"
+            console.print(f"  {s['label']}: {value} {s['unit']} — {s['status']}",
+                          highlight=False)
     console.print(f"quality: [bold]{q['verdict']}[/]"
                   + (" — " + "; ".join(q["reasons"]) if q.get("reasons") else ""),
                   highlight=False)

@@ -1,4 +1,4 @@
-"""`strokescreen measure FILE [--json]`: facial (and speech) measures of a photo or video."""
+"""`strokescreen measure FILE [--json]`: facial and speech measures of a photo, video or audio file."""
 
 from __future__ import annotations
 
@@ -50,11 +50,19 @@ def _print_table(report: Any) -> None:
         n_out += bool(e["out_of_range"])
         table.add_row(name, _fmt(e["value"], e["unit"]), e["unit"], _range(e), flag)
     console.print(table)
+    if report.kind == "audio":  # speech only: no face part
+        console.print(f"{n_out} measure(s) outside the normal range")
+        for note in report.notes:
+            console.print(f"note: {note}")
+        console.print(DISCLAIMER)
+        return
     scores = ", ".join(f"{k.removesuffix('_score')} {_fmt(v)}"
                        for k, v in report.region_scores.items())
-    console.print(f"region scores (mean |z| vs healthy faces): {scores}")
+    console.print("region scores (equivalent |z| vs healthy faces; midline = head-turn hint, "
+                  f"not in the index): {scores}")
     console.print(f"composite asymmetry index: [bold]{_fmt(report.composite_asymmetry)}[/] "
-                  "(healthy MEEI faces at rest: 0.22-0.74; higher = more asymmetric)")
+                  "(largest of mouth, eye, brow, corrected for three; 95 % of healthy faces "
+                  "< 2.0; MEEI healthy faces at rest: 0.01-1.15)")
     scale = "iris diameter 11.7 mm" if report.scale_source == "iris" else "assumed 63 mm"
     console.print(f"{n_out} measure(s) outside the normal range; inter-pupil distance "
                   f"{_fmt(report.ipd_mm, 'mm')} mm ({scale})")
@@ -65,10 +73,11 @@ def _print_table(report: Any) -> None:
 
 @guarded
 def measure(
-    file: Annotated[Path, typer.Argument(help="photo (jpg, png) or video (mp4, mov)")],
+    file: Annotated[Path, typer.Argument(
+        help="photo (jpg, png), video (mp4, mov) or audio (wav, flac, ogg, mp3, m4a)")],
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
-    """Measure facial asymmetry (and speech, for a video) against normal ranges."""
+    """Measure facial asymmetry and speech against normal ranges (speech only for audio)."""
     from strokescreen.workflows.measure import measure_file
 
     try:

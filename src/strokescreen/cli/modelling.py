@@ -59,11 +59,40 @@ ModelOpt = Annotated[str, typer.Option("--model", help="model name (see `strokes
 ParamOpt = Annotated[
     list[str] | None, typer.Option("--param", help="model parameter NAME=VALUE (repeatable)")
 ]
+PresetOpt = Annotated[
+    str | None,
+    typer.Option("--preset", help="deep models only: input sizes and training settings "
+                 "(tiny, paper; as `ablate --preset`)"),
+]
 SeedOpt = Annotated[int, typer.Option("--seed", help="seed for splits, bootstrap and models")]
 RefSpecOpt = Annotated[
     float, typer.Option("--reference-spec",
                         help=f"specificity to match (triage team: {TRIAGE_SPECIFICITY})")
 ]
+
+
+def with_preset(model: str, params: dict[str, Any], preset: str | None) -> dict[str, Any]:
+    """``params`` plus ``preset`` for a deep model; ConfigError (exit 2) otherwise.
+
+    The valid names are those of :data:`strokescreen.models.deep_data.PRESETS`.
+    """
+    if preset is None:
+        return params
+    from strokescreen.models.registry import model_spec
+
+    kind = model_spec(model).kind
+    if kind != "deep":
+        raise ConfigError(f"--preset {preset}: '{model}' is a {kind} model and has no presets; "
+                          "--preset applies to deep models (see `strokescreen models`)")
+    from strokescreen.models.deep_data import PRESETS
+
+    if preset not in PRESETS:
+        raise ConfigError(f"--preset {preset!r} is unknown; valid presets: "
+                          f"{', '.join(sorted(PRESETS))}")
+    if params.get("preset", preset) != preset:
+        raise ConfigError(f"--preset {preset} and --param preset={params['preset']} disagree; "
+                          "give one of them")
+    return {**params, "preset": preset}
 
 
 def _fmt(x: Any) -> str:
@@ -103,6 +132,7 @@ def evaluate(
         str, typer.Option("--importance", help="permutation, native or none")
     ] = "permutation",
     param: ParamOpt = None,
+    preset: PresetOpt = None,
 ) -> None:
     """Subject-grouped evaluation: predictions, metrics, ROC, fairness and an HTML report."""
     from strokescreen.evaluation.config import EvaluationConfig
@@ -123,7 +153,8 @@ def evaluate(
     )
     config.validate()
     spec = config.split_spec()
-    factory = model_factory(model, random_state=seed, **parse_params(param))
+    params = with_preset(model, parse_params(param), preset)
+    factory = model_factory(model, random_state=seed, **params)
     cases, cohort, synthetic = load_cases(manifest, work, features)
     with progress_bar(f"evaluating {model}", total=None) as cb:
         result = cross_validate(
@@ -170,6 +201,7 @@ def train(
     reference_spec: RefSpecOpt = TRIAGE_SPECIFICITY,
     seed: SeedOpt = 0,
     param: ParamOpt = None,
+    preset: PresetOpt = None,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="replace an existing model folder")
     ] = False,
@@ -182,7 +214,7 @@ def train(
         raise ConfigError(f"--reference-spec {reference_spec} is not a fraction in [0, 1]")
     if folds < 2:
         raise ConfigError(f"--folds {folds}; use 2 or more")
-    params = parse_params(param)
+    params = with_preset(model, parse_params(param), preset)
     model_factory(model, random_state=seed, **params)  # unknown names/params fail before work
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise InputError(

@@ -154,3 +154,22 @@ def measure_case(case: Any) -> MeasureReport:
     report.measures.update(speech)
     report.notes += notes
     return _finish(report, values)
+
+
+def measure_speech_samples(samples: np.ndarray, *, file: str = "") -> MeasureReport:
+    """Speech measures of an audio-only recording (no face part).
+
+    samples : ndarray, shape (n,), 16 kHz mono float32.
+    Raises :class:`QualityError` when no speech is found.
+    """
+    report = MeasureReport(file=file, kind="audio", face_found=False)
+    report.measures, report.notes = _speech_entries(samples)
+    speech_s = report.measures.get("speech_time", {}).get("value") or 0.0
+    syllables = report.measures.get("speech_syllable_count", {}).get("value") or 0.0
+    if speech_s <= 0.0 or syllables <= 0.0:
+        raise QualityError(
+            f"no speech found in {file or 'the recording'} ({samples.size / 16000:.1f} s of "
+            f"audio, {speech_s:.1f} s of voice activity, {syllables:.0f} syllables); "
+            "record the person speaking close to the microphone"
+        )
+    return report

@@ -63,7 +63,7 @@ class CaseMeta:
     width, height : pixels after rotation; rotation_deg : degrees; audio_rate_hz : Hz.
     """
 
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2  # 2: frontal_reference
 
     input_sha256: str
     fps: float
@@ -88,6 +88,7 @@ class CaseMeta:
     config: dict[str, Any] = field(default_factory=dict)
     config_hash: str = ""
     elapsed_s: float | None = None
+    frontal_reference: dict[str, Any] | None = None
 
     @classmethod
     def from_dict(cls, data: Any, *, source: str = META_JSON) -> CaseMeta:
@@ -110,7 +111,7 @@ class CaseQuality:
     longest_usable_run_s, speech_s, duration_s : seconds; shares are fractions 0..1.
     """
 
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2  # 2: frontal_reference
 
     verdict: str
     reasons: list[str]
@@ -124,6 +125,8 @@ class CaseQuality:
     longest_usable_run_s: float | None = None
     speech_s: float | None = None
     duration_s: float | None = None
+    frontal_reference: dict[str, Any] | None = None
+    """The recording's reference pose: criterion, measured median, reference used, limits."""
 
     @classmethod
     def from_dict(cls, data: Any, *, source: str = QUALITY_JSON) -> CaseQuality:

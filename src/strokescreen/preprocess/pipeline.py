@@ -2,8 +2,10 @@
 
 Frames stream through once: decode (in a background thread) → patient landmarks →
 head pose → face-region flow → frame proposal and stabilised crops, decided a few
-frames behind the decoder (the pose-change window and the crop smoothing look ahead).
-Only a handful of frames are ever held, so memory is flat in the video's length.
+frames behind the decoder (the pose-change window and the crop smoothing look ahead);
+frontality, which needs the recording's reference pose, is decided at the end over
+crops and landmarks spilled to disk (``preprocess.framestream``). Only a handful of
+frames are ever held, so memory is flat in the video's length.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import queue
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,35 +23,31 @@ from typing import Any
 import cv2
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from strokescreen import __version__
 from strokescreen.config import PreprocessConfig, config_hash, to_dict
 from strokescreen.errors import InputError, QualityError
 from strokescreen.face.landmarks import N_POINTS, Landmarker, downscale_for_landmarks, get_landmarker
-from strokescreen.face.pose import head_pose
 from strokescreen.face.tracking import PatientFollower
 from strokescreen.io.video import Frame, extract_audio_wav, iter_frames, probe
-from strokescreen.preprocess import stabilise
 from strokescreen.preprocess.artifacts import (
     CaseMeta,
     CaseQuality,
-    CropWriter,
     atomic_dir,
     file_sha256,
     write_meta,
     write_quality,
 )
-from strokescreen.preprocess.flow import face_crop_box, face_flow
-from strokescreen.preprocess.proposal import frame_reason, pose_steps
+from strokescreen.preprocess.framestream import CaseStream
 from strokescreen.preprocess.quality import assess_quality, speech_seconds_in_wav
 from strokescreen.progress import Progress
 
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-STAGE_VERSION = "preprocess-2"  # 2: flow shrinks by pyramid + bilinear; the patient is followed
-_BATCH = 1024  # rows per parquet row group: few row groups keep the footer small
+# 2: flow shrinks by pyramid + bilinear; the patient is followed
+# 3: frontality judged against the recording's own reference pose (proposal.reference)
+STAGE_VERSION = "preprocess-3"
 
 
 
@@ -210,80 +207,6 @@ def _audio_part(video: Path, wav: Path, rate_hz: int,
     return audio_s, speech_s
 
 
-class _Grow:
-    """A numpy array that grows by appending (amortised doubling)."""
-
-    def __init__(self, shape: tuple[int, ...], dtype: type):
-        self._a: np.ndarray = np.zeros((256, *shape), dtype=dtype)
-        self._n = 0
-
-    def append(self, value: Any) -> None:
-        if self._n == len(self._a):
-            self._a = np.concatenate([self._a, np.zeros_like(self._a)])
-        self._a[self._n] = value
-        self._n += 1
-
-    def __len__(self) -> int:
-        return self._n
-
-    @property
-    def view(self) -> np.ndarray:
-        return self._a[: self._n]
-
-
-class _FrameTable:
-    """Accumulates per-frame rows and writes them to parquet in batches."""
-
-    def __init__(self, path: Path, n_points: int):
-        self.path, self.n_points = path, n_points
-        self.rows: list[tuple] = []
-        self.writer: pq.ParquetWriter | None = None
-
-    def add(self, frame: int, t: float, lm: np.ndarray | None, pose: np.ndarray,
-            flow: float, reason: str) -> None:
-        self.rows.append((frame, t, lm, pose, flow, reason))
-        if len(self.rows) >= _BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.rows:
-            return
-        n, k = len(self.rows), self.n_points
-        lm = np.full((n, k, 3), np.nan, dtype=np.float32)
-        for j, r in enumerate(self.rows):
-            if r[2] is not None:
-                lm[j] = r[2]
-        cols: dict[str, Any] = {
-            "frame": np.array([r[0] for r in self.rows], dtype=np.int64),
-            "t": np.array([r[1] for r in self.rows], dtype=np.float64),
-            "face_found": np.array([r[2] is not None for r in self.rows]),
-        }
-        for a, axis in zip("xyz", range(3), strict=True):
-            for i in range(k):
-                cols[f"{a}_{i}"] = lm[:, i, axis]
-        pose = np.array([r[3] for r in self.rows], dtype=np.float32)
-        cols["yaw"], cols["pitch"], cols["roll"] = pose[:, 0], pose[:, 1], pose[:, 2]
-        cols["flow"] = np.array([r[4] for r in self.rows], dtype=np.float32)
-        reasons = [r[5] for r in self.rows]
-        cols["kept"] = np.array([x == "" for x in reasons])
-        cols["reject_reason"] = pa.array(reasons, type=pa.string())
-        table = pa.table(cols)
-        if self.writer is None:
-            # dictionary encoding only where values repeat: trying it on 1434
-            # landmark columns of unique floats costs time and saves nothing
-            self.writer = pq.ParquetWriter(self.path, table.schema, compression="zstd",
-                                             write_statistics=["frame", "t"],
-                                             use_dictionary=["reject_reason"])
-        self.writer.write_table(table)
-        self.rows = []
-
-    def close(self) -> None:
-        self.flush()
-        if self.writer is None:  # no frames at all: still write a valid empty table
-            raise InputError(f"{self.path}: no frames decoded")
-        self.writer.close()
-
-
 def preprocess_video(
     video: str | Path,
     out_dir: str | Path,
@@ -325,112 +248,30 @@ def preprocess_video(
                               min_tracking_confidence=lc.min_tracking_confidence)
 
     n_points = N_POINTS[cfg.landmarks.landmarker]
-    pc = cfg.proposal
-    crop_px = pc.crop_size_px
-    delay = max(pc.window_frames - 1, pc.smooth_frames // 2)
     with atomic_dir(out, overwrite=overwrite) as tmp:
-        table = _FrameTable(tmp / "frames.parquet", n_points)
-        crops = CropWriter(tmp, crop_px=crop_px)
-        found = _Grow((), bool)
-        poses = _Grow((3,), float)
-        flows = _Grow((), float)
-        params = _Grow((4,), float)
-        times: list[float] = []
-        pending: deque[tuple[int, np.ndarray, np.ndarray | None]] = deque()
-        reasons: list[str] = []
-        prev_small: np.ndarray | None = None
-        prev_box = None
-        total = max(info.n_frames_est, 1)
-
-        def finalise(upto: int) -> None:
-            f_arr, p_arr, fl, par = found.view, poses.view, flows.view, params.view
-            while pending and pending[0][0] < upto:
-                i, image, lm = pending.popleft()
-                # only frames i-w+1 .. i+w-1 matter: hand frame_reason that slice
-                lo = max(i - pc.window_frames + 1, 0)
-                hi = min(i + pc.window_frames, len(f_arr))
-                reason = frame_reason(i - lo, f_arr[lo:hi], p_arr[lo:hi],
-                                      pose_steps(p_arr[lo:hi]), fl[lo:hi], pc)
-                if reason == "":
-                    p = stabilise.smooth_params(par, i, window=pc.smooth_frames)
-                    crops.add(i, stabilise.crop(image, p, crop_px=crop_px))
-                reasons.append(reason)
-                table.add(i, times[i], lm, p_arr[i], fl[i], reason)
-
-        def post(item: tuple[Frame, np.ndarray, float, np.ndarray | None]) -> None:
-            """Everything after the landmarks, one frame (runs in the worker thread)."""
-            nonlocal prev_small, prev_box
-            frame, small, scale, lm = item
-            i = frame.index
-            times.append(frame.t)
-            found.append(lm is not None)
-            if lm is not None:
-                poses.append(np.array(head_pose(lm, width=info.width, height=info.height)))
-                params.append(stabilise.frame_transform(lm, crop_px=crop_px))
-            else:
-                poses.append(np.full(3, np.nan))
-                params.append(np.full(4, np.nan))
-            flow = math.nan
-            if lm is not None:
-                sh, sw = small.shape[:2]
-                box = face_crop_box(lm * np.float32(scale), width=sw, height=sh)
-                if prev_small is not None and prev_box is not None:
-                    flow = face_flow(prev_small, small, box)
-                prev_box = box
-            else:
-                prev_box = None
-            prev_small = small if lm is not None else None
-            flows.append(flow)
-            pending.append((i, frame.image, lm))
-            finalise(len(found) - delay)
-
-        # three stages on the machine's cores: decoding (thread), landmarks (here),
-        # pose/flow/crops/table (worker thread); OpenCV, PyAV and MediaPipe release the
-        # GIL while they compute. The soundtrack is extracted alongside. Decoding and the
-        # soundtrack start first, while MediaPipe loads.
-        audio_job = _Background(
-            lambda: _audio_part(video, tmp / "audio.wav", cfg.decode.audio_rate_hz, on_audio)
-            if info.has_audio else (None, None))
-        frames = _Prefetch(iter_frames(video))
+        stream = CaseStream(tmp, width=info.width, height=info.height, n_points=n_points,
+                            cfg=cfg.proposal)
         try:
-            follower = PatientFollower(make_landmarker, max_faces=lc.max_faces, follow=lc.follow)
-            try:
-                worker = _Worker(post)
-                try:
-                    for frame in frames:
-                        small, scale = downscale_for_landmarks(frame.image,
-                                                               cfg.decode.max_landmark_side_px)
-                        lm = follower.update(small)
-                        if lm is not None and scale != 1.0:
-                            lm = lm / np.float32(scale)
-                        worker.put((frame, small, scale, lm))
-                        if progress is not None and (frame.index % 10 == 0):
-                            progress(frame.index + 1, total)
-                finally:
-                    worker.close()
-            finally:
-                follower.close()
+            audio_s, speech_s = _run_stages(video, tmp, info, cfg, stream, make_landmarker,
+                                            progress, on_audio)
+            times = stream.times
+            if not times:
+                raise InputError(f"{video}: no video frames could be decoded; {_hint()}")
+            last_t = times[-1] + 1.0 / info.fps
+            if math.isfinite(info.duration_s) and info.duration_s > 2.0 and \
+                    last_t < 0.85 * info.duration_s:
+                raise InputError(
+                    f"{video}: video is truncated (decoded {last_t:.1f} s of the "
+                    f"{info.duration_s:.1f} s it declares); re-export or re-copy the recording"
+                )
+            reasons, reference = stream.finish(landmarker=lc.landmarker)
         finally:
-            frames.close()
-            audio_job.wait()  # nothing may still write into the folder
-        finalise(len(found))
-        audio_s, speech_s = audio_job.result()
-        if not found:
-            raise InputError(f"{video}: no video frames could be decoded; {_hint()}")
-        last_t = times[-1] + 1.0 / info.fps
-        if math.isfinite(info.duration_s) and info.duration_s > 2.0 and \
-                last_t < 0.85 * info.duration_s:
-            raise InputError(
-                f"{video}: video is truncated (decoded {last_t:.1f} s of the "
-                f"{info.duration_s:.1f} s it declares); re-export or re-copy the recording"
-            )
-        table.close()
-        crops.finish()
+            stream.close()
         fps_measured = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and \
             times[-1] > times[0] else info.fps
         quality = CaseQuality.from_dict(assess_quality(
-            np.array(reasons, dtype=object), np.asarray(times), fps=fps_measured,
-            speech_s=speech_s, cfg=pc))
+            reasons, np.asarray(times), fps=fps_measured, speech_s=speech_s,
+            cfg=cfg.proposal, reference=reference))
         write_quality(tmp, quality)
         meta = CaseMeta.from_dict({
             "input_sha256": sha,
@@ -450,6 +291,7 @@ def preprocess_video(
             "audio_s": None if audio_s is None else round(audio_s, 4),
             "landmarker": cfg.landmarks.landmarker,
             "n_points": n_points,
+            "frontal_reference": reference.as_dict(),
             "versions": _versions(),
             "stage_version": STAGE_VERSION,
             "config": to_dict(cfg),
@@ -459,7 +301,7 @@ def preprocess_video(
         })
         write_meta(tmp, meta)
     if progress is not None:
-        progress(total, total)
+        progress(max(info.n_frames_est, 1), max(info.n_frames_est, 1))
     if on_written is not None:
         on_written(meta, quality)
     if raise_on_unusable and quality.verdict == "unusable":
@@ -468,6 +310,46 @@ def preprocess_video(
             + f"; {quality.advice} (artifacts written to {out})"
         )
     return out
+
+
+def _run_stages(video: Path, tmp: Path, info: Any, cfg: PreprocessConfig, stream: CaseStream,
+                make_landmarker: Callable[[int], Landmarker], progress: Progress | None,
+                on_audio: Callable[[Path], None] | None) -> tuple[float | None, float | None]:
+    """Stream every frame through ``stream``; returns (audio seconds, speech seconds).
+
+    Three stages on the machine's cores: decoding (thread), landmarks (here), pose, flow
+    and crops (worker thread); OpenCV, PyAV and MediaPipe release the GIL while they
+    compute. The soundtrack is extracted alongside. Decoding and the soundtrack start
+    first, while MediaPipe loads.
+    """
+    lc = cfg.landmarks
+    total = max(info.n_frames_est, 1)
+    audio_job = _Background(
+        lambda: _audio_part(video, tmp / "audio.wav", cfg.decode.audio_rate_hz, on_audio)
+        if info.has_audio else (None, None))
+    frames = _Prefetch(iter_frames(video))
+    try:
+        follower = PatientFollower(make_landmarker, max_faces=lc.max_faces, follow=lc.follow)
+        try:
+            worker = _Worker(stream.add)
+            try:
+                for frame in frames:
+                    small, scale = downscale_for_landmarks(frame.image,
+                                                           cfg.decode.max_landmark_side_px)
+                    lm = follower.update(small)
+                    if lm is not None and scale != 1.0:
+                        lm = lm / np.float32(scale)
+                    worker.put((frame, small, scale, lm))
+                    if progress is not None and (frame.index % 10 == 0):
+                        progress(frame.index + 1, total)
+            finally:
+                worker.close()
+        finally:
+            follower.close()
+    finally:
+        frames.close()
+        audio_job.wait()  # nothing may still write into the folder
+    return audio_job.result()
 
 
 def _hint() -> str:

@@ -7,7 +7,44 @@ from typing import Any
 import numpy as np
 
 from strokescreen.config import ProposalConfig
-from strokescreen.preprocess.proposal import REJECT_REASONS
+from strokescreen.preprocess.proposal import REJECT_REASONS, Reference
+
+# what the person recording can do about each kind of rejected frame
+ADVICE = {
+    "no_face": "keep your whole face in the picture, lit from the front",
+    "not_frontal": "face the camera squarely with your head level",
+    "pose_change": "keep your head still while you speak",
+    "large_motion": "keep your hands and other things away from your face",
+    "no_motion": "record live video (the picture looks frozen)",
+}
+_GENERIC_ADVICE = ("re-record with the face centred and frontal, lit from the front, "
+                   "in a quiet room, speaking the task sentences")
+_SHARE_FOR_ADVICE = 0.10  # a reason gets its advice once it rejects this share of frames
+
+
+def turned_reasons(ref: Reference | None) -> list[str]:
+    """One sentence per axis on which the recording's own pose is beyond the sanity limit,
+    with the angle and what to do (empty when the reference is plausible)."""
+    if ref is None or not ref.clamped:
+        return []
+    out = []
+    for axis, m, lim in zip(("yaw", "pitch", "roll"), ref.measured, ref.limit, strict=True):
+        if not (np.isfinite(m) and abs(m) > lim):
+            continue
+        if axis == "yaw":
+            side = "left" if m > 0 else "right"
+            what = (f"the face is turned {abs(m):.0f}° towards the person's {side}; "
+                    "turn your face towards the camera")
+        elif axis == "pitch":
+            what = (f"the head is tilted {'up' if m > 0 else 'down'} by {abs(m):.0f}°; "
+                    + ("lower your chin or raise the camera to eye level" if m > 0 else
+                       "raise your chin or lower the camera to eye level")
+                    + " and turn your face towards the camera")
+        else:
+            what = (f"the head leans {abs(m):.0f}° to one side; hold your head upright and "
+                    "turn your face towards the camera")
+        out.append(f"{what} ({axis} limit ±{lim:.0f}°)")
+    return out
 
 
 def longest_run(mask: np.ndarray) -> int:
@@ -56,13 +93,16 @@ def _energy_speech_seconds(samples: np.ndarray, *, rate_hz: int) -> float:
 
 
 def assess_quality(reasons: np.ndarray, t: np.ndarray, *, fps: float,
-                   speech_s: float | None, cfg: ProposalConfig) -> dict[str, Any]:
+                   speech_s: float | None, cfg: ProposalConfig,
+                   reference: Reference | None = None) -> dict[str, Any]:
     """Summarise frame proposal into ``quality.json`` content with a verdict.
 
     Verdicts: ``unusable`` when the face is found in under ``min_usable_share`` of frames
     or fewer than ``min_usable_frames`` frames are kept; ``review`` when under
-    ``review_usable_share`` of frames are kept, the longest usable run is under 1 s, or
-    there is no soundtrack / under 2 s of speech; ``good`` otherwise.
+    ``review_usable_share`` of frames are kept, the longest usable run is under 1 s, the
+    recording's own head pose is beyond the sanity limit (``reference``), or there is no
+    soundtrack / under 2 s of speech; ``good`` otherwise. ``advice`` says what to do
+    about the reasons that cost the most frames.
     """
     n = len(reasons)
     kept = np.array([r == "" for r in reasons], dtype=bool)
@@ -78,20 +118,29 @@ def assess_quality(reasons: np.ndarray, t: np.ndarray, *, fps: float,
         unusable.append(f"{int(kept.sum())} usable frames (minimum {cfg.min_usable_frames})")
     if not unusable:
         if usable_share < cfg.review_usable_share:
-            top = max((r for r in REJECT_REASONS if r != "no_face"), key=lambda r: counts[r])
+            top = max(REJECT_REASONS, key=lambda r: counts[r])
             review.append(f"only {usable_share:.0%} of frames usable "
-                          f"(most rejected as {top.replace('_', ' ')})")
+                          f"(most rejected as {top.replace('_', ' ')}: {ADVICE[top]})")
         if run / max(fps, 1e-6) < 1.0:
             review.append(f"longest usable stretch is {run / max(fps, 1e-6):.2f} s (under 1 s)")
         if speech_s is None:
             review.append("the video has no soundtrack; speech measures unavailable")
         elif speech_s < 2.0:
             review.append(f"{speech_s:.1f} s of speech heard (under 2 s)")
+    turned = turned_reasons(reference)
+    if unusable:
+        unusable += turned
+    else:
+        review += turned
     verdict = "unusable" if unusable else ("review" if review else "good")
-    advice = ("re-record with the face centred and frontal, lit from the front, "
-              "in a quiet room, speaking the task sentences") if verdict != "good" else ""
+    advice = ""
+    if verdict != "good":
+        advice = _advice(counts, n, speech_s, turned)
+        if verdict == "unusable":  # it has to be recorded again: say the whole recipe
+            advice = f"{advice}; {_GENERIC_ADVICE}" if advice != _GENERIC_ADVICE else advice
     return {
         "verdict": verdict,
+        "frontal_reference": None if reference is None else reference.as_dict(),
         "reasons": unusable + review,
         "advice": advice,
         "n_frames": n,
@@ -104,3 +153,16 @@ def assess_quality(reasons: np.ndarray, t: np.ndarray, *, fps: float,
         "speech_s": None if speech_s is None else round(speech_s, 3),
         "duration_s": round(float(t[-1]) + 1.0 / max(fps, 1e-6), 3) if n else 0.0,
     }
+
+
+def _advice(counts: dict[str, int], n: int, speech_s: float | None, turned: list[str]) -> str:
+    """What to do, most costly reason first; the generic advice when nothing stands out."""
+    parts = []
+    if turned:
+        parts.append("turn your face towards the camera")
+    for r in sorted(REJECT_REASONS, key=lambda r: -counts[r]):
+        if n and counts[r] / n >= _SHARE_FOR_ADVICE and ADVICE[r] not in parts:
+            parts.append(ADVICE[r])
+    if speech_s is None or speech_s < 2.0:
+        parts.append("speak the task sentences clearly, in a quiet room")
+    return "; ".join(parts) if parts else _GENERIC_ADVICE

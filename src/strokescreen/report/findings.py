@@ -196,12 +196,24 @@ def key_frames(
 
 
 def region_summary(region_scores: dict[str, float | None]) -> str:
-    """One sentence on which face region is most asymmetric (scores: mean |z|)."""
+    """One sentence on which palsy region (mouth, eye, brow) is most asymmetric.
+
+    Scores are equivalent |z| against healthy faces (see
+    :mod:`strokescreen.features.asymmetry`); the midline score is named as a head-turn
+    hint, never as the most asymmetric region.
+    """
+    from strokescreen.features.asymmetry import PALSY_REGIONS
+
     finite = {k.removesuffix("_score"): v for k, v in region_scores.items()
               if v is not None and math.isfinite(v)}
-    if not finite:
+    palsy = {k: v for k, v in finite.items() if k in PALSY_REGIONS}
+    if not palsy:
         return "Region asymmetry could not be scored."
-    top = max(finite, key=lambda k: finite[k])
-    parts = ", ".join(f"{k} {v:.1f}" for k, v in finite.items())
-    return (f"Most asymmetric region: {top} (region scores, mean |z| against healthy faces; "
-            f"healthy faces average about 0.8: {parts}).")
+    top = max(palsy, key=lambda k: palsy[k])
+    parts = ", ".join(f"{k} {v:.1f}" for k, v in palsy.items())
+    text = (f"Most asymmetric region: {top} (region scores, equivalent |z| against healthy "
+            f"faces; 95 % of healthy faces score under 2.0: {parts}).")
+    if "midline" in finite:
+        text += (f" Midline (nose, philtrum) {finite['midline']:.1f}: follows head turn, a "
+                 "pose hint, not a sign.")
+    return text

@@ -50,6 +50,13 @@ TEMPLATE = """<!doctype html>
 <span class="note">Validation: {{ r.operating_point.chosen_on or 'out-of-fold predictions' }}; {{ r.operating_point.n_cases }} cases{% if r.operating_point.n_subjects %} of {{ r.operating_point.n_subjects }} subjects{% endif %} from cohort &ldquo;{{ r.operating_point.cohort }}&rdquo;{% if r.operating_point.synthetic %} (synthetic){% else %} (not synthetic){% endif %}{% if r.operating_point.validation_auc is not none %}; AUC {{ f(r.operating_point.validation_auc, 2) }}{% endif %}.</span></p>
 {% endif %}
 {% if not r.model_used %}<div class="banner nomodel"><strong>No risk model was used.</strong> {{ r.no_model_note }}</div>{% endif %}
+{% if r.screen %}
+<h2 id="screen">Norm-based screen <span class="note">({{ r.screen.label }}; {{ r.screen.disclaimer }})</span></h2>
+<table><tr><th class="l">sign</th><th>value</th><th>unit</th><th>healthy range</th><th>sign beyond</th><th class="l">status</th></tr>
+{% for s in r.screen.signs %}<tr><td class="l">{{ s.label }}</td><td>{{ f(s.value, 2) }}</td><td>{{ s.unit }}</td><td>{{ rng(s) }}</td><td>{% if s.sign_above is defined and s.sign_above is not none %}&gt; {{ f(s.sign_above, 2) }}{% elif s.standard_error %}{{ f(r.screen.operating_point.speech_margin_se, 1) }} &times; SE {{ f(s.standard_error, 2) }}{% else %}-{% endif %}</td><td class="l">{% if s.status == 'sign' %}<span class="out">sign{% if s.direction %} ({{ s.direction }}){% endif %}</span>{% else %}{{ s.status }}{% endif %}</td></tr>{% endfor %}
+</table>
+<p class="note">Operating point: family-wise false-positive level {{ pct(r.screen.operating_point.alpha) }} on healthy recordings over {{ r.screen.operating_point.n_families }} sign families (Šidák: {{ f(100 * r.screen.operating_point.per_family_level, 2) }} % each). Face: the composite index is borderline above {{ f(r.screen.operating_point.face_borderline_from, 2) }} and a sign above {{ f(r.screen.operating_point.face_sign_from, 2) }} (the 95 %-confidence tolerance limit from {{ r.screen.operating_point.n_normal_subjects }} healthy faces); region limits are the same, corrected for three regions. Speech: a rate outside its literature range by more than {{ f(r.screen.operating_point.speech_margin_se, 2) }} counting standard errors is a sign, by less borderline. Borderline signs, unusable quality or missing speech give &ldquo;cannot tell&rdquo;.</p>
+{% endif %}
 
 <h2>Recording quality <span class="badge q-{{ r.quality.verdict }}">{{ r.quality.verdict }}</span></h2>
 <p>Quality: <strong>{{ r.quality.verdict }}</strong> &mdash; {{ r.quality.n_kept }} of {{ r.quality.n_frames }} frames usable ({{ pct(r.quality.usable_share) }}); face found in {{ pct(r.quality.face_found_share) }} of frames{% if r.quality.speech_s is not none %}; {{ f(r.quality.speech_s, 1) }} s of speech{% endif %}.</p>
@@ -62,7 +69,7 @@ TEMPLATE = """<!doctype html>
 {% if r.measures %}
 <h2>Face</h2>
 <p><strong>{{ r.affected_side.sentence }}</strong></p>
-<p>{{ region_text }} Composite asymmetry index {{ f(r.composite_asymmetry, 2) }} (healthy faces average about 0.8; higher is more asymmetric).</p>
+<p>{{ region_text }} Composite asymmetry index {{ f(r.composite_asymmetry, 2) }} (the most asymmetric of mouth, eye and brow, corrected for looking at three; 95 % of healthy faces score under 2.0, higher is more asymmetric).</p>
 {% if frames %}<div class="frames">{% for fr in frames %}<figure><img alt="key frame {{ loop.index }}: {{ fr.label }}" width="300" src="{{ fr.src }}">
 <figcaption>{{ fr.label }}, {{ f(fr.t, 1) }} s{% if r.affected_side.side %}; red circle: subject&rsquo;s {{ r.affected_side.side }} mouth corner{% endif %}</figcaption></figure>{% endfor %}</div>
 <p class="note">Key frames with the landmarks drawn; R / L mark the subject&rsquo;s right and left (an unmirrored recording shows the subject&rsquo;s right on the image left). Yellow lines: pupils and mouth corners.</p>{% endif %}
@@ -181,7 +188,8 @@ def render_report(
              and not n.endswith("_ipu")]
     speech = [n for n in measures if n.startswith("speech_") and measures[n].get("value") is not None]
     decision = result.get("decision", "no decision")
-    dclass = {"screen positive": "d-positive", "screen negative": "d-negative"}.get(decision, "d-none")
+    dclass = {"screen positive": "d-positive", "screen negative": "d-negative",
+              "signs present": "d-positive", "no signs found": "d-negative"}.get(decision, "d-none")
     return env.from_string(TEMPLATE).render(
         r=result, f=fmt, pct=pct, sgn=signed, rng=range_text, dclass=dclass,
         frames=frames, asym_src=asym_src, speech_src=speech_src, region_text=region_text,

@@ -15,7 +15,8 @@ RERECORD = (
     "held steady at eye level, and speak the task sentences"
 )
 NO_MODEL_NOTE = (
-    "This report gives the recording quality and the facial and speech measures against "
-    "their normal ranges only: no probability and no screening decision. Give a trained "
-    "model folder (--model) for a risk estimate."
+    "No trained model was given, so the decision comes from the norm-based screen, not a "
+    "trained risk model: each sign (facial asymmetry by region, speech rate) against its "
+    "healthy normal range; no probability. Give a trained model folder (--model) for a "
+    "risk estimate."
 )

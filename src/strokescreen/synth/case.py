@@ -178,5 +178,7 @@ def truth_frame(case: CaseParams, tl: Timeline, rig: Rig, w: np.ndarray, mesh_mm
         segment=tl.segment, segment_index=tl.segment_index, head_turn=tl.head_turn,
         occluded=coverage > OCCLUDED_SHARE, occluder_coverage=coverage,
         px_per_mm=np.full(n, rig.scale_px_per_mm),
+        rest_yaw=np.full(n, case.rest_yaw_deg), rest_pitch=np.full(n, case.rest_pitch_deg),
+        rest_roll=np.full(n, case.rest_roll_deg),
     )
     return pd.DataFrame(cols)

@@ -28,6 +28,10 @@ class DifficultyPreset:
     that its share is ``dysarthria_share``; the latent correlates with facial weakness by
     ``dysarthria_face_corr``. Natural asymmetry of every face: normal commissure height
     difference (sd, mm) and excursion asymmetry (sd, fraction; t-distributed tails).
+    Resting head pose: each subject's own posture (yaw, pitch, roll sd in degrees) plus,
+    per recording, where the camera stood (yaw and pitch sd); both normal, the total
+    clipped at 2.5 sd. The defaults give a recording's median pitch an sd of about 4° and
+    its yaw about 3°, the spread of real people facing a phone or webcam.
     """
 
     name: str = "realistic"
@@ -51,6 +55,11 @@ class DifficultyPreset:
     occlusion_share: float = 0.5
     noise_sigma: float = 2.0
     light_drift: float = 0.08
+    rest_yaw_sd_deg: float = 2.5
+    rest_pitch_sd_deg: float = 3.0
+    rest_roll_sd_deg: float = 1.5
+    camera_yaw_sd_deg: float = 1.5
+    camera_pitch_sd_deg: float = 2.5
 
     def validate(self) -> None:
         shares = ("stroke_share", "bells_share", "stroke_facial_share", "dysarthria_share",
@@ -66,6 +75,11 @@ class DifficultyPreset:
             )
         if self.droop_median_mm <= 0 or self.droop_max_mm <= 0:
             raise ConfigError(f"difficulty {self.name}: droop sizes must be > 0 mm")
+        for name in ("rest_yaw_sd_deg", "rest_pitch_sd_deg", "rest_roll_sd_deg",
+                     "camera_yaw_sd_deg", "camera_pitch_sd_deg"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 15.0:
+                raise ConfigError(f"difficulty {self.name}: {name}={v}; use 0 to 15 degrees")
 
 
 PRESETS: dict[str, DifficultyPreset] = {

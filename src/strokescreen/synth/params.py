@@ -20,6 +20,7 @@ from scipy.stats import norm
 from strokescreen.synth.config import DifficultyPreset, SynthConfig
 
 SUBJECT_STREAM = 0x5B1EC7
+POSE_STREAM = 0x9053  # resting head pose: its own stream, so other draws stay as they were
 CONDITIONS = ("healthy", "stroke", "bells_palsy")
 RACES = ("White", "Black or African American", "Asian", "Other or multiple")
 RACE_P = (0.58, 0.2, 0.12, 0.10)
@@ -77,6 +78,11 @@ class CaseParams:
     face_width_frac: float
     offset_x: float
     offset_y: float
+    # resting head pose of this recording (subject's posture + camera placement), degrees,
+    # signs of strokescreen.face.pose; the script's drift and planted turns add to it
+    rest_yaw_deg: float = 0.0
+    rest_pitch_deg: float = 0.0
+    rest_roll_deg: float = 0.0
 
     @property
     def side_sign(self) -> float:
@@ -188,6 +194,23 @@ def _subject(seed: int, s: int, preset: DifficultyPreset) -> dict:
     )
 
 
+def rest_poses(seed: int, s: int, n_recordings: int, preset: DifficultyPreset) -> np.ndarray:
+    """Resting (yaw, pitch, roll) in degrees of subject ``s``'s recordings, (n_recordings, 3).
+
+    The subject's own posture (drawn once) plus where the camera stood in each recording
+    (yaw and pitch; the roll of a propped-up phone is the subject's); each axis clipped at
+    2.5 times its total sd. Drawn from a stream of its own.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([seed, POSE_STREAM, s]))
+    posture = rng.normal(0.0, 1.0, 3) * np.array(
+        [preset.rest_yaw_sd_deg, preset.rest_pitch_sd_deg, preset.rest_roll_sd_deg])
+    cam_sd = np.array([preset.camera_yaw_sd_deg, preset.camera_pitch_sd_deg, 0.0])
+    camera = rng.normal(0.0, 1.0, (n_recordings, 3)) * cam_sd
+    total_sd = np.sqrt(np.array([preset.rest_yaw_sd_deg, preset.rest_pitch_sd_deg,
+                                 preset.rest_roll_sd_deg]) ** 2 + cam_sd**2)
+    return np.clip(posture[None] + camera, -2.5 * total_sd, 2.5 * total_sd)
+
+
 def draw_cohort(config: SynthConfig) -> list[CaseParams]:
     """Draw every case's parameters for ``config`` (cheap; no rendering).
 
@@ -204,6 +227,7 @@ def draw_cohort(config: SynthConfig) -> list[CaseParams]:
     for s in range(config.n_subjects):
         subj = _subject(config.seed, s, preset)
         rec_rng = np.random.default_rng(subj["_rec_rng"])
+        rest = rest_poses(config.seed, s, k_rec, preset)
         day = subj["_enrol_day"] * span
         for r in range(k_rec):
             if r:
@@ -219,6 +243,8 @@ def draw_cohort(config: SynthConfig) -> list[CaseParams]:
                 droop_mm=droop, exc_loss=exc, severity=_severity(droop),
                 natural_dh_mm=subj["natural_dh_mm"] + 0.1 * float(jitter[2]),
                 speech_rate_syl_s=subj["speech_rate_syl_s"] * float(np.exp(0.04 * jitter[3])),
+                rest_yaw_deg=float(rest[r, 0]), rest_pitch_deg=float(rest[r, 1]),
+                rest_roll_deg=float(rest[r, 2]),
             )
             cases.append(CaseParams(**fields))
     return cases

@@ -210,7 +210,8 @@ def build_timeline(case: CaseParams, preset: DifficultyPreset, *, seconds: float
     c["smile_right"] = smile.copy()
     c["jaw"] += 2.5 * smile
     _expressions(c, t, case, rng)
-    turns = _head(c, t, seconds, preset, rng)
+    turns = _head(c, t, seconds, preset, rng,
+                  rest_deg=(case.rest_yaw_deg, case.rest_pitch_deg, case.rest_roll_deg))
     c["light"] = 1.0 + _drift(t, preset.light_drift, rng)
     occ = _occlusions(seconds, preset, rng, avoid=turns, fps=fps)
     return Timeline(fps, n, audio.astype(np.float32), c, segment.astype(str), seg_index, turns,
@@ -244,11 +245,12 @@ def _expressions(c: dict[str, np.ndarray], t: np.ndarray, case: CaseParams,
 
 
 def _head(c: dict[str, np.ndarray], t: np.ndarray, seconds: float, preset: DifficultyPreset,
-          rng: np.random.Generator) -> np.ndarray:
-    """Head drift plus planted large turns; returns the per-frame planted-turn flag."""
-    c["yaw"] = _drift(t, 2.0, rng)
-    c["pitch"] = _drift(t, 1.5, rng)
-    c["roll"] = _drift(t, 1.0, rng)
+          rng: np.random.Generator, *, rest_deg: tuple[float, float, float] = (0.0, 0.0, 0.0)
+          ) -> np.ndarray:
+    """Resting pose + head drift + planted large turns; returns the planted-turn flag."""
+    c["yaw"] = rest_deg[0] + _drift(t, 2.0, rng)
+    c["pitch"] = rest_deg[1] + _drift(t, 1.5, rng)
+    c["roll"] = rest_deg[2] + _drift(t, 1.0, rng)
     c["shift_x"] = _drift(t, 3.0, rng)
     c["shift_y"] = _drift(t, 2.0, rng)
     flag = np.zeros(len(t), bool)

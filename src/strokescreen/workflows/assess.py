@@ -5,8 +5,9 @@
 
 - ``case/``: the preprocessing artifact folder (docs/architecture.md) with ``features.json``;
 - ``result.json``: probability, threshold, decision, the threshold's validation operating
-  point, quality, measures against normal, the measures that pushed the probability most,
-  model name and version, ``synthetic_model`` and the disclaimer;
+  point (with a model) or the norm-based ``screen`` block (without one), quality,
+  measures against normal, the measures that pushed the probability most, model name
+  and version, ``synthetic_model`` and the disclaimer;
 - ``report.html``: the same for a person, one self-contained page;
 - ``report.pdf`` when headless Chromium is installed.
 
@@ -65,7 +66,7 @@ def _label(key: str) -> str:
     if key.startswith("dyn_"):
         return "movement dynamics: " + key[len("dyn_"):].replace("_", " ")
     if key.endswith("_score") or key == "asymmetry_index":
-        return key.removesuffix("_score").replace("_", " ") + " asymmetry score (mean |z|)"
+        return key.removesuffix("_score").replace("_", " ") + " asymmetry score (equivalent |z|)"
     return key.replace("_", " ")
 
 
@@ -99,6 +100,15 @@ def _contributors(table: Any, measures: dict[str, dict[str, Any]], *, top: int,
 def _decide(result: dict[str, Any], risk: RiskModel | None, verdict: str) -> None:
     """Fill decision, decision_text and (for unusable recordings) the missing fields."""
     p, thr = result["probability"], result["threshold"]
+    screen = result.get("screen")
+    if risk is None and screen is not None:  # the norm-based screen decides
+        result["decision"] = screen["decision"]
+        result["decision_text"] = screen["decision_text"]
+        if verdict == "unusable":
+            result["decision_text"] += f" How to re-record: {RERECORD}."
+        elif verdict == "review":
+            result["decision_text"] += " The recording quality needs review: interpret with care."
+        return
     if verdict == "unusable":
         result["decision"] = "no decision"
         result["decision_text"] = ("No decision: the recording is not usable, so no probability "
@@ -214,6 +224,7 @@ def _new_result(meta: CaseMeta, quality: CaseQuality, risk: RiskModel | None,
         "model": model_info(risk) if risk is not None else None,
         "synthetic_model": bool(risk.synthetic) if risk is not None else False,
         "no_model_note": None if risk is not None else NO_MODEL_NOTE,
+        "screen": None,
         "notes": [],
         "disclaimer": DISCLAIMER,
         "files": {"case": "case", "result": RESULT_JSON, "report_html": REPORT_HTML,
@@ -294,8 +305,9 @@ def assess_video(
     video : the recording (any format PyAV decodes).
     out_dir : folder to write ``result.json``, ``report.html``, ``report.pdf`` and
         ``case/`` into; it must be absent or empty unless ``overwrite``.
-    model_dir : a model folder written by ``strokescreen train``; None reports quality and
-        measures only (decision "no decision").
+    model_dir : a model folder written by ``strokescreen train``; None decides with the
+        norm-based screen (:func:`strokescreen.screen.norm_screen`; decision "signs
+        present" / "no signs found" / "cannot tell", result key ``screen``).
     progress : ``progress(fraction 0..1, 1.0, note=...)``, called now and then.
     config : preprocessing settings (default :class:`PreprocessConfig`).
     pdf : also print ``report.pdf`` when headless Chromium is installed.
@@ -314,6 +326,7 @@ def assess_video(
     case_dir = out / "case"
     meta, quality, speech = _preprocess(video, case_dir, run, config=config)
     result = _new_result(meta, quality, risk, run)
+    features: dict[str, Any] | None = None
     if quality.verdict != "unusable":
         features = _measure(result, case_dir, audio_present=bool(meta.audio_present),
                             speech=speech, run=run)
@@ -321,6 +334,10 @@ def assess_video(
             _predict(result, risk, features, case_dir, run)
     else:
         result["notes"].append("measures not computed: the recording is not usable")
+    if risk is None:
+        from strokescreen.screen import norm_screen
+
+        result["screen"] = norm_screen(features or {}, quality=quality.to_dict())
     _decide(result, risk, quality.verdict)
     _write_report(result, out, case_dir, pdf=pdf, run=run)
     run.timings["total"] = time.perf_counter() - run.started

@@ -1,7 +1,8 @@
-"""Measure one photo or one video: every facial (and speech) measure with its normal range.
+"""Measure one photo, video or audio recording: every facial and speech measure with its
+normal range.
 
-The library side of ``strokescreen measure``: :func:`measure_file` decides photo or video,
-runs the landmarker or the preprocessing, and returns a
+The library side of ``strokescreen measure``: :func:`measure_file` decides photo, video or
+audio, runs the landmarker, the preprocessing or the audio decoder, and returns a
 :class:`~strokescreen.features.measure.MeasureReport` that the CLI prints as a table or as
 JSON.
 """
@@ -12,7 +13,12 @@ import tempfile
 from pathlib import Path
 
 from strokescreen.errors import InputError, QualityError
-from strokescreen.features.measure import MeasureReport, measure_case, measure_landmarks_photo
+from strokescreen.features.measure import (
+    MeasureReport,
+    measure_case,
+    measure_landmarks_photo,
+    measure_speech_samples,
+)
 from strokescreen.features.photo import IMAGE_SUFFIXES, PhotoLandmarker, load_image
 from strokescreen.progress import Progress
 
@@ -57,18 +63,35 @@ def measure_video(
         return run(Path(tmp))
 
 
+def measure_audio(path: str | Path) -> MeasureReport:
+    """Speech measures of an audio-only recording (no face part).
+
+    Raises :class:`InputError` (unreadable, empty, corrupt) or :class:`QualityError`
+    (no speech found).
+    """
+    from strokescreen.io.audio import read_audio_file
+
+    return measure_speech_samples(read_audio_file(path), file=str(path))
+
+
 def measure_file(path: str | Path, *, progress: Progress | None = None) -> MeasureReport:
-    """Measure a photo (by suffix, or anything PIL reads) or a video (anything PyAV decodes)."""
+    """Measure a photo (by suffix, or anything PIL reads), a video (anything PyAV decodes)
+    or an audio recording (wav, flac, ogg, mp3, m4a: speech measures only)."""
+    from strokescreen.io.audio import AUDIO_SUFFIXES, has_audio_stream
+
     path = Path(path)
     if not path.exists():
         raise InputError(f"file not found: {path}")
     if not path.is_file():
-        raise InputError(f"{path} is not a file; give a photo (jpg, png) or a video (mp4, mov)")
+        raise InputError(f"{path} is not a file; give a photo (jpg, png), a video (mp4, mov) "
+                         "or an audio recording (wav, mp3, m4a)")
     suffix = path.suffix.lower()
     if suffix in IMAGE_SUFFIXES:
         return measure_photo(path)
     if suffix in VIDEO_SUFFIXES:
         return measure_video(path, progress=progress)
+    if suffix in AUDIO_SUFFIXES:
+        return measure_audio(path)
     try:
         load_image(path)
     except InputError:
@@ -77,8 +100,11 @@ def measure_file(path: str | Path, *, progress: Progress | None = None) -> Measu
         return measure_photo(path)
     if _is_video(path):
         return measure_video(path, progress=progress)
+    if has_audio_stream(path):
+        return measure_audio(path)
     raise InputError(
-        f"{path} is neither a readable image (jpg, png, ...) nor a video (mp4, mov, ...)"
+        f"{path} is neither a readable image (jpg, png, ...), a video (mp4, mov, ...) nor "
+        "an audio recording (wav, flac, ogg, mp3, m4a)"
     )
 
 

@@ -1,0 +1,254 @@
+"""Norm-based screen: each sign against its healthy normal range, no trained model.
+
+The default decision of ``strokescreen assess`` and the web app when no trained model is
+given. Signs:
+
+- **face**: the composite asymmetry index (the Sidak-corrected largest of the mouth, eye
+  and brow region scores, :mod:`strokescreen.features.asymmetry`), shown per region;
+- **speech**: speech rate (pauses included) and articulation rate (pauses excluded)
+  against their literature ranges in ``speech_normals.json``.
+
+Operating point (derived, not fitted; ``docs/norm_screen.md``):
+
+- A family-wise false-positive level ``alpha`` (default 5 %) over the ``n_families`` sign
+  families tested (default 3: face, speech rate, articulation rate) is split by Sidak's
+  rule, ``a = 1 - (1 - alpha)^(1/n_families)`` per family.
+- Face: the index is an equivalent |z|, so a healthy face exceeds ``z_a = Phi^-1(1-a/2)``
+  with probability <= a *if* the healthy spread were known exactly. It is estimated from
+  10 healthy subjects, so a sign needs the index above the two-sided tolerance factor
+  ``k0 = z_a sqrt(n / chi2_{1-gamma}(n))`` (coverage 1 - a, confidence gamma = 95 %, n =
+  10; the construction of the normal ranges). Between ``z_a`` and ``k0`` = borderline.
+- Speech: a rate is ``n_syllables / T``; its counting (Poisson) standard error is
+  ``sqrt(n_syllables) / T``. A rate outside the literature range by more than
+  ``z_a`` standard errors is a sign; outside by less is borderline.
+
+Decision: ``cannot tell`` when the recording is unusable, too few frames were kept or the
+face could not be scored; else ``signs present`` when any sign is beyond its limit; else
+``cannot tell`` when a sign is borderline or the speech signs could not be checked (under
+``min_speech_s`` of speech, or no voiced frame in it); else ``no signs found``. Pure functions; no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from strokescreen.features.asymmetry import PALSY_REGIONS, asymmetry_scores
+
+SCREEN_METHOD = "norm-based screen"
+SCREEN_LABEL = "norm-based screen, not a trained risk model"
+DISCLAIMER_SHORT = "a screening aid, not a diagnosis"
+SIGNS_PRESENT, NO_SIGNS, CANNOT_TELL = "signs present", "no signs found", "cannot tell"
+
+#: speech sign -> (duration measure the rate divides by, label)
+SPEECH_SIGNS: dict[str, tuple[str, str]] = {
+    "speech_rate": ("speech_utterance_duration", "speech rate (pauses included)"),
+    "speech_articulation_rate": ("speech_time", "articulation rate (pauses excluded)"),
+}
+
+
+@dataclass(frozen=True)
+class ScreenConfig:
+    """Settings of the norm-based screen (defaults derived in ``docs/norm_screen.md``).
+
+    alpha : family-wise false-positive level on healthy recordings, over all families.
+    n_families : sign families tested (face, speech rate, articulation rate).
+    confidence : confidence of the face tolerance limit (as for the normal ranges).
+    n_normal_subjects : healthy subjects behind the face ranges (MEEI normals: 10).
+    min_kept_frames : fewer kept face frames -> cannot tell (the quality gate's minimum).
+    min_speech_s : less speech -> speech signs not checked (the quality gate's 2 s).
+    """
+
+    alpha: float = 0.05
+    n_families: int = 3
+    confidence: float = 0.95
+    n_normal_subjects: int = 10
+    min_kept_frames: int = 10
+    min_speech_s: float = 2.0
+
+
+def operating_point(cfg: ScreenConfig = ScreenConfig()) -> dict[str, float]:
+    """Per-family level ``a``, the borderline bound ``z_a`` and the sign bound ``k0``."""
+    return dict(_operating_point(cfg))
+
+
+@lru_cache(maxsize=8)
+def _operating_point(cfg: ScreenConfig) -> dict[str, float]:
+    a = 1.0 - (1.0 - cfg.alpha) ** (1.0 / cfg.n_families)
+    z_a = float(stats.norm.isf(a / 2))
+    n = cfg.n_normal_subjects
+    k0 = z_a * math.sqrt(n / float(stats.chi2.ppf(1 - cfg.confidence, n)))
+    return {"alpha": cfg.alpha, "n_families": cfg.n_families, "per_family_level": a,
+            "face_borderline_from": z_a, "face_sign_from": k0,
+            "speech_margin_se": z_a, "confidence": cfg.confidence,
+            "n_normal_subjects": n}
+
+
+@lru_cache(maxsize=64)
+def _region_bound(index_bound: float, n_regions: int) -> float:
+    """Region score whose Sidak-corrected value over ``n_regions`` equals ``index_bound``."""
+    p = 2.0 * float(stats.norm.sf(index_bound))
+    q = -math.expm1(math.log1p(-p) / n_regions)
+    return float(stats.norm.isf(q / 2))
+
+
+def _finite(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _status(value: float, borderline: float, sign: float) -> str:
+    return "sign" if value > sign else ("borderline" if value > borderline else "within")
+
+
+def face_signs(face: Mapping[str, float], op: Mapping[str, float]) -> list[dict[str, Any]]:
+    """Composite and region signs from ``face`` measure values (IPU / deg names)."""
+    sc = {k: _finite(v) for k, v in asymmetry_scores(face).items()}
+    n_regions = sum(sc[f"{r}_score"] is not None for r in PALSY_REGIONS)
+    lo, hi = op["face_borderline_from"], op["face_sign_from"]
+    out: list[dict[str, Any]] = []
+    index = sc["asymmetry_index"]
+    out.append({
+        "name": "asymmetry_index", "label": "composite asymmetry index", "kind": "face",
+        "value": index, "unit": "equivalent |z|", "normal_low": None, "normal_high": lo,
+        "sign_above": hi, "direction": "above",
+        "status": "not assessed" if index is None else _status(index, lo, hi),
+    })
+    for r in PALSY_REGIONS:
+        v = sc[f"{r}_score"]
+        rlo = _region_bound(lo, n_regions) if n_regions else None
+        rhi = _region_bound(hi, n_regions) if n_regions else None
+        status = ("not assessed" if v is None or rlo is None or rhi is None
+                  else _status(v, rlo, rhi))
+        out.append({"name": f"{r}_score", "label": f"{r} asymmetry score", "kind": "face",
+                    "value": v, "unit": "equivalent |z|", "normal_low": None,
+                    "normal_high": rlo, "sign_above": rhi, "direction": "above",
+                    "status": status})
+    return out
+
+
+def speech_signs(speech: Mapping[str, float], op: Mapping[str, float], *,
+                 min_speech_s: float) -> list[dict[str, Any]]:
+    """Speech rate signs from ``speech_*`` values against ``speech_normals.json``."""
+    from strokescreen.audio import speech_normals
+
+    ranges = speech_normals()
+    n_syl = _finite(speech.get("speech_syllable_count"))
+    spoken = _finite(speech.get("speech_time")) or 0.0
+    # syllable nuclei are voiced: "speech" without a single voiced frame (no pitch) is noise
+    # or music that the voice detector let through, and its syllable count means nothing
+    voiced = _finite(speech.get("speech_voiced_share"))
+    unvoiced = "speech_voiced_share" in speech and not voiced
+    out = []
+    for name, (duration_key, label) in SPEECH_SIGNS.items():
+        low, high = ranges[name]
+        value, t_s = _finite(speech.get(name)), _finite(speech.get(duration_key))
+        entry: dict[str, Any] = {
+            "name": name, "label": label, "kind": "speech", "value": value,
+            "unit": "syllables/s", "normal_low": low, "normal_high": high,
+            "direction": None, "standard_error": None, "status": "not assessed",
+        }
+        if value is None or n_syl is None or not t_s or spoken < min_speech_s or unvoiced:
+            entry["note"] = ("no voiced speech heard (no pitch in what the voice detector "
+                             "kept)" if unvoiced and spoken >= min_speech_s
+                             else f"under {min_speech_s:g} s of speech heard")
+            out.append(entry)
+            continue
+        se = math.sqrt(max(n_syl, 1.0)) / t_s
+        margin = op["speech_margin_se"] * se
+        entry["standard_error"] = se
+        if value < low:
+            entry["direction"] = "below"
+            entry["status"] = "sign" if value < low - margin else "borderline"
+        elif value > high:
+            entry["direction"] = "above"
+            entry["status"] = "sign" if value > high + margin else "borderline"
+        else:
+            entry["status"] = "within"
+        out.append(entry)
+    return out
+
+
+def _describe(s: Mapping[str, Any]) -> str:
+    v = s["value"]
+    if s["kind"] == "face":
+        return f"{s['label']} {v:.1f} (healthy limit {s['normal_high']:.1f})"
+    return (f"{s['label']} {v:.1f} {s['unit']} (healthy {s['normal_low']:g}-"
+            f"{s['normal_high']:g}, {s['direction']})")
+
+
+def norm_screen(
+    features: Mapping[str, float | None], *, quality: Mapping[str, Any] | None = None,
+    cfg: ScreenConfig = ScreenConfig(),
+) -> dict[str, Any]:
+    """Screen one case against the healthy normal ranges.
+
+    Parameters
+    ----------
+    features : flat case features as in ``features.json`` (``face_*`` with IPU / deg
+        values, ``speech_*``); may be empty (unusable recording).
+    quality : ``quality.json`` content (``verdict``, ``n_kept``, ``reasons``) or None.
+
+    Returns
+    -------
+    dict: ``method``, ``label``, ``decision`` (``signs present`` / ``no signs found`` /
+    ``cannot tell``), ``decision_text``, ``reasons``, ``drivers`` (names of the signs
+    that drove the decision), ``signs`` (name, label, value, unit, normal_low,
+    normal_high, direction, status in ``sign`` / ``borderline`` / ``within`` /
+    ``not assessed``), ``operating_point`` and ``disclaimer``.
+    """
+    op = operating_point(cfg)
+    q = dict(quality or {})
+    face = {k[len("face_"):]: (np.nan if v is None else float(v))
+            for k, v in features.items() if k.startswith("face_")}
+    speech = {k: (np.nan if v is None else float(v))
+              for k, v in features.items() if k.startswith("speech_")}
+    signs = face_signs(face, op) + speech_signs(speech, op, min_speech_s=cfg.min_speech_s)
+    reasons: list[str] = []
+    n_kept = q.get("n_kept")
+    if q.get("verdict") == "unusable":
+        reasons.append("the recording is not usable: "
+                       + "; ".join(q.get("reasons") or ["no usable face"]))
+    elif n_kept is not None and int(n_kept) < cfg.min_kept_frames:
+        reasons.append(f"only {int(n_kept)} face frames kept (minimum {cfg.min_kept_frames})")
+    elif signs[0]["status"] == "not assessed":
+        reasons.append("facial asymmetry could not be scored")
+    present = [s for s in signs if s["status"] == "sign"]
+    borderline = [s for s in signs if s["status"] == "borderline"]
+    unchecked = [s for s in signs if s["kind"] == "speech" and s["status"] == "not assessed"]
+    if reasons:
+        decision, drivers = CANNOT_TELL, []
+    elif present:
+        decision, drivers = SIGNS_PRESENT, present
+    elif borderline or unchecked:
+        decision, drivers = CANNOT_TELL, borderline
+        reasons += [f"borderline: {_describe(s)}" for s in borderline]
+        if unchecked:
+            reasons.append(f"speech signs not checked: {unchecked[0]['note']}; record the "
+                           "person speaking the task sentences")
+    else:
+        decision, drivers = NO_SIGNS, []
+    if decision == SIGNS_PRESENT:
+        text = ("Signs present: " + "; ".join(_describe(s) for s in drivers)
+                + ". Stroke signs are suggested; assess the patient now.")
+    elif decision == NO_SIGNS:
+        text = ("No signs found: facial asymmetry and speech rate are within the healthy "
+                "ranges. This does not rule out a stroke.")
+    else:
+        text = "Cannot tell: " + "; ".join(reasons) + "."
+    text += f" ({SCREEN_LABEL}; {DISCLAIMER_SHORT}.)"
+    return {
+        "method": SCREEN_METHOD, "label": SCREEN_LABEL, "decision": decision,
+        "decision_text": text, "reasons": reasons,
+        "drivers": [s["name"] for s in drivers], "signs": signs,
+        "operating_point": op, "disclaimer": DISCLAIMER_SHORT,
+    }
