@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 from scipy import stats
-
 from tools.normal_ranges import tolerance_factor
+
 from strokescreen.features.normals import normal_scale
 from strokescreen.screen import SCREEN_LABEL, ScreenConfig, norm_screen, operating_point
 from tests.features.planted_faces import droop, static_values, takeo_landmarks
