@@ -96,6 +96,10 @@ class Job(Base):
     probability: Mapped[float | None] = mapped_column(Float)
     quality_verdict: Mapped[str | None] = mapped_column(String(16))
     synthetic_model: Mapped[bool | None] = mapped_column(Boolean)
+    #: The worker process running the job now (process mode): its PID, its process start
+    #: time (clock ticks since boot, from /proc) so a reused PID is never mistaken for it.
+    worker_pid: Mapped[int | None] = mapped_column(Integer)
+    worker_start: Mapped[int | None] = mapped_column(Integer)
 
 
 class AuditEntry(Base):
@@ -109,6 +113,22 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32), nullable=False)
     job_id: Mapped[str | None] = mapped_column(String(32), index=True)
     via: Mapped[str] = mapped_column(String(8), default="web")
+
+
+#: Columns added after the first release: (table, column, SQL type), added to old databases.
+_ADDED_COLUMNS = (
+    ("jobs", "worker_pid", "INTEGER"),
+    ("jobs", "worker_start", "INTEGER"),
+)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Bring a database made by an older version up to the current tables (additive)."""
+    with engine.begin() as conn:
+        for table, column, sql_type in _ADDED_COLUMNS:
+            have = {row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table})")}
+            if column not in have:
+                conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
 
 
 def make_engine(db_path: Path) -> Engine:
@@ -136,6 +156,7 @@ class Database:
         new = not self.path.exists()
         self.engine = make_engine(self.path)
         Base.metadata.create_all(self.engine)
+        _add_missing_columns(self.engine)
         if new:
             os.chmod(self.path, 0o600)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)

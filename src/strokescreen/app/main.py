@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from strokescreen import __version__
 from strokescreen.app import api, web
-from strokescreen.app.auth import NeedsSignIn, SignInThrottle
+from strokescreen.app.auth import NeedsSignIn, PasswordChecks, SignInThrottle
 from strokescreen.app.db import Database
 from strokescreen.app.jobs import JobRunner
 from strokescreen.app.security import ensure_data_dir, load_or_create_secret
@@ -144,6 +144,7 @@ def create_app(settings: AppSettings | None = None) -> FastAPI:
     app.state.db = db
     app.state.runner = runner
     app.state.signin_throttle = SignInThrottle()
+    app.state.password_checks = PasswordChecks()
 
     app.add_middleware(
         SessionMiddleware,

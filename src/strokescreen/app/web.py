@@ -76,16 +76,18 @@ async def signin(request: Request) -> Response:
     require_csrf(request, form)
     db, throttle = get_db(request), request.app.state.signin_throttle
     name, password = form.get("username", "").strip(), form.get("password", "")
-    wait = throttle.blocked_for(name)
+    client = request.client.host if request.client else "unknown"
+    wait = throttle.blocked_for(client, name)
     if wait > 0:
         return page(request, "signin.html", 429, user=None,
                     error=f"Too many failed attempts; try again in {wait:.0f} s.")
-    user = authenticate(db, name, password) if name and password else None
+    user = None
+    if name and password:  # argon2 runs in the bounded pool, never on the event loop
+        user = await request.app.state.password_checks.run(authenticate, db, name, password)
     if user is None:
-        throttle.failed(name)
+        throttle.failed(client, name)
         db.audit(None, "sign_in_failed")
         return page(request, "signin.html", 401, user=None, error="Wrong name or password.")
-    throttle.succeeded(name)
     request.session.clear()
     request.session.update(uid=user.id, t=time.time())
     csrf_token(request)  # a fresh token for the signed-in session
