@@ -20,7 +20,6 @@ import httpx
 import pytest
 
 import strokescreen
-
 from tests.app.app_helpers import REPO, add_user
 
 SRC = Path(strokescreen.__file__).resolve().parents[1]  # the package under test

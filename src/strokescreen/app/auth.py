@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import deque
@@ -21,7 +22,6 @@ from urllib.parse import parse_qs
 
 import anyio
 import anyio.to_thread
-
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -229,8 +229,9 @@ class PasswordChecks:
     flood costs the server a fixed amount of CPU and never stalls other requests.
     """
 
-    def __init__(self, threads: int = 2, max_waiting: int = 16) -> None:
-        self.threads = threads
+    def __init__(self, threads: int | None = None, max_waiting: int = 16) -> None:
+        # half the CPUs: the other half keeps serving everyone else during a flood
+        self.threads = threads or max(1, (os.cpu_count() or 2) // 2)
         self.max_waiting = max_waiting
         self._limiter: anyio.CapacityLimiter | None = None
         self._pending = 0
