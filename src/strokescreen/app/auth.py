@@ -58,9 +58,9 @@ def web_user(request: Request) -> User:
         raise NeedsSignIn()
     user = get_db(request).user_by_id(uid)
     signed_in_at = request.session.get("t")
-    if user is None or not isinstance(signed_in_at, (int, float)) or (
+    if user is None or user.disabled or not isinstance(signed_in_at, (int, float)) or (
         signed_in_at < (user.sessions_valid_after or 0.0)
-    ):  # user removed, or signed out (everywhere) since this session began
+    ):  # user gone or disabled, or signed out (everywhere) since this session began
         request.session.clear()
         raise NeedsSignIn()
     return user

@@ -9,6 +9,7 @@ server-chosen file names, its state, progress, and the summary of its result.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from datetime import datetime, timezone
@@ -25,10 +26,14 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    func,
     select,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+log = logging.getLogger("strokescreen.app.db")
 
 DB_NAME = "strokescreen.sqlite3"
 AUDIT_LOG_NAME = "audit.log"
@@ -56,6 +61,10 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     #: Sessions signed in before this Unix time are refused (set at sign-out).
     sessions_valid_after: Mapped[float] = mapped_column(Float, default=0.0)
+    #: A disabled user cannot sign in; its sessions and API tokens are refused.
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # Names are unique whatever their case (``alice`` and ``Alice`` are one user): a unique
+    # index on lower(name), made by _add_missing_columns.
 
 
 class ApiToken(Base):
@@ -68,6 +77,8 @@ class ApiToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The token is refused from this time on (None: never expires).
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Job(Base):
@@ -119,6 +130,8 @@ class AuditEntry(Base):
 _ADDED_COLUMNS = (
     ("jobs", "worker_pid", "INTEGER"),
     ("jobs", "worker_start", "INTEGER"),
+    ("users", "disabled", "BOOLEAN NOT NULL DEFAULT 0"),
+    ("api_tokens", "expires_at", "DATETIME"),
 )
 
 
@@ -129,6 +142,13 @@ def _add_missing_columns(engine: Engine) -> None:
             have = {row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table})")}
             if column not in have:
                 conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE UNIQUE INDEX IF NOT EXISTS ix_users_name_lower "
+                                 "ON users (lower(name))")
+    except IntegrityError:
+        log.warning("two user names differ only in case; remove one with "
+                    "`strokescreen user remove` so that names can be matched case-blind")
 
 
 def make_engine(db_path: Path) -> Engine:
@@ -191,8 +211,9 @@ class Database:
                 os.close(fd)
 
     def user_by_name(self, name: str) -> User | None:
+        """The user called ``name``, whatever the case."""
         with self.session() as s:
-            return s.scalars(select(User).where(User.name == name)).first()
+            return s.scalars(select(User).where(func.lower(User.name) == name.lower())).first()
 
     def user_by_id(self, user_id: int) -> User | None:
         with self.session() as s:

@@ -1,22 +1,17 @@
-"""``strokescreen serve`` (the clinicians' web app) and ``strokescreen user add|token``."""
+"""``strokescreen serve`` (the clinicians' web app); the ``user`` commands are in users.py."""
 
 from __future__ import annotations
 
 import ipaddress
 import logging
-import sys
 from pathlib import Path
 
 import typer
 
 from strokescreen.cli._common import DISCLAIMER, console, err_console, guarded
-from strokescreen.errors import InputError
 
 DATA_HELP = "folder for the database, uploads, results, secret key and audit log"
 DEFAULT_DATA = Path("strokescreen_data")
-
-user_app = typer.Typer(help="Manage the web app's user accounts.", no_args_is_help=True)
-
 
 def _importable(module: str) -> bool:
     import importlib.util
@@ -86,73 +81,9 @@ def serve(
                 proxy_headers=False, log_level="info")
 
 
-def _database(data: Path):
-    from strokescreen.app.db import Database
-    from strokescreen.app.security import ensure_data_dir
-
-    return Database(ensure_data_dir(data))
-
-
-def _read_password(password_stdin: bool) -> str:
-    if password_stdin:
-        line = sys.stdin.readline()
-        if not line:
-            raise InputError("--password-stdin given but standard input is empty; pipe a password")
-        return line.rstrip("\r\n")
-    first = typer.prompt("Password", hide_input=True)
-    second = typer.prompt("Repeat password", hide_input=True)
-    if first != second:
-        raise InputError("the two passwords differ; run the command again")
-    return first
-
-
-@user_app.command("add")
-@guarded
-def user_add(
-    name: str = typer.Argument(..., help="sign-in name (letters, digits, '.', '_', '-')"),
-    data: Path = typer.Option(DEFAULT_DATA, "--data", envvar="STROKESCREEN_DATA", help=DATA_HELP),
-    password_stdin: bool = typer.Option(
-        False, "--password-stdin", help="read the password from one line of standard input"),
-    token: bool = typer.Option(False, "--token", help="also create an API token and print it"),
-) -> None:
-    """Create a user (the password is asked twice, or read from stdin)."""
-    from strokescreen.app.security import check_new_password, create_token, create_user
-
-    db = _database(data)
-    if db.user_by_name(name) is not None:
-        raise InputError(f"user {name!r} already exists; choose another name")
-    password = _read_password(password_stdin)
-    check_new_password(password)
-    uid = create_user(db, name, password)
-    err_console.print(f"created user {name!r} (id {uid})")
-    if token:
-        _print_token(create_token(db, uid))
-
-
-@user_app.command("token")
-@guarded
-def user_token(
-    name: str = typer.Argument(..., help="an existing user"),
-    data: Path = typer.Option(DEFAULT_DATA, "--data", envvar="STROKESCREEN_DATA", help=DATA_HELP),
-) -> None:
-    """Create a new API token for an existing user and print it (only this once)."""
-    from strokescreen.app.security import create_token
-
-    db = _database(data)
-    user = db.user_by_name(name)
-    if user is None:
-        raise InputError(f"no user named {name!r}; create it with: strokescreen user add {name}")
-    _print_token(create_token(db, user.id))
-
-
-def _print_token(token: str) -> None:
-    err_console.print("API token (shown only now; store it safely):")
-    # Plain stdout so that it can be captured: TOKEN=$(strokescreen user add ... --token)
-    sys.stdout.write(token + "\n")
-    sys.stdout.flush()
-
-
 def register(app: typer.Typer) -> None:
     """Add ``serve`` and the ``user`` group to the strokescreen CLI."""
+    from strokescreen.cli.users import user_app
+
     app.command("serve")(serve)
     app.add_typer(user_app, name="user")
