@@ -173,12 +173,16 @@ class Database:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / DB_NAME
-        new = not self.path.exists()
+        # Created 0600 before SQLite opens it (its -wal and -shm take the file's mode), and
+        # all three made 0600 when an older or careless start left them readable.
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         self.engine = make_engine(self.path)
         Base.metadata.create_all(self.engine)
         _add_missing_columns(self.engine)
-        if new:
-            os.chmod(self.path, 0o600)
+        for suffix in ("", "-wal", "-shm"):
+            path = Path(f"{self.path}{suffix}")
+            if path.exists() and path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._audit_lock = threading.Lock()
 

@@ -43,11 +43,14 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 def ensure_data_dir(data_dir: Path) -> Path:
-    """Create ``data_dir`` and its sub-folders (mode 0700) and return it resolved."""
+    """Create ``data_dir`` and its sub-folders and return it resolved; they are made 0700
+    even when they already exist (with looser modes)."""
     data_dir = Path(data_dir).expanduser().resolve()
     for sub in ("", "uploads", "results"):
         d = data_dir / sub
         d.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if d.stat().st_mode & 0o077:
+            os.chmod(d, 0o700)
     return data_dir
 
 
