@@ -32,6 +32,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,17 @@ def _become_own_process_group(server: tuple[int, int | None] | None) -> None:
     threading.Thread(target=watch, name="strokescreen-server-watch", daemon=True).start()
 
 
+#: Derived files of a case that hold a face or a voice and that the report does not need.
+CASE_DATA_FILES = ("crops.npz", "audio.wav", "frames.parquet")
+
+
+def drop_case_data(out: Path) -> None:
+    """Delete the face crops, voice and per-frame landmarks under a result folder."""
+    for name in CASE_DATA_FILES:
+        for path in out.rglob(name):
+            path.unlink(missing_ok=True)
+
+
 def _make_private(out: Path) -> None:
     """0700 folders, 0600 files under ``out`` (whatever the analysis's umask was)."""
     for root, dirs, files in os.walk(out):
@@ -148,6 +160,7 @@ def execute_job(
     keep_video: bool = False,
     attempt: int = 1,
     server: tuple[int, int | None] | None = None,
+    keep_case_data: bool = False,
 ) -> None:
     """Run the analysis of one job (its run number ``attempt``) and write its progress and
     outcome into the database.
@@ -172,6 +185,8 @@ def execute_job(
             return bool(conn.execute(update(Job).where(mine).values(**values)).rowcount)
 
     def finish(**values: Any) -> None:
+        if not keep_case_data and out.is_dir():
+            drop_case_data(out)
         if fenced(**values) and not keep_video:
             Path(video).unlink(missing_ok=True)
             with engine.begin() as conn:
@@ -346,9 +361,18 @@ class JobRunner:
                 shutil.rmtree(d, ignore_errors=True)
 
     # -- dispatching ---------------------------------------------------------------------
+    def purge(self, *, now: datetime | None = None) -> int:
+        """Delete finished assessments older than ``retention_days`` (and their files);
+        return how many. Also runs every ``purge_interval_s`` while the server runs."""
+        return purge_expired(self.db, self.settings.retention_days, now=now)
+
     def _loop(self) -> None:
+        last_purge = -float("inf")
         while not self._stop.is_set():
             try:
+                if time.monotonic() - last_purge >= self.settings.purge_interval_s:
+                    last_purge = time.monotonic()
+                    self.purge()
                 self._reap()
                 while len(self._running) < self.settings.workers and not self._stop.is_set():
                     if not self._launch_next():
@@ -382,6 +406,7 @@ class JobRunner:
             self.settings.keep_video,
             attempt,
             self._server if self.settings.worker_mode == "process" else None,
+            self.settings.keep_case_data,
         )
         r = _Running(job_id=job_id, started=time.monotonic())
         if self.settings.worker_mode == "process":
@@ -469,6 +494,29 @@ class JobRunner:
     def running_ids(self) -> list[str]:
         with self._lock:
             return list(self._running)
+
+
+def purge_expired(db: Database, retention_days: float, *, now: datetime | None = None) -> int:
+    """Delete assessments that finished more than ``retention_days`` ago (0: none): their
+    rows, recordings and results. Audited as ``purged``; returns how many."""
+    if retention_days <= 0:
+        return 0
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    with db.session() as s:
+        old = s.scalars(select(Job).where(Job.state.in_((DONE, FAILED)),
+                                          Job.finished_at < cutoff)).all()
+        gone = [(j.id, j.user_id, j.video_name) for j in old]
+        for j in old:
+            s.delete(j)
+        s.commit()
+    for job_id, user_id, video_name in gone:
+        shutil.rmtree(result_dir(db.data_dir, job_id), ignore_errors=True)
+        if video_name:
+            upload_path(db.data_dir, video_name).unlink(missing_ok=True)
+        db.audit(user_id, "purged", job_id, via="server")
+    if gone:
+        log.info("purged %d assessment(s) older than %g days", len(gone), retention_days)
+    return len(gone)
 
 
 def _terminate(process: Any) -> None:

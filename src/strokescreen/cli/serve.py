@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from strokescreen.cli._common import DISCLAIMER, console, err_console, guarded
+from strokescreen.errors import InputError
 
 DATA_HELP = "folder for the database, uploads, results, secret key and audit log"
 DEFAULT_DATA = Path("strokescreen_data")
@@ -45,6 +46,10 @@ def serve(
     job_timeout_s: float = typer.Option(900.0, min=1, help="stop an analysis after this long"),
     secure_cookies: bool = typer.Option(
         False, help="mark the session cookie Secure (when served over HTTPS)"),
+    retention_days: float = typer.Option(
+        30.0, min=0, help="delete finished assessments after this many days (0: keep)"),
+    keep_case_data: bool = typer.Option(
+        False, help="keep the face crops, voice and landmarks of each analysis"),
     analysis: str = typer.Option(
         "strokescreen.report.assess:assess_video",
         help="'module:function' analysing one recording (advanced; default: the built-in)"),
@@ -59,6 +64,7 @@ def serve(
         data_dir=data, workers=workers, worker_mode=worker_mode,
         max_upload_bytes=int(max_upload_mb * 1e6), keep_video=keep_video, model_dir=model_dir,
         job_timeout_s=job_timeout_s, secure_cookies=secure_cookies, analysis=analysis,
+        retention_days=retention_days, keep_case_data=keep_case_data,
     )
     app = create_app(settings)
     if not _importable(analysis.partition(":")[0]):
@@ -81,9 +87,28 @@ def serve(
                 proxy_headers=False, log_level="info")
 
 
+@guarded
+def purge(
+    data: Path = typer.Option(DEFAULT_DATA, "--data", envvar="STROKESCREEN_DATA", help=DATA_HELP),
+    retention_days: float = typer.Option(
+        30.0, min=0.0, help="delete finished assessments older than this many days"),
+) -> None:
+    """Delete finished assessments older than --retention-days now (the server also does
+    this every hour)."""
+    from strokescreen.app.db import Database
+    from strokescreen.app.jobs import purge_expired
+    from strokescreen.app.security import ensure_data_dir
+
+    if retention_days <= 0:
+        raise InputError("--retention-days 0 keeps everything; give a number of days > 0")
+    n = purge_expired(Database(ensure_data_dir(data)), retention_days)
+    err_console.print(f"deleted {n} assessment(s) older than {retention_days:g} days")
+
+
 def register(app: typer.Typer) -> None:
     """Add ``serve`` and the ``user`` group to the strokescreen CLI."""
     from strokescreen.cli.users import user_app
 
     app.command("serve")(serve)
+    app.command("purge")(purge)
     app.add_typer(user_app, name="user")
