@@ -125,7 +125,7 @@ def main() -> int:
                "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
         cli = [sys.executable, "-m", "strokescreen.cli"]
         made = subprocess.run([*cli, "user", "add", "bench", "--password-stdin", "--token"],
-                              input="benchmark-password\n", capture_output=True, text=True,
+                              input="loopback load tester\n", capture_output=True, text=True,
                               env=env, cwd=REPO, timeout=120, check=True)
         token = made.stdout.strip().splitlines()[-1]
         port = free_port()

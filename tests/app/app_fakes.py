@@ -116,3 +116,44 @@ def screen_analysis(video, out_dir, *, model_dir=None, progress=None):
                   decision_text=screen["decision_text"], screen=screen, model_used=False,
                   synthetic_model=False, quality=quality)
     return _write(Path(out_dir), result)
+
+
+def crash_probe_analysis(video, out_dir, *, model_dir=None, progress=None):
+    """A steppable analysis for the crash tests; it leaves evidence in ``FAKE_RUN_DIR``.
+
+    Holds an exclusive lock on ``FAKE_RUN_DIR/analysis.lock`` while it runs: a run that finds
+    it taken writes ``overlap`` (two analyses at once). Logs ``start``/``end`` with its PID
+    in ``runs.log``. Reports progress in 20 steps over ``FAKE_ANALYSIS_S`` seconds, writes
+    its result, then reports 0.95 ("written") and waits one more step before returning.
+    """
+    import fcntl
+
+    run_dir = Path(os.environ["FAKE_RUN_DIR"])
+    total = float(os.environ.get("FAKE_ANALYSIS_S", "1.5"))
+    lock = os.open(run_dir / "analysis.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        (run_dir / "overlap").write_text(f"{os.getpid()}\n")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+
+    def log(what: str) -> None:
+        with open(run_dir / "runs.log", "a") as fh:
+            fh.write(f"{what} {os.getpid()}\n")
+
+    log("start")
+    steps = 20
+    for i in range(steps):
+        if progress:
+            progress(0.9 * i / steps, note=f"step {i + 1} of {steps}")
+        time.sleep(total / steps)
+    case = Path(out_dir) / "case"
+    case.mkdir()
+    (case / "features.json").write_text("{}")
+    result = _write(Path(out_dir), fake_result(video))
+    time.sleep(0.3)  # progress reports closer than 0.25 s apart are dropped
+    if progress:
+        progress(0.95, note="written")
+    time.sleep(total / 4)
+    log("end")
+    return result

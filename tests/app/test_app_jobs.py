@@ -223,3 +223,73 @@ def test_analysis_by_reference_string(client_for, data_dir, tiny_video):
     csrf = sign_in(client)
     s = wait_state(client, _job_id(upload(client, csrf, tiny_video)))
     assert s["state"] == "done" and s["decision"] == "screen negative"
+
+
+def test_restart_kills_a_run_left_behind_and_spares_a_reused_pid(settings_for, data_dir,
+                                                                  tiny_video):
+    import subprocess
+    import sys
+
+    from strokescreen.app.jobs import JobRunner, process_start_ticks
+
+    add_user(data_dir)
+    c = TestClient(create_app(settings_for()))  # not started
+    csrf = sign_in(c)
+    left, reused = _job_id(upload(c, csrf, tiny_video)), _job_id(upload(c, csrf, tiny_video))
+    # a "worker" of a killed server, leading its own process group, and a process whose
+    # PID a job recorded but that started at another time (a reused PID)
+    orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                              start_new_session=True)
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                                 start_new_session=True)
+    try:
+        db = Database(data_dir)
+        start = process_start_ticks(orphan.pid)
+        assert start is not None
+        with db.session() as s:
+            s.execute(update(Job).where(Job.id == left).values(
+                state=RUNNING, attempts=1, worker_pid=orphan.pid, worker_start=start))
+            s.execute(update(Job).where(Job.id == reused).values(
+                state=RUNNING, attempts=1, worker_pid=bystander.pid,
+                worker_start=process_start_ticks(bystander.pid) - 1))
+            s.commit()
+        JobRunner(db, settings_for()).recover()
+        assert orphan.wait(5) == -9  # killed before its job was queued again
+        assert bystander.poll() is None  # not the recorded process: left alone
+        with db.session() as s:
+            for job_id in (left, reused):
+                job = s.get(Job, job_id)
+                assert (job.state, job.worker_pid) == ("queued", None)
+                assert (data_dir / "uploads" / job.video_name).is_file()
+        db.dispose()
+    finally:
+        for p in (orphan, bystander):
+            p.kill()
+            p.wait()
+
+
+def test_a_run_that_lost_its_job_writes_nothing_and_keeps_the_video(data_dir, tiny_video,
+                                                                    settings_for):
+    from strokescreen.app.jobs import execute_job
+
+    add_user(data_dir)
+    c = TestClient(create_app(settings_for()))
+    job_id = _job_id(upload(c, sign_in(c), tiny_video))
+    db = Database(data_dir)
+    with db.session() as s:  # a later run (attempt 2) owns the job now
+        s.execute(update(Job).where(Job.id == job_id).values(state=RUNNING, attempts=2))
+        s.commit()
+        video = data_dir / "uploads" / s.get(Job, job_id).video_name
+    calls = []
+
+    def analysis(video, out_dir, *, progress=None, **kw):
+        calls.append(1)
+        return app_fakes.fake_analysis(video, out_dir, progress=progress, **kw)
+
+    execute_job(str(db.path), job_id, str(video), str(data_dir / "results" / job_id),
+                analysis, None, False, 1)  # the stale run 1
+    with db.session() as s:
+        job = s.get(Job, job_id)
+    assert (job.state, job.attempts, job.progress) == ("running", 2, 0.0)
+    assert video.is_file() and calls == []
+    db.dispose()

@@ -9,6 +9,7 @@ server-chosen file names, its state, progress, and the summary of its result.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from datetime import datetime, timezone
@@ -25,10 +26,14 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    func,
     select,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+log = logging.getLogger("strokescreen.app.db")
 
 DB_NAME = "strokescreen.sqlite3"
 AUDIT_LOG_NAME = "audit.log"
@@ -56,6 +61,10 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     #: Sessions signed in before this Unix time are refused (set at sign-out).
     sessions_valid_after: Mapped[float] = mapped_column(Float, default=0.0)
+    #: A disabled user cannot sign in; its sessions and API tokens are refused.
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # Names are unique whatever their case (``alice`` and ``Alice`` are one user): a unique
+    # index on lower(name), made by _add_missing_columns.
 
 
 class ApiToken(Base):
@@ -68,6 +77,8 @@ class ApiToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The token is refused from this time on (None: never expires).
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Job(Base):
@@ -96,6 +107,10 @@ class Job(Base):
     probability: Mapped[float | None] = mapped_column(Float)
     quality_verdict: Mapped[str | None] = mapped_column(String(16))
     synthetic_model: Mapped[bool | None] = mapped_column(Boolean)
+    #: The worker process running the job now (process mode): its PID, its process start
+    #: time (clock ticks since boot, from /proc) so a reused PID is never mistaken for it.
+    worker_pid: Mapped[int | None] = mapped_column(Integer)
+    worker_start: Mapped[int | None] = mapped_column(Integer)
 
 
 class AuditEntry(Base):
@@ -109,6 +124,31 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32), nullable=False)
     job_id: Mapped[str | None] = mapped_column(String(32), index=True)
     via: Mapped[str] = mapped_column(String(8), default="web")
+
+
+#: Columns added after the first release: (table, column, SQL type), added to old databases.
+_ADDED_COLUMNS = (
+    ("jobs", "worker_pid", "INTEGER"),
+    ("jobs", "worker_start", "INTEGER"),
+    ("users", "disabled", "BOOLEAN NOT NULL DEFAULT 0"),
+    ("api_tokens", "expires_at", "DATETIME"),
+)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Bring a database made by an older version up to the current tables (additive)."""
+    with engine.begin() as conn:
+        for table, column, sql_type in _ADDED_COLUMNS:
+            have = {row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table})")}
+            if column not in have:
+                conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE UNIQUE INDEX IF NOT EXISTS ix_users_name_lower "
+                                 "ON users (lower(name))")
+    except IntegrityError:
+        log.warning("two user names differ only in case; remove one with "
+                    "`strokescreen user remove` so that names can be matched case-blind")
 
 
 def make_engine(db_path: Path) -> Engine:
@@ -133,11 +173,16 @@ class Database:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / DB_NAME
-        new = not self.path.exists()
+        # Created 0600 before SQLite opens it (its -wal and -shm take the file's mode), and
+        # all three made 0600 when an older or careless start left them readable.
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
         self.engine = make_engine(self.path)
         Base.metadata.create_all(self.engine)
-        if new:
-            os.chmod(self.path, 0o600)
+        _add_missing_columns(self.engine)
+        for suffix in ("", "-wal", "-shm"):
+            path = Path(f"{self.path}{suffix}")
+            if path.exists() and path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._audit_lock = threading.Lock()
 
@@ -170,8 +215,9 @@ class Database:
                 os.close(fd)
 
     def user_by_name(self, name: str) -> User | None:
+        """The user called ``name``, whatever the case."""
         with self.session() as s:
-            return s.scalars(select(User).where(User.name == name)).first()
+            return s.scalars(select(User).where(func.lower(User.name) == name.lower())).first()
 
     def user_by_id(self, user_id: int) -> User | None:
         with self.session() as s:

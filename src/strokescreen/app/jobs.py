@@ -8,9 +8,17 @@ and a crash fails one job only) or in a thread. The worker writes
 its progress and final state into the database itself; the dispatcher reaps it, enforces
 the time limit, deletes the raw video (unless kept) and cleans up after deleted jobs.
 
-On start, jobs left ``running`` by a stopped server are queued again (failed after
-``max_job_attempts`` interrupted runs), leftovers of interrupted uploads are removed, and
-videos of finished jobs that a crash left behind are deleted.
+Crash safety. A job's run is leased: the dispatcher bumps ``attempts`` when it claims a
+job and the worker's every write is fenced by ``(state='running', attempts=<its run>)``, so
+a run whose job was requeued, deleted or claimed again loses its lease at its next progress
+report and stops without touching the job. A worker process has its own process group, is
+killed by the kernel when its fork server (and so the server) dies, and records its PID and
+process start time in the job; a restarted server kills any such run still alive before
+requeueing its job. The uploaded recording is deleted only by the run that wrote the job's
+final state (or once the job is finished), so a crash never loses it: the job is requeued
+and analysed again from the recording (failed after ``max_job_attempts`` interrupted runs).
+On start, leftovers of interrupted uploads are removed, and videos of finished jobs that a
+crash left behind are deleted.
 """
 
 from __future__ import annotations
@@ -18,10 +26,13 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import shutil
+import signal
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +66,91 @@ def _summary(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class LeaseLost(BaseException):
+    """Raised inside a run whose job is no longer its own (requeued, deleted, claimed).
+
+    A ``BaseException`` so that an analysis's ``except Exception`` does not swallow it.
+    """
+
+
+def process_start_ticks(pid: int) -> int | None:
+    """Start time of process ``pid`` (clock ticks after boot), None if absent or a zombie.
+
+    With the PID it identifies a process for good: a reused PID has another start time.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()
+    if fields[0] in ("Z", "X"):
+        return None
+    return int(fields[19])
+
+
+def kill_run(pid: int, start_ticks: int | None, *, wait_s: float = 10.0) -> bool:
+    """Kill the worker process ``pid`` and its process group if it is still the process
+    that started at ``start_ticks``; wait until it is gone. True when one was killed."""
+    if start_ticks is None or process_start_ticks(pid) != start_ticks:
+        return False
+    try:
+        os.killpg(pid, signal.SIGKILL)  # the worker leads its own group (see execute_job)
+    except OSError:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            return False
+    deadline = time.monotonic() + wait_s
+    while process_start_ticks(pid) == start_ticks and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return True
+
+
+SERVER_WATCH_INTERVAL_S = 0.2
+
+
+def _become_own_process_group(server: tuple[int, int | None] | None) -> None:
+    """In a worker process: lead a new process group (so it can be killed as a whole),
+    create files private (0600), and kill that group as soon as the server process
+    ``server`` (PID, start ticks) is gone: a run never outlives its server.
+
+    (The kernel's parent-death signal cannot serve here: the parent is multiprocessing's
+    fork server, which stays alive while any of its children holds its pipe.)
+    """
+    os.setpgid(0, 0)
+    os.umask(0o077)
+    if server is None or server[1] is None:
+        return
+    pid, start = server
+
+    def watch() -> None:
+        while process_start_ticks(pid) == start:
+            time.sleep(SERVER_WATCH_INTERVAL_S)
+        os.killpg(0, signal.SIGKILL)
+
+    threading.Thread(target=watch, name="strokescreen-server-watch", daemon=True).start()
+
+
+#: Derived files of a case that hold a face or a voice and that the report does not need.
+CASE_DATA_FILES = ("crops.npz", "audio.wav", "frames.parquet")
+
+
+def drop_case_data(out: Path) -> None:
+    """Delete the face crops, voice and per-frame landmarks under a result folder."""
+    for name in CASE_DATA_FILES:
+        for path in out.rglob(name):
+            path.unlink(missing_ok=True)
+
+
+def _make_private(out: Path) -> None:
+    """0700 folders, 0600 files under ``out`` (whatever the analysis's umask was)."""
+    for root, dirs, files in os.walk(out):
+        for d in dirs:
+            os.chmod(os.path.join(root, d), 0o700)
+        for f in files:
+            os.chmod(os.path.join(root, f), 0o600)
+
+
 def execute_job(
     db_path: str,
     job_id: str,
@@ -63,25 +159,39 @@ def execute_job(
     analysis: AnalysisFn | str,
     model_dir: str | None,
     keep_video: bool = False,
+    attempt: int = 1,
+    server: tuple[int, int | None] | None = None,
+    keep_case_data: bool = False,
 ) -> None:
-    """Run the analysis of one job and write its progress and outcome into the database.
+    """Run the analysis of one job (its run number ``attempt``) and write its progress and
+    outcome into the database.
 
-    Runs in a worker process or thread. Every write is guarded by ``state='running'``, so
-    a job deleted or requeued meanwhile is not resurrected. Unless ``keep_video``, the raw
-    video is deleted before the final state is written (a finished job has no video).
+    Runs in a worker process (``server`` names the server's process: the run ends with
+    it) or in a thread (``server`` is None). Every write is fenced by
+    ``state='running'`` and ``attempts=attempt``: a run whose job was deleted, requeued or
+    claimed by a later run writes nothing and stops at its next progress report. Only the
+    run whose final state was written deletes the raw video (unless ``keep_video``).
     """
     from strokescreen.errors import InputError, QualityError, StrokeScreenError
 
+    own_process = server is not None
+    if own_process:
+        _become_own_process_group(server)
     engine = make_engine(Path(db_path))
-    running = (Job.id == job_id) & (Job.state == RUNNING)
+    mine = (Job.id == job_id) & (Job.state == RUNNING) & (Job.attempts == attempt)
     last = [0.0]
 
-    def write(**values: Any) -> None:
-        if values.get("state") in (DONE, FAILED) and not keep_video:
-            Path(video).unlink(missing_ok=True)
-            values["video_name"] = None
+    def fenced(**values: Any) -> bool:
         with engine.begin() as conn:
-            conn.execute(update(Job).where(running).values(**values))
+            return bool(conn.execute(update(Job).where(mine).values(**values)).rowcount)
+
+    def finish(**values: Any) -> None:
+        if not keep_case_data and out.is_dir():
+            drop_case_data(out)
+        if fenced(**values) and not keep_video:
+            Path(video).unlink(missing_ok=True)
+            with engine.begin() as conn:
+                conn.execute(update(Job).where(Job.id == job_id).values(video_name=None))
 
     def progress(done: float, total: float | None = None, *, note: str | None = None) -> None:
         try:
@@ -92,7 +202,8 @@ def execute_job(
         if now - last[0] < PROGRESS_MIN_INTERVAL_S and frac < 1.0:
             return
         last[0] = now
-        write(progress=frac, stage=str(note or "")[:120] or "analysing")
+        if not fenced(progress=frac, stage=str(note or "")[:120] or "analysing"):
+            raise LeaseLost(job_id)
 
     out = Path(out_dir)
 
@@ -102,6 +213,10 @@ def execute_job(
                 .replace(str(out), "the result folder").replace(db_path, "the database"))
 
     try:
+        pid = os.getpid() if own_process else None
+        if not fenced(worker_pid=pid, worker_start=None if pid is None
+                      else process_start_ticks(pid)):
+            raise LeaseLost(job_id)
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True, mode=0o700)
         fn = resolve_analysis(analysis)
@@ -114,16 +229,21 @@ def execute_job(
             raise TypeError(f"analysis returned {type(result).__name__}, not dict")
         if not (out / "result.json").exists():
             (out / "result.json").write_text(json.dumps(result, indent=2, default=str))
-        write(state=DONE, progress=1.0, stage="finished", finished_at=utcnow(), **_summary(result))
+        _make_private(out)
+        finish(state=DONE, progress=1.0, stage="finished", finished_at=utcnow(),
+               worker_pid=None, **_summary(result))
+    except LeaseLost:
+        log.info("job %s: run %d stopped, the job is no longer its own", job_id, attempt)
     except InputError as exc:
-        write(state=FAILED, error_kind="input", error=clean(exc), finished_at=utcnow())
+        finish(state=FAILED, error_kind="input", error=clean(exc), finished_at=utcnow())
     except QualityError as exc:
-        write(state=FAILED, error_kind="quality", error=clean(exc), finished_at=utcnow())
+        _make_private(out)
+        finish(state=FAILED, error_kind="quality", error=clean(exc), finished_at=utcnow())
     except StrokeScreenError as exc:
-        write(state=FAILED, error_kind="error", error=clean(exc), finished_at=utcnow())
+        finish(state=FAILED, error_kind="error", error=clean(exc), finished_at=utcnow())
     except Exception:
         log.exception("job %s: the analysis raised an unexpected error", job_id)
-        write(
+        finish(
             state=FAILED,
             error_kind="internal",
             error="the analysis failed unexpectedly; the server log has the details",
@@ -165,6 +285,7 @@ class JobRunner:
         if isinstance(settings.analysis, str):
             preload.append(settings.analysis.partition(":")[0])
         self._ctx.set_forkserver_preload(preload)
+        self._server = (os.getpid(), process_start_ticks(os.getpid()))
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
@@ -184,7 +305,7 @@ class JobRunner:
             self._running.clear()
         for r in running:
             if r.process is not None:
-                r.process.terminate()
+                _terminate(r.process)
                 r.process.join(timeout_s)
             elif r.thread is not None:
                 r.thread.join(timeout_s)
@@ -195,7 +316,7 @@ class JobRunner:
                     update(Job)
                     .where(Job.id.in_(ids), Job.state == RUNNING)
                     .values(state=QUEUED, attempts=Job.attempts - 1, stage="waiting in the queue",
-                            progress=0.0)
+                            progress=0.0, worker_pid=None, worker_start=None)
                 )
                 s.commit()
 
@@ -207,7 +328,7 @@ class JobRunner:
         with self._lock:
             r = self._running.get(job_id)
         if r is not None and r.process is not None:
-            r.process.terminate()
+            _terminate(r.process)
 
     # -- recovery ------------------------------------------------------------------------
     def recover(self) -> None:
@@ -215,6 +336,10 @@ class JobRunner:
         limit = self.settings.max_job_attempts
         with self.db.session() as s:
             for job in s.scalars(select(Job).where(Job.state == RUNNING)):
+                # A run the last server left behind must be gone before the job runs again.
+                if job.worker_pid is not None and kill_run(job.worker_pid, job.worker_start):
+                    log.warning("job %s: stopped a run left behind by a stopped server", job.id)
+                job.worker_pid = job.worker_start = None
                 if job.attempts >= limit:
                     job.state, job.error_kind, job.finished_at = FAILED, "internal", utcnow()
                     job.error = (
@@ -237,9 +362,18 @@ class JobRunner:
                 shutil.rmtree(d, ignore_errors=True)
 
     # -- dispatching ---------------------------------------------------------------------
+    def purge(self, *, now: datetime | None = None) -> int:
+        """Delete finished assessments older than ``retention_days`` (and their files);
+        return how many. Also runs every ``purge_interval_s`` while the server runs."""
+        return purge_expired(self.db, self.settings.retention_days, now=now)
+
     def _loop(self) -> None:
+        last_purge = -float("inf")
         while not self._stop.is_set():
             try:
+                if time.monotonic() - last_purge >= self.settings.purge_interval_s:
+                    last_purge = time.monotonic()
+                    self.purge()
                 self._reap()
                 while len(self._running) < self.settings.workers and not self._stop.is_set():
                     if not self._launch_next():
@@ -259,7 +393,7 @@ class JobRunner:
             job.state, job.started_at, job.attempts = RUNNING, utcnow(), job.attempts + 1
             job.progress, job.stage = 0.0, "starting"
             s.commit()
-            job_id, video_name = job.id, job.video_name
+            job_id, video_name, attempt = job.id, job.video_name, job.attempts
         if video_name is None or not upload_path(self.data_dir, video_name).exists():
             self._mark_failed(job_id, "input", "the uploaded recording is missing; upload it again")
             return True
@@ -271,6 +405,9 @@ class JobRunner:
             self.settings.analysis,
             None if self.settings.model_dir is None else str(self.settings.model_dir),
             self.settings.keep_video,
+            attempt,
+            self._server if self.settings.worker_mode == "process" else None,
+            self.settings.keep_case_data,
         )
         r = _Running(job_id=job_id, started=time.monotonic())
         if self.settings.worker_mode == "process":
@@ -305,7 +442,7 @@ class JobRunner:
         for job_id, r in items:
             if r.alive():
                 if now - r.started > self.settings.job_timeout_s and r.process is not None:
-                    r.process.terminate()
+                    _terminate(r.process)
                     r.process.join(5)
                     self._mark_failed(
                         job_id, "timeout",
@@ -358,3 +495,37 @@ class JobRunner:
     def running_ids(self) -> list[str]:
         with self._lock:
             return list(self._running)
+
+
+def purge_expired(db: Database, retention_days: float, *, now: datetime | None = None) -> int:
+    """Delete assessments that finished more than ``retention_days`` ago (0: none): their
+    rows, recordings and results. Audited as ``purged``; returns how many."""
+    if retention_days <= 0:
+        return 0
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    with db.session() as s:
+        old = s.scalars(select(Job).where(Job.state.in_((DONE, FAILED)),
+                                          Job.finished_at < cutoff)).all()
+        gone = [(j.id, j.user_id, j.video_name) for j in old]
+        for j in old:
+            s.delete(j)
+        s.commit()
+    for job_id, user_id, video_name in gone:
+        shutil.rmtree(result_dir(db.data_dir, job_id), ignore_errors=True)
+        if video_name:
+            upload_path(db.data_dir, video_name).unlink(missing_ok=True)
+        db.audit(user_id, "purged", job_id, via="server")
+    if gone:
+        log.info("purged %d assessment(s) older than %g days", len(gone), retention_days)
+    return len(gone)
+
+
+def _terminate(process: Any) -> None:
+    """SIGTERM a worker process and whatever it started (its process group)."""
+    pid = process.pid
+    if pid is None:
+        return
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except OSError:
+        process.terminate()

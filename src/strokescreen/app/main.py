@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from strokescreen import __version__
 from strokescreen.app import api, web
-from strokescreen.app.auth import NeedsSignIn, SignInThrottle
+from strokescreen.app.auth import NeedsSignIn, PasswordChecks, SignInThrottle
 from strokescreen.app.db import Database
 from strokescreen.app.jobs import JobRunner
 from strokescreen.app.security import ensure_data_dir, load_or_create_secret
@@ -50,16 +50,28 @@ PAGE_CSP = (
 )
 
 
-class SecurityHeaders:
-    """Pure ASGI middleware adding security headers (a route's own CSP wins)."""
+HSTS = b"max-age=31536000"
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeaders:
+    """Pure ASGI middleware adding security headers (a route's own CSP wins).
+
+    Every response but static files gets ``Cache-Control: no-store`` unless the route set
+    its own (API JSON holds patient results). HSTS is sent when the request came over
+    HTTPS or the server is told it is served over HTTPS (``https``: secure cookies).
+    """
+
+    def __init__(self, app: ASGIApp, *, https: bool = False) -> None:
         self.app = app
+        self.https = https
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+
+        static = scope.get("path", "").startswith("/static/")
+        https = self.https or scope.get("scheme") == "https"
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -73,6 +85,10 @@ class SecurityHeaders:
                     b"permissions-policy": b"camera=(self), microphone=(self), geolocation=()",
                     b"cross-origin-opener-policy": b"same-origin",
                 }
+                if not static:
+                    defaults[b"cache-control"] = b"no-store"
+                if https:
+                    defaults[b"strict-transport-security"] = HSTS
                 headers += [(k, v) for k, v in defaults.items() if k not in names]
                 message["headers"] = headers
             await send(message)
@@ -144,6 +160,7 @@ def create_app(settings: AppSettings | None = None) -> FastAPI:
     app.state.db = db
     app.state.runner = runner
     app.state.signin_throttle = SignInThrottle()
+    app.state.password_checks = PasswordChecks()
 
     app.add_middleware(
         SessionMiddleware,
@@ -153,7 +170,7 @@ def create_app(settings: AppSettings | None = None) -> FastAPI:
         same_site="strict",
         https_only=settings.secure_cookies,
     )
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, https=settings.secure_cookies)
     app.include_router(web.router)
     app.include_router(api.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")),

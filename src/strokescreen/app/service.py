@@ -78,13 +78,15 @@ def list_jobs(db: Database, user_id: int, *, limit: int = 500) -> list[Job]:
 
 
 def queue_position(db: Database, job: Job) -> int | None:
-    """1-based place of a queued job in the queue (all users), else None."""
+    """1-based place of a queued job among its owner's queued jobs, else None (other
+    users' jobs are not counted: their activity is none of this user's business)."""
     if job.state != QUEUED:
         return None
     with db.session() as s:
         ahead = s.scalar(
             select(func.count()).select_from(Job)
-            .where(Job.state == QUEUED, Job.created_at < job.created_at)
+            .where(Job.state == QUEUED, Job.user_id == job.user_id,
+                   Job.created_at < job.created_at)
         )
     return int(ahead or 0) + 1
 

@@ -47,6 +47,12 @@ class AppSettings:
     poll_interval_s : how often the job dispatcher looks for queued work when idle.
     max_job_attempts : a job requeued after this many interrupted runs is failed instead,
         so a recording that kills the server cannot do it forever.
+    keep_case_data : keep each analysis's face crops, voice and per-frame landmarks
+        (``case/crops.npz``, ``case/audio.wav``, ``case/frames.parquet``); by default they
+        are deleted as soon as the report is written (the report does not need them).
+    retention_days : finished assessments (results, reports) are deleted this many days
+        after they finished, by a purge that runs every ``purge_interval_s`` and by
+        ``strokescreen purge``; 0 keeps them until a user deletes them.
     record_min_s / record_max_s : in-browser recording: Stop is allowed from ``record_min_s``;
         recording stops by itself at the end of the task script (45 s) or ``record_max_s``.
     """
@@ -63,6 +69,9 @@ class AppSettings:
     secure_cookies: bool = False
     poll_interval_s: float = 0.5
     max_job_attempts: int = 3
+    keep_case_data: bool = False
+    retention_days: float = 30.0
+    purge_interval_s: float = 3600.0
     record_min_s: int = 30
     record_max_s: int = 60
 
@@ -80,6 +89,10 @@ class AppSettings:
             raise ConfigError(f"session_max_age_s={self.session_max_age_s}; use >= 60")
         if not 0.01 <= self.poll_interval_s <= 60:
             raise ConfigError(f"poll_interval_s={self.poll_interval_s}; use 0.01..60")
+        if not 0 <= self.retention_days <= 36500:
+            raise ConfigError(f"retention_days={self.retention_days}; use 0..36500 (0: keep)")
+        if self.purge_interval_s < 1:
+            raise ConfigError(f"purge_interval_s={self.purge_interval_s}; use >= 1")
         if self.max_job_attempts < 1:
             raise ConfigError(f"max_job_attempts={self.max_job_attempts}; use >= 1")
         if not 1 <= self.record_min_s <= self.record_max_s <= 600:

@@ -25,6 +25,8 @@ from starlette.requests import Request
 FILE_FIELD = "video"
 MAX_FIELD_BYTES = 4096
 MAX_FIELDS = 16
+#: python-multipart's own limit; a longer boundary is a 400, not its exception.
+MAX_BOUNDARY_CHARS = 256
 SNIFF_BYTES = 512
 #: Allowance for multipart boundaries and small fields on top of the file limit.
 MULTIPART_SLACK_BYTES = 64 * 1024
@@ -169,6 +171,10 @@ async def receive_upload(
     fields: dict[str, str] = {}
     try:
         if ctype == b"multipart/form-data" and b"boundary" in params:
+            if not 1 <= len(params[b"boundary"]) <= MAX_BOUNDARY_CHARS:
+                raise UploadRejected(400, "the multipart boundary is malformed (RFC 2046 "
+                                     f"allows 1-70 characters, at most {MAX_BOUNDARY_CHARS} "
+                                     "here)")
             sink = await _receive_multipart(
                 request, params[b"boundary"], part_path, max_bytes, csrf_ok, fields
             )

@@ -53,6 +53,19 @@ def page(request: Request, name: str, status_code: int = 200, **ctx) -> HTMLResp
     return resp
 
 
+def retention_note(settings) -> str:
+    """What is kept of an assessment, and for how long (shown on its page)."""
+    video = "is kept" if settings.keep_video else "is deleted once analysed"
+    kept = (f"The recording {video}; the face crops, voice and landmarks of the analysis "
+            "are kept." if settings.keep_case_data else
+            f"The recording {video}; the face crops, voice and landmarks are deleted once "
+            "the report is written, and only the result and the report are kept.")
+    days = settings.retention_days
+    until = (f" This assessment is deleted {days:g} days after it finished."
+             if days > 0 else " This assessment is kept until you delete it.")
+    return kept + until
+
+
 def wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
@@ -76,16 +89,18 @@ async def signin(request: Request) -> Response:
     require_csrf(request, form)
     db, throttle = get_db(request), request.app.state.signin_throttle
     name, password = form.get("username", "").strip(), form.get("password", "")
-    wait = throttle.blocked_for(name)
+    client = request.client.host if request.client else "unknown"
+    wait = throttle.blocked_for(client, name)
     if wait > 0:
         return page(request, "signin.html", 429, user=None,
                     error=f"Too many failed attempts; try again in {wait:.0f} s.")
-    user = authenticate(db, name, password) if name and password else None
+    user = None
+    if name and password:  # argon2 runs in the bounded pool, never on the event loop
+        user = await request.app.state.password_checks.run(authenticate, db, name, password)
     if user is None:
-        throttle.failed(name)
+        throttle.failed(client, name)
         db.audit(None, "sign_in_failed")
         return page(request, "signin.html", 401, user=None, error="Wrong name or password.")
-    throttle.succeeded(name)
     request.session.clear()
     request.session.update(uid=user.id, t=time.time())
     csrf_token(request)  # a fresh token for the signed-in session
@@ -149,6 +164,7 @@ def assessment(request: Request, job_id: str, user: User = Depends(web_user)) ->
         except HTTPException:
             result = None
     return page(request, "assessment.html", user=user, job=job, result=result,
+                retention=retention_note(request.app.state.settings),
                 status=service.status_dict(db, job), finished=job.state in (DONE, FAILED),
                 has_report=service.has_report(db, job), has_pdf=service.has_pdf(db, job))
 

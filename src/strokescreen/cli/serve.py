@@ -1,10 +1,9 @@
-"""``strokescreen serve`` (the clinicians' web app) and ``strokescreen user add|token``."""
+"""``strokescreen serve`` (the clinicians' web app); the ``user`` commands are in users.py."""
 
 from __future__ import annotations
 
 import ipaddress
 import logging
-import sys
 from pathlib import Path
 
 import typer
@@ -14,9 +13,6 @@ from strokescreen.errors import InputError
 
 DATA_HELP = "folder for the database, uploads, results, secret key and audit log"
 DEFAULT_DATA = Path("strokescreen_data")
-
-user_app = typer.Typer(help="Manage the web app's user accounts.", no_args_is_help=True)
-
 
 def _importable(module: str) -> bool:
     import importlib.util
@@ -50,6 +46,10 @@ def serve(
     job_timeout_s: float = typer.Option(900.0, min=1, help="stop an analysis after this long"),
     secure_cookies: bool = typer.Option(
         False, help="mark the session cookie Secure (when served over HTTPS)"),
+    retention_days: float = typer.Option(
+        30.0, min=0, help="delete finished assessments after this many days (0: keep)"),
+    keep_case_data: bool = typer.Option(
+        False, help="keep the face crops, voice and landmarks of each analysis"),
     analysis: str = typer.Option(
         "strokescreen.workflows.assess:assess_video",
         help="'module:function' analysing one recording (advanced; default: the built-in)"),
@@ -64,6 +64,7 @@ def serve(
         data_dir=data, workers=workers, worker_mode=worker_mode,
         max_upload_bytes=int(max_upload_mb * 1e6), keep_video=keep_video, model_dir=model_dir,
         job_timeout_s=job_timeout_s, secure_cookies=secure_cookies, analysis=analysis,
+        retention_days=retention_days, keep_case_data=keep_case_data,
     )
     app = create_app(settings)
     if not _importable(analysis.partition(":")[0]):
@@ -86,73 +87,28 @@ def serve(
                 proxy_headers=False, log_level="info")
 
 
-def _database(data: Path):
+@guarded
+def purge(
+    data: Path = typer.Option(DEFAULT_DATA, "--data", envvar="STROKESCREEN_DATA", help=DATA_HELP),
+    retention_days: float = typer.Option(
+        30.0, min=0.0, help="delete finished assessments older than this many days"),
+) -> None:
+    """Delete finished assessments older than --retention-days now (the server also does
+    this every hour)."""
     from strokescreen.app.db import Database
+    from strokescreen.app.jobs import purge_expired
     from strokescreen.app.security import ensure_data_dir
 
-    return Database(ensure_data_dir(data))
-
-
-def _read_password(password_stdin: bool) -> str:
-    if password_stdin:
-        line = sys.stdin.readline()
-        if not line:
-            raise InputError("--password-stdin given but standard input is empty; pipe a password")
-        return line.rstrip("\r\n")
-    first = typer.prompt("Password", hide_input=True)
-    second = typer.prompt("Repeat password", hide_input=True)
-    if first != second:
-        raise InputError("the two passwords differ; run the command again")
-    return first
-
-
-@user_app.command("add")
-@guarded
-def user_add(
-    name: str = typer.Argument(..., help="sign-in name (letters, digits, '.', '_', '-')"),
-    data: Path = typer.Option(DEFAULT_DATA, "--data", envvar="STROKESCREEN_DATA", help=DATA_HELP),
-    password_stdin: bool = typer.Option(
-        False, "--password-stdin", help="read the password from one line of standard input"),
-    token: bool = typer.Option(False, "--token", help="also create an API token and print it"),
-) -> None:
-    """Create a user (the password is asked twice, or read from stdin)."""
-    from strokescreen.app.security import check_new_password, create_token, create_user
-
-    db = _database(data)
-    if db.user_by_name(name) is not None:
-        raise InputError(f"user {name!r} already exists; choose another name")
-    password = _read_password(password_stdin)
-    check_new_password(password)
-    uid = create_user(db, name, password)
-    err_console.print(f"created user {name!r} (id {uid})")
-    if token:
-        _print_token(create_token(db, uid))
-
-
-@user_app.command("token")
-@guarded
-def user_token(
-    name: str = typer.Argument(..., help="an existing user"),
-    data: Path = typer.Option(DEFAULT_DATA, "--data", envvar="STROKESCREEN_DATA", help=DATA_HELP),
-) -> None:
-    """Create a new API token for an existing user and print it (only this once)."""
-    from strokescreen.app.security import create_token
-
-    db = _database(data)
-    user = db.user_by_name(name)
-    if user is None:
-        raise InputError(f"no user named {name!r}; create it with: strokescreen user add {name}")
-    _print_token(create_token(db, user.id))
-
-
-def _print_token(token: str) -> None:
-    err_console.print("API token (shown only now; store it safely):")
-    # Plain stdout so that it can be captured: TOKEN=$(strokescreen user add ... --token)
-    sys.stdout.write(token + "\n")
-    sys.stdout.flush()
+    if retention_days <= 0:
+        raise InputError("--retention-days 0 keeps everything; give a number of days > 0")
+    n = purge_expired(Database(ensure_data_dir(data)), retention_days)
+    err_console.print(f"deleted {n} assessment(s) older than {retention_days:g} days")
 
 
 def register(app: typer.Typer) -> None:
     """Add ``serve`` and the ``user`` group to the strokescreen CLI."""
+    from strokescreen.cli.users import user_app
+
     app.command("serve")(serve)
+    app.command("purge")(purge)
     app.add_typer(user_app, name="user")
