@@ -27,7 +27,12 @@ import pyarrow.parquet as pq
 from strokescreen import __version__
 from strokescreen.config import PreprocessConfig, config_hash, to_dict
 from strokescreen.errors import InputError, QualityError
-from strokescreen.face.landmarks import N_POINTS, Landmarker, downscale_for_landmarks, get_landmarker
+from strokescreen.face.landmarks import (
+    Landmarker,
+    downscale_for_landmarks,
+    get_landmarker,
+    landmarker_points,
+)
 from strokescreen.face.pose import head_pose
 from strokescreen.face.tracking import PatientFollower
 from strokescreen.io.video import Frame, extract_audio_wav, iter_frames, probe
@@ -313,7 +318,7 @@ def preprocess_video(
                               min_detection_confidence=lc.min_detection_confidence,
                               min_tracking_confidence=lc.min_tracking_confidence)
 
-    n_points = N_POINTS[cfg.landmarks.landmarker]
+    n_points = landmarker_points(cfg.landmarks.landmarker)
     pc = cfg.proposal
     crop_px = pc.crop_size_px
     delay = max(pc.window_frames - 1, pc.smooth_frames // 2)

@@ -1,0 +1,1 @@
+"""Workflows: code that chains stages or owns folders; CLI commands call these."""
