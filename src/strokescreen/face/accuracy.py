@@ -158,3 +158,20 @@ def commissure_difference(points68: np.ndarray) -> np.ndarray:
     h_r = ((p[..., 48, :] - eye_r) * down).sum(-1)
     h_l = ((p[..., 54, :] - eye_l) * down).sum(-1)
     return np.asarray(h_l - h_r)
+
+
+def droop_slope(measured: np.ndarray, true: np.ndarray) -> float:
+    """Least-squares slope of measured against true commissure difference (1 = reads all
+    of a droop, 0 = none: a landmarker pulling faces towards symmetry reads less than 1).
+
+    measured, true : (n,) same unit; faces missed (NaN) are left out. NaN with fewer than
+    two faces or no spread in the truth.
+    """
+    m, t = np.asarray(measured, float).ravel(), np.asarray(true, float).ravel()
+    if m.shape != t.shape:
+        raise InputError(f"measured and true differences differ in length: {m.size} vs {t.size}")
+    ok = np.isfinite(m) & np.isfinite(t)
+    if ok.sum() < 2 or np.ptp(t[ok]) == 0:
+        return float("nan")
+    tc = t[ok] - t[ok].mean()
+    return float((tc * (m[ok] - m[ok].mean())).sum() / (tc**2).sum())
