@@ -43,5 +43,45 @@ def landmarks_eval(
     console.print(f"written: {out}/errors.csv, summary.json, ced.png, points/")
 
 
+@guarded
+def landmarks_train(
+    folder: Annotated[Path, typer.Argument(help="images with iBUG-68 .pts files beside them; "
+                                                "subject = file name up to the first '_' "
+                                                "or subjects.csv")],
+    out: Annotated[Path, typer.Option("--out", help="model folder to write")],
+    folds: Annotated[int, typer.Option(help="subject-grouped cross-validation folds")] = 5,
+    cascade_depth: Annotated[int, typer.Option(help="ERT cascade levels")] = 10,
+    trees: Annotated[int, typer.Option(help="trees per cascade level")] = 300,
+    tree_depth: Annotated[int, typer.Option(help="depth of each tree")] = 4,
+    oversampling: Annotated[int, typer.Option(help="random initial shapes per face")] = 20,
+    seed: Annotated[int, typer.Option(help="training seed")] = 0,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing non-empty --out")] = False,
+) -> None:
+    """Adapt the 68-point regressor to your annotated frames; print CV error before/after."""
+    from strokescreen.errors import ConfigError
+    from strokescreen.face.ert_train import ERTOptions
+    from strokescreen.workflows.landmarks_train import train_landmarker
+
+    if not 2 <= folds <= 50:
+        raise ConfigError(f"--folds {folds}; use 2..50")
+    opts = ERTOptions(cascade_depth=cascade_depth, trees_per_level=trees, tree_depth=tree_depth,
+                      oversampling=oversampling, seed=seed).validate()
+    with progress_bar("landmarks-train", None) as cb:
+        r = train_landmarker(folder, out, folds=folds, options=opts, overwrite=overwrite,
+                             progress=cb)
+
+    def line(e: dict) -> str:
+        mean = "–" if e["mean"] is None else f"{100 * e['mean']:.2f} %"
+        med = "–" if e["median"] is None else f"{100 * e['median']:.2f} %"
+        return f"mean {mean}, median {med}, missed {e['n_missed']} of {e['n']}"
+
+    console.print(f"{r.n_faces} faces of {r.n_subjects} subjects, {r.n_folds} subject-grouped "
+                  "folds; error over 51 inner points, % of the outer-canthus distance")
+    console.print(f"  before (ibug68): {line(r.before)}")
+    console.print(f"  after (trained): {line(r.after)}")
+    console.print(f"model: {r.model_dir} (use it as --landmarker {r.model_dir})")
+
+
 def register(app: typer.Typer) -> None:
     app.command("landmarks-eval")(landmarks_eval)
+    app.command("landmarks-train")(landmarks_train)
