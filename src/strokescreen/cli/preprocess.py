@@ -12,13 +12,13 @@ from rich.table import Table
 from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
 from strokescreen.config import PreprocessConfig, load_config
 from strokescreen.errors import ConfigError
-from strokescreen.face.landmarks import check_landmarker
+from strokescreen.face.landmarks import resolve_landmarker
 
 
 def _config(config: Path | None, landmarker: str | None) -> PreprocessConfig:
     cfg = load_config(PreprocessConfig, config)
     if landmarker is not None:
-        check_landmarker(landmarker)
+        landmarker = resolve_landmarker(landmarker)
         import dataclasses
 
         cfg = dataclasses.replace(cfg, landmarks=dataclasses.replace(cfg.landmarks,

@@ -2,14 +2,18 @@
 
 ``mediapipe``: MediaPipe face mesh (478 points with iris refinement), in tracking mode
 for video. iBUG 68-point landmarkers (see ``docs/landmark_accuracy.md`` for their measured
-errors): ``ibug68`` is the default 68-point landmarker, today ``mediapipe-ert68``
-(:mod:`strokescreen.face.landmarks68`: MediaPipe finds the face, dlib's ERT predictor places
-the points); ``mediapipe68`` maps the mesh by fixed vertices; ``dlib68`` is dlib's HOG
-detector + ERT predictor. The ERT ones need the ``dlib`` extra, whose 68-point model is
-licensed for non-commercial use only. A folder written by ``strokescreen landmarks-train``
-is accepted wherever a landmarker name is. Points are returned in pixels of the image
-given; z is relative depth in pixel units (MediaPipe's convention: smaller is nearer the
-camera; 0 for the ERT landmarkers).
+errors): ``ibug68`` is the default 68-point landmarker, today ``mediapipe-fit68``
+(:mod:`strokescreen.face.landmarks68`: MediaPipe's mesh with a per-point offset fitted to
+iBUG-68 positions; it reads as much of a planted droop as MediaPipe and misses no face
+MediaPipe finds); ``mediapipe68`` maps the mesh by fixed vertices; ``mediapipe-ert68``
+boxes the face from MediaPipe and places the points with dlib's ERT predictor (closer to
+manual points on the real face here, but it reads half as much of a droop); ``dlib68`` is
+dlib's HOG detector + ERT predictor (misses faces its detector does not find). The ERT
+ones need the ``dlib`` extra, whose 68-point model is licensed for non-commercial use
+only. A folder written by ``strokescreen landmarks-train`` is accepted wherever a
+landmarker name is. Points are returned in pixels of the image given; z is relative depth
+in pixel units (MediaPipe's convention: smaller is nearer the camera; 0 for the ERT
+landmarkers).
 """
 
 from __future__ import annotations
@@ -28,9 +32,9 @@ import numpy as np
 from strokescreen.errors import ConfigError, InputError, MissingExtraError
 
 N_POINTS = {"mediapipe": 478, "dlib68": 68, "mediapipe68": 68, "mediapipe-ert68": 68,
-            "ibug68": 68}
+            "mediapipe-fit68": 68, "ibug68": 68}
 #: what the name ``ibug68`` (the default 68-point output) stands for; chosen by measurement
-DEFAULT_68 = "mediapipe-ert68"
+DEFAULT_68 = "mediapipe-fit68"
 
 
 class Landmarker(Protocol):
@@ -254,6 +258,12 @@ def _mediapipe68(**options: object) -> Landmarker:
     return MediaPipe68Landmarker(**options)  # type: ignore[arg-type]
 
 
+def _mediapipe_fit68(**options: object) -> Landmarker:
+    from strokescreen.face.landmarks68 import MediaPipeFit68Landmarker
+
+    return MediaPipeFit68Landmarker(**options)  # type: ignore[arg-type]
+
+
 def _mediapipe_ert68(**options: object) -> Landmarker:
     from strokescreen.face.landmarks68 import MediaPipeERTLandmarker
 
@@ -261,7 +271,8 @@ def _mediapipe_ert68(**options: object) -> Landmarker:
 
 
 _REGISTRY = {"mediapipe": MediaPipeLandmarker, "dlib68": Dlib68Landmarker,
-             "mediapipe68": _mediapipe68, "mediapipe-ert68": _mediapipe_ert68}
+             "mediapipe68": _mediapipe68, "mediapipe-ert68": _mediapipe_ert68,
+             "mediapipe-fit68": _mediapipe_fit68}
 
 
 def available_landmarkers() -> list[str]:
@@ -287,6 +298,13 @@ def check_landmarker(name: str) -> str:
         f"unknown landmarker '{name}'{hint}; valid: {', '.join(available_landmarkers())}, "
         "or a model folder from 'strokescreen landmarks-train'"
     )
+
+
+def resolve_landmarker(name: str) -> str:
+    """The concrete landmarker behind ``name`` (``ibug68`` -> :data:`DEFAULT_68`), checked;
+    recorded in artifacts so that a later change of the default changes their cache keys."""
+    check_landmarker(name)
+    return DEFAULT_68 if name == "ibug68" else name
 
 
 def landmarker_points(name: str) -> int:

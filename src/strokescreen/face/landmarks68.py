@@ -142,3 +142,32 @@ class MediaPipeERTLandmarker:
 
     def close(self) -> None:
         self._mesh.close()
+
+
+class MediaPipeFit68Landmarker:
+    """MediaPipe face mesh (still-image mode) mapped to iBUG 68 by the fitted mapping of
+    :mod:`strokescreen.face.mesh_fit` (each point an affine combination of nearby vertices)."""
+
+    name = "mediapipe-fit68"
+    n_points = 68
+
+    def __init__(self, *, max_faces: int = 3, mapping: str | Path | None = None, **_: object):
+        from strokescreen.face.landmarks import MediaPipeLandmarker
+        from strokescreen.face.mesh_fit import load_mesh_mapping
+
+        self._mapping = load_mesh_mapping(mapping)
+        self._mesh = MediaPipeLandmarker(static=True, max_faces=max_faces)
+
+    def detect(self, image_rgb: np.ndarray) -> list[np.ndarray]:
+        from strokescreen.face.mesh_fit import apply_mesh_mapping
+
+        out = []
+        for f in self._mesh.detect(image_rgb):
+            pts = np.zeros((68, 3), dtype=np.float32)
+            pts[:, :2] = apply_mesh_mapping(f, self._mapping)
+            pts[:, 2] = to_ibug68(f)[:, 2]
+            out.append(pts)
+        return out
+
+    def close(self) -> None:
+        self._mesh.close()
