@@ -28,6 +28,7 @@ _COMMAND_MODULES = (
     "demo",
     "doctor",
     "preprocess",
+    "landmarks",
     "synth",
     "measure",
     "features",

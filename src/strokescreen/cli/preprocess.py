@@ -12,15 +12,13 @@ from rich.table import Table
 from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
 from strokescreen.config import PreprocessConfig, load_config
 from strokescreen.errors import ConfigError
-from strokescreen.face.landmarks import available_landmarkers
+from strokescreen.face.landmarks import resolve_landmarker
 
 
 def _config(config: Path | None, landmarker: str | None) -> PreprocessConfig:
     cfg = load_config(PreprocessConfig, config)
     if landmarker is not None:
-        if landmarker not in available_landmarkers():
-            raise ConfigError(f"unknown landmarker '{landmarker}'; valid: "
-                              f"{', '.join(available_landmarkers())}")
+        landmarker = resolve_landmarker(landmarker)
         import dataclasses
 
         cfg = dataclasses.replace(cfg, landmarks=dataclasses.replace(cfg.landmarks,
@@ -32,7 +30,9 @@ def _config(config: Path | None, landmarker: str | None) -> PreprocessConfig:
 def preprocess(
     video: Annotated[Path, typer.Argument(help="video file (mp4, mov, mkv, webm, avi)")],
     out: Annotated[Path, typer.Option("--out", help="artifact folder to create")],
-    landmarker: Annotated[str | None, typer.Option(help="mediapipe | dlib68")] = None,
+    landmarker: Annotated[str | None, typer.Option(
+        help="mediapipe (478 points) | ibug68 (the default 68-point one) | mediapipe-ert68 | "
+             "mediapipe68 | dlib68 | a folder from landmarks-train")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="YAML settings")] = None,
     overwrite: Annotated[bool, typer.Option(help="replace an existing non-empty --out")] = False,
 ) -> None:

@@ -1,9 +1,19 @@
 """Landmark models behind one protocol, found by name.
 
 ``mediapipe``: MediaPipe face mesh (478 points with iris refinement), in tracking mode
-for video. ``dlib68``: dlib's HOG detector + iBUG 68-point shape predictor (optional
-``dlib`` extra). Points are returned in pixels of the image given; z is relative depth in
-pixel units (MediaPipe's convention: smaller is nearer the camera; 0 for dlib).
+for video. iBUG 68-point landmarkers (see ``docs/landmark_accuracy.md`` for their measured
+errors): ``ibug68`` is the default 68-point landmarker, today ``mediapipe-fit68``
+(:mod:`strokescreen.face.landmarks68`: MediaPipe's mesh with a per-point offset fitted to
+iBUG-68 positions; it reads as much of a planted droop as MediaPipe and misses no face
+MediaPipe finds); ``mediapipe68`` maps the mesh by fixed vertices; ``mediapipe-ert68``
+boxes the face from MediaPipe and places the points with dlib's ERT predictor (closer to
+manual points on the real face here, but it reads half as much of a droop); ``dlib68`` is
+dlib's HOG detector + ERT predictor (misses faces its detector does not find). The ERT
+ones need the ``dlib`` extra, whose 68-point model is licensed for non-commercial use
+only. A folder written by ``strokescreen landmarks-train`` is accepted wherever a
+landmarker name is. Points are returned in pixels of the image given; z is relative depth
+in pixel units (MediaPipe's convention: smaller is nearer the camera; 0 for the ERT
+landmarkers).
 """
 
 from __future__ import annotations
@@ -21,7 +31,10 @@ import numpy as np
 
 from strokescreen.errors import ConfigError, MissingExtraError
 
-N_POINTS = {"mediapipe": 478, "dlib68": 68}
+N_POINTS = {"mediapipe": 478, "dlib68": 68, "mediapipe68": 68, "mediapipe-ert68": 68,
+            "mediapipe-fit68": 68, "ibug68": 68}
+#: what the name ``ibug68`` (the default 68-point output) stands for; chosen by measurement
+DEFAULT_68 = "mediapipe-fit68"
 
 
 class Landmarker(Protocol):
@@ -239,25 +252,78 @@ class Dlib68Landmarker:
         pass
 
 
-_REGISTRY = {"mediapipe": MediaPipeLandmarker, "dlib68": Dlib68Landmarker}
+def _mediapipe68(**options: object) -> Landmarker:
+    from strokescreen.face.landmarks68 import MediaPipe68Landmarker
+
+    return MediaPipe68Landmarker(**options)  # type: ignore[arg-type]
+
+
+def _mediapipe_fit68(**options: object) -> Landmarker:
+    from strokescreen.face.landmarks68 import MediaPipeFit68Landmarker
+
+    return MediaPipeFit68Landmarker(**options)  # type: ignore[arg-type]
+
+
+def _mediapipe_ert68(**options: object) -> Landmarker:
+    from strokescreen.face.landmarks68 import MediaPipeERTLandmarker
+
+    return MediaPipeERTLandmarker(**options)  # type: ignore[arg-type]
+
+
+_REGISTRY = {"mediapipe": MediaPipeLandmarker, "dlib68": Dlib68Landmarker,
+             "mediapipe68": _mediapipe68, "mediapipe-ert68": _mediapipe_ert68,
+             "mediapipe-fit68": _mediapipe_fit68}
 
 
 def available_landmarkers() -> list[str]:
-    return sorted(_REGISTRY)
+    """Landmarker names (``ibug68`` stands for the default 68-point landmarker)."""
+    return sorted([*_REGISTRY, "ibug68"])
+
+
+def is_model_folder(name: str) -> bool:
+    """True when ``name`` is a folder written by ``strokescreen landmarks-train``."""
+    from strokescreen.face.landmarks68 import MODEL_JSON
+
+    return Path(name).is_dir() and (Path(name) / MODEL_JSON).is_file()
+
+
+def check_landmarker(name: str) -> str:
+    """``name`` if it is a landmarker name or a trained model folder; else a ConfigError
+    listing the valid names and the closest match."""
+    if name in _REGISTRY or name == "ibug68" or is_model_folder(name):
+        return name
+    close = difflib.get_close_matches(name, available_landmarkers(), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise ConfigError(
+        f"unknown landmarker '{name}'{hint}; valid: {', '.join(available_landmarkers())}, "
+        "or a model folder from 'strokescreen landmarks-train'"
+    )
+
+
+def resolve_landmarker(name: str) -> str:
+    """The concrete landmarker behind ``name`` (``ibug68`` -> :data:`DEFAULT_68`), checked;
+    recorded in artifacts so that a later change of the default changes their cache keys."""
+    check_landmarker(name)
+    return DEFAULT_68 if name == "ibug68" else name
+
+
+def landmarker_points(name: str) -> int:
+    """Number of points the landmarker ``name`` (or model folder) returns."""
+    check_landmarker(name)
+    return N_POINTS.get(name, 68)
 
 
 def get_landmarker(name: str = "mediapipe", *, static: bool = False, **options: object) -> Landmarker:
-    """Build a landmarker by name; an unknown name lists the valid ones."""
-    if name not in _REGISTRY:
-        close = difflib.get_close_matches(name, list(_REGISTRY), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise ConfigError(
-            f"unknown landmarker '{name}'{hint}; valid: {', '.join(available_landmarkers())}"
-        )
+    """Build a landmarker by name or trained model folder; an unknown name lists the valid ones."""
+    check_landmarker(name)
+    if name == "ibug68":
+        name = DEFAULT_68
+    if name not in _REGISTRY:  # a trained model folder
+        return _mediapipe_ert68(model=name, **options)
     cls = _REGISTRY[name]
     if name == "mediapipe":
-        return cls(static=static, **options)  # type: ignore[no-any-return]
-    return cls(**options)  # type: ignore[no-any-return]
+        return cls(static=static, **options)  # type: ignore[no-any-return, operator]
+    return cls(**options)  # type: ignore[no-any-return, operator]
 
 
 def downscale_for_landmarks(image: np.ndarray, max_side_px: int) -> tuple[np.ndarray, float]:

