@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"face", "audio"},
     {"preprocess", "synth"},
     {"features"},
-    {"models"},
+    {"models", "screen"},
     {"evaluation"},
     {"report"},
     {"workflows"},

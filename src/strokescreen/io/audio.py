@@ -43,10 +43,8 @@ def _check_file(p: Path) -> None:
         raise InputError(f"{p}: file is empty (0 bytes); re-export or re-copy the recording")
 
 
-def _read_soundfile(p: Path) -> np.ndarray | None:
-    """Samples at 16 kHz, or None when libsndfile cannot open the file (FFmpeg may)."""
-    from strokescreen.audio._input import prepare_samples
-
+def _read_soundfile(p: Path) -> tuple[np.ndarray, int] | None:
+    """(mono samples, rate in Hz), or None when libsndfile cannot open the file (FFmpeg may)."""
     try:
         f = sf.SoundFile(str(p))
     except (RuntimeError, sf.LibsndfileError):
@@ -63,7 +61,7 @@ def _read_soundfile(p: Path) -> np.ndarray | None:
     if _header_says_truncated(p):
         raise InputError(f"{p}: is truncated (its header promises more audio than the file "
                          f"holds); re-export or re-copy the recording")
-    return prepare_samples(data.mean(axis=1), rate_hz=rate)
+    return data.mean(axis=1).astype(np.float32), rate
 
 
 def _header_says_truncated(p: Path) -> bool:
@@ -106,32 +104,32 @@ def _read_pyav(p: Path, rate_hz: int) -> np.ndarray:
     return x
 
 
-def read_audio_file(path: str | Path) -> np.ndarray:
-    """Decode an audio file to 16 kHz mono float32 samples in [-1, 1].
+def read_audio_file(path: str | Path, *, rate_hz: int = 16000) -> tuple[np.ndarray, int]:
+    """Decode an audio file to mono float32 samples in [-1, 1] and their rate.
 
-    wav, flac and ogg go through soundfile (then resampled with soxr); everything else
-    (mp3, m4a, aac, opus, ...) and any file soundfile refuses go through PyAV/FFmpeg.
+    wav, flac and ogg go through soundfile at the file's own rate (the audio stage's
+    ``prepare_samples`` brings them to 16 kHz); everything else (mp3, m4a, aac, opus, ...)
+    and any file soundfile refuses go through PyAV/FFmpeg, resampled to ``rate_hz``.
     Multichannel audio is averaged to mono.
 
     Returns
     -------
-    ndarray, shape (n,), float32, 16 kHz.
+    samples : ndarray, shape (n,), float32.
+    rate : int, Hz.
 
     Raises
     ------
     InputError
         missing, empty, corrupt, truncated or unknown-format file, or one without sound.
     """
-    from strokescreen.audio._input import RATE_HZ
-
     p = Path(path)
     _check_file(p)
     if p.suffix.lower() in _SOUNDFILE_SUFFIXES:
-        x = _read_soundfile(p)
-        if x is not None:
-            return x
+        read = _read_soundfile(p)
+        if read is not None:
+            return read
         # not opened by libsndfile (e.g. an ogg holding Opus it lacks): let FFmpeg try
-    return _read_pyav(p, RATE_HZ)
+    return _read_pyav(p, rate_hz), rate_hz
 
 
 def has_audio_stream(path: str | Path) -> bool:

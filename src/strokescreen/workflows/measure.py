@@ -69,9 +69,11 @@ def measure_audio(path: str | Path) -> MeasureReport:
     Raises :class:`InputError` (unreadable, empty, corrupt) or :class:`QualityError`
     (no speech found).
     """
+    from strokescreen.audio import prepare_samples
     from strokescreen.io.audio import read_audio_file
 
-    return measure_speech_samples(read_audio_file(path), file=str(path))
+    samples, rate = read_audio_file(path)
+    return measure_speech_samples(prepare_samples(samples, rate_hz=rate), file=str(path))
 
 
 def measure_file(path: str | Path, *, progress: Progress | None = None) -> MeasureReport:
