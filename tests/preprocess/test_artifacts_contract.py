@@ -23,15 +23,22 @@ META = {
     "width": 360, "height": 480, "rotation_deg": 90, "codec": "h264",
     "audio_present": False, "audio_note": "the video has no soundtrack", "audio_rate_hz": None,
     "audio_s": None, "landmarker": "mediapipe", "n_points": 478,
-    "versions": {"strokescreen": "0"}, "stage_version": "preprocess-2",
+    "versions": {"strokescreen": "0"}, "stage_version": "preprocess-3",
     "config": {"proposal": {"beta1_deg": 5.0}}, "config_hash": "c0ffee", "cache_key": "k1",
-    "elapsed_s": 1.5,
+    "elapsed_s": 1.5, "frontal_reference": None,
+}
+REFERENCE = {
+    "criterion": "recording", "landmarker": "mediapipe",
+    "measured_deg": {"yaw": 2.1, "pitch": -7.4, "roll": 0.3},
+    "reference_deg": {"yaw": 2.1, "pitch": -7.4, "roll": 0.3},
+    "limit_deg": {"yaw": 11.3, "pitch": 18.9, "roll": 8.0}, "beta1_deg": 5.0, "clamped": False,
 }
 QUALITY = {
     "verdict": "review", "reasons": ["the video has no soundtrack; speech measures unavailable"],
     "advice": "re-record", "n_frames": 60, "n_kept": 50, "reject_counts": {"no_face": 2},
     "face_found_share": 0.9667, "usable_share": 0.8333, "longest_usable_run_frames": 40,
     "longest_usable_run_s": 1.335, "speech_s": None, "duration_s": 2.002,
+    "frontal_reference": REFERENCE,
 }
 
 
