@@ -125,6 +125,11 @@ def crash_probe_analysis(video, out_dir, *, model_dir=None, progress=None):
     it taken writes ``overlap`` (two analyses at once). Logs ``start``/``end`` with its PID
     in ``runs.log``. Reports progress in 20 steps over ``FAKE_ANALYSIS_S`` seconds, writes
     its result, then reports 0.95 ("written") and waits one more step before returning.
+
+    ``FAKE_RUN_DIR/hold`` holding ``JOB_ID FRACTION`` (``*`` for any job) makes that job's run stop once its
+    progress reaches FRACTION and wait there (reporting it again every 0.3 s, past the
+    runner's 0.25 s throttle) until the file changes: a test kills the server at exactly
+    that point, however slow the machine.
     """
     import fcntl
 
@@ -141,19 +146,34 @@ def crash_probe_analysis(video, out_dir, *, model_dir=None, progress=None):
         with open(run_dir / "runs.log", "a") as fh:
             fh.write(f"{what} {os.getpid()}\n")
 
+    job_id = Path(out_dir).name
+
+    def report(frac: float, note: str) -> None:
+        if not progress:
+            return
+        progress(frac, note=note)
+        hold = run_dir / "hold"
+        while True:
+            try:
+                held_job, held_at = hold.read_text().split()
+            except (OSError, ValueError):
+                return
+            if held_job not in (job_id, "*") or frac < float(held_at):
+                return
+            time.sleep(0.3)
+            progress(frac, note=note)
+
     log("start")
     steps = 20
     for i in range(steps):
-        if progress:
-            progress(0.9 * i / steps, note=f"step {i + 1} of {steps}")
+        report(0.9 * i / steps, f"step {i + 1} of {steps}")
         time.sleep(total / steps)
     case = Path(out_dir) / "case"
     case.mkdir()
     (case / "features.json").write_text("{}")
     result = _write(Path(out_dir), fake_result(video))
     time.sleep(0.3)  # progress reports closer than 0.25 s apart are dropped
-    if progress:
-        progress(0.95, note="written")
+    report(0.95, "written")
     time.sleep(total / 4)
     log("end")
     return result

@@ -118,6 +118,7 @@ def test_kill9_at_several_points_loses_nothing_and_never_runs_twice(data_dir, tm
     plan = [("A", 0.3), ("A", 0.8), ("B", 0.95)]
     server = Server(data_dir, run_dir)
     jobs = {}
+    (run_dir / "hold").write_text(f"* {plan[0][1]}")  # the first job waits at the first point
     try:
         for name in ("A", "B"):
             r = httpx.post(f"{server.url}/api/v1/assessments", content=tiny_video.read_bytes(),
@@ -126,6 +127,8 @@ def test_kill9_at_several_points_loses_nothing_and_never_runs_twice(data_dir, tm
             assert r.status_code == 202, r.text
             jobs[name] = r.json()["id"]
         for name, fraction in plan:
+            # the fake analysis of this job stops at the kill point until the file changes
+            (run_dir / "hold").write_text(f"{jobs[name]} {fraction}")
             _wait(server, token, jobs[name], _running_past(fraction))
             server.kill9()
             # no analysis outlives its server
@@ -136,6 +139,8 @@ def test_kill9_at_several_points_loses_nothing_and_never_runs_twice(data_dir, tm
             # the recording is still there for the rerun
             left = len(list((data_dir / "uploads").glob("*")))
             assert left == (1 if name == "B" else 2), (name, fraction, left, _runs(run_dir))
+            if (name, fraction) == plan[-1]:
+                (run_dir / "hold").unlink()
             server = Server(data_dir, run_dir)
         for name, job_id in jobs.items():
             s = _wait(server, token, job_id, lambda s: s["state"] in ("done", "failed"))

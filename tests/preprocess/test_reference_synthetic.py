@@ -61,13 +61,13 @@ def test_planted_pitch_offset_fails_the_absolute_gate_not_the_default(pitched, t
     assert rec.kept.mean() >= 0.8, rec.quality
     assert ab.kept.mean() < 0.3, ab.quality  # loses most frames
     assert (ab.frames.reject_reason == "not_frontal").mean() > 0.6
-    assert rec.quality["verdict"] != "unusable"
+    assert rec.quality.verdict != "unusable"
     # the reference and the criterion are recorded
-    ref = rec.quality["frontal_reference"]
+    ref = rec.quality.frontal_reference
     assert ref["criterion"] == "recording" and not ref["clamped"]
     assert ref["measured_deg"]["pitch"] == pytest.approx(np.nanmedian(rec.frames.pitch), abs=0.1)
-    assert rec.meta["frontal_reference"] == ref and rec.meta["stage_version"] == STAGE_VERSION
-    assert ab.meta["frontal_reference"]["criterion"] == "absolute"
+    assert rec.meta.frontal_reference == ref and rec.meta.stage_version == STAGE_VERSION
+    assert ab.meta.frontal_reference["criterion"] == "absolute"
     # crops are exactly the kept frames; the spill files are gone
     assert np.array_equal(rec.crop_index, rec.frames.loc[rec.kept, "frame"].to_numpy())
     assert sorted(p.name for p in rec.case_dir.iterdir()) == sorted(
