@@ -42,6 +42,7 @@ def test_files_and_metrics_keys(tmp_path, loso_result):
         "predictions.csv",
         "metrics.json",
         "roc.png",
+        "calibration.png",
         "fairness.csv",
         "feature_importance.csv",
         "report.html",
@@ -60,6 +61,13 @@ def test_files_and_metrics_keys(tmp_path, loso_result):
     assert paths["roc"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     fair = pd.read_csv(paths["fairness"])
     assert (fair.groupby("attribute")["n"].sum() == 28).all()
+    assert {"brier", "calibration_intercept", "calibration_slope"} <= set(fair.columns)
+    cal = m["calibration"]
+    assert cal["brier_ci"][0] <= cal["brier"] <= cal["brier_ci"][1]
+    assert {"slope", "slope_ci", "intercept", "intercept_ci", "scaled_brier", "ece", "bins",
+            "smoothed"} <= set(cal)
+    assert all("brier" in f and "calibration_slope" in f for f in m["folds"])
+    assert paths["calibration"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_report_is_self_contained_and_says_what_it_is(tmp_path, loso_result):
@@ -72,6 +80,9 @@ def test_report_is_self_contained_and_says_what_it_is(tmp_path, loso_result):
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched from elsewhere
     assert "Triage team" in html and "ER clinical impression" in html
     assert "face_signal" in html  # importance table
+    assert "Calibration" in html and "calibration slope" in html
+    imgs = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert base64.b64decode(imgs[1]) == paths["calibration"].read_bytes()
 
 
 def test_real_cohort_report_has_no_synthetic_banner(tmp_path, make_cases):

@@ -43,7 +43,12 @@ def _table(df: pd.DataFrame) -> str:
 
 
 def render_report(
-    result: EvaluationResult, roc_png: bytes, *, title: str | None = None, n_importance: int = 20
+    result: EvaluationResult,
+    roc_png: bytes,
+    *,
+    title: str | None = None,
+    n_importance: int = 20,
+    calibration_png: bytes | None = None,
 ) -> str:
     """The report HTML (one self-contained page)."""
     m = result.metrics
@@ -70,6 +75,8 @@ def render_report(
         params=params,
         synthetic=result.synthetic,
         roc_b64=base64.b64encode(roc_png).decode("ascii"),
+        cal_b64=base64.b64encode(calibration_png).decode("ascii") if calibration_png else "",
+        cal=_Dot(m.get("calibration") or {}),
         ops=ops_safe,
         refs=list(m["reference_points"].values()),
         fairness=_table(result.fairness) if len(result.fairness) else "",

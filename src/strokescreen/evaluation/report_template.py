@@ -44,6 +44,21 @@ TEMPLATE = """<!doctype html>
  (aligned comparison with the clinicians' operating point), so its sensitivity is descriptive.
  {% if m.holdout %}The prespecified row uses a threshold chosen on the training part only.{% endif %}</p>
 </div></div>
+<h2>Calibration</h2>
+<div class="flex">
+{% if cal_b64 %}<div><img alt="Reliability diagram" width="460" src="data:image/png;base64,{{ cal_b64 }}"></div>{% endif %}
+<div>
+<p>Does a predicted probability match how often stroke signs were seen? (pooled {{ 'hold-out' if m.holdout else 'out-of-fold' }} predictions)</p>
+<table><tr><th class="l">measure</th><th>value</th><th>95% CI</th><th class="l">ideal</th></tr>
+<tr><td class="l">Brier score</td><td>{{ f(cal.brier) }}</td><td>{% if cal.brier_ci %}{{ f(cal.brier_ci[0]) }}&ndash;{{ f(cal.brier_ci[1]) }}{% endif %}</td><td class="l">0</td></tr>
+<tr><td class="l">scaled Brier</td><td>{{ f(cal.scaled_brier) }}</td><td>{% if cal.scaled_brier_ci %}{{ f(cal.scaled_brier_ci[0]) }}&ndash;{{ f(cal.scaled_brier_ci[1]) }}{% endif %}</td><td class="l">1 (0: no better than the prevalence)</td></tr>
+<tr><td class="l">calibration intercept (in the large)</td><td>{{ f(cal.intercept) }}</td><td>{% if cal.intercept_ci %}{{ f(cal.intercept_ci[0]) }}&ndash;{{ f(cal.intercept_ci[1]) }}{% endif %}</td><td class="l">0 (&gt; 0: probabilities too low)</td></tr>
+<tr><td class="l">calibration slope</td><td>{{ f(cal.slope) }}</td><td>{% if cal.slope_ci %}{{ f(cal.slope_ci[0]) }}&ndash;{{ f(cal.slope_ci[1]) }}{% endif %}</td><td class="l">1 (&lt; 1: too extreme)</td></tr>
+<tr><td class="l">expected calibration error</td><td>{{ f(cal.ece) }}</td><td></td><td class="l">0</td></tr>
+<tr><td class="l">observed / expected</td><td>{{ f(cal.observed_expected) }}</td><td></td><td class="l">1</td></tr>
+</table>
+<p class="note">CI: {{ cal.ci_method }}. Per fold: see the table below; per subgroup: the Subgroups table.</p>
+</div></div>
 {% if m.holdout %}<h2>Hold-out: spread over fold models</h2>
 <p>{{ m.holdout.n_train_cases }} training cases, {{ m.holdout.n_test_cases }} hold-out cases{% if m.holdout.n_excluded_cases %} ({{ m.holdout.n_excluded_cases }} excluded: {{ m.holdout.note }}){% endif %}.
  AUC of the {{ m.split.n_folds }} fold models on the hold-out: mean {{ f(m.holdout.fold_model_auc.mean) }},
@@ -51,9 +66,9 @@ TEMPLATE = """<!doctype html>
  The headline AUC is that of the fold models' mean probability.</p>{% endif %}
 <h2>Per fold</h2>
 <table><tr><th class="l">{{ 'fold model' if m.holdout else 'fold' }}</th><th>cases</th><th>subjects</th><th>stroke</th>
-<th>not stroke</th><th>AUC</th><th class="l">note</th></tr>
+<th>not stroke</th><th>AUC</th><th>Brier</th><th>cal. intercept</th><th>cal. slope</th><th class="l">note</th></tr>
 {% for r in m.folds %}<tr><td class="l">{{ r.fold }}</td><td>{{ r.n }}</td><td>{{ r.n_subjects }}</td><td>{{ r.n_pos }}</td>
-<td>{{ r.n_neg }}</td><td>{{ f(r.auc) }}</td><td class="l">{{ r.note or '' }}</td></tr>{% endfor %}
+<td>{{ r.n_neg }}</td><td>{{ f(r.auc) }}</td><td>{{ f(r.brier) }}</td><td>{{ f(r.calibration_intercept) }}</td><td>{{ f(r.calibration_slope) }}</td><td class="l">{{ r.note or '' }}</td></tr>{% endfor %}
 </table>
 <p>Fold AUC: mean {{ f(m.fold_auc.mean) }}, SD {{ f(m.fold_auc.sd) }} over {{ m.fold_auc.n_defined }} folds with both classes
  ({{ m.fold_auc.n_undefined }} single-class folds not averaged).</p>
