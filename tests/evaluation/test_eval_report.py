@@ -43,6 +43,7 @@ def test_files_and_metrics_keys(tmp_path, loso_result):
         "metrics.json",
         "roc.png",
         "calibration.png",
+        "decision_curve.png",
         "fairness.csv",
         "feature_importance.csv",
         "report.html",
@@ -83,6 +84,8 @@ def test_report_is_self_contained_and_says_what_it_is(tmp_path, loso_result):
     assert "Calibration" in html and "calibration slope" in html
     imgs = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     assert base64.b64decode(imgs[1]) == paths["calibration"].read_bytes()
+    assert base64.b64decode(imgs[2]) == paths["decision_curve"].read_bytes()
+    assert "Decision curve" in html and "treat all" in html
 
 
 def test_real_cohort_report_has_no_synthetic_banner(tmp_path, make_cases):

@@ -26,6 +26,7 @@ import strokescreen
 from strokescreen.config import TRIAGE_SPECIFICITY
 from strokescreen.errors import InputError
 from strokescreen.evaluation.calibration import calibration_summary
+from strokescreen.evaluation.decision import decision_curve
 from strokescreen.evaluation.fairness import subgroup_table
 from strokescreen.evaluation.importance import native_importance, permutation_importance_pooled
 from strokescreen.evaluation.metrics import operating_point, threshold_for_specificity
@@ -336,6 +337,9 @@ def cross_validate(
         groups=scored["subject_id"].astype(str).to_numpy(),
         n_bootstrap=n_bootstrap,
         rng=np.random.default_rng((seed, 19)),
+    )
+    metrics["decision_curve"] = decision_curve(
+        scored["label"].to_numpy(dtype=int), scored["probability"].to_numpy(dtype=float)
     )
     metrics["n_unscored"] = len(unscored)
     metrics["unscored_cases"] = unscored

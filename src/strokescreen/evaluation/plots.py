@@ -173,3 +173,40 @@ def calibration_figure_png(
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=6.5, framealpha=0.9)
     return _png(fig)
+
+
+def decision_curve_png(
+    curve: dict, *, synthetic: bool = False, title: str = "Decision curve", dpi: int = 120
+) -> bytes:
+    """Net benefit against threshold probability as PNG bytes: the model, treat all, treat
+    none and the reference clinician operating points (dotted).
+
+    curve : a :func:`strokescreen.evaluation.decision.decision_curve` dict.
+    """
+    fig, ax = _new_axes((5.6, 4.4), dpi)
+    t = np.asarray(curve.get("thresholds") or [], dtype=float)
+
+    def arr(values: Sequence[float | None]) -> np.ndarray:
+        return np.asarray([np.nan if v is None else v for v in values], dtype=float)
+
+    if t.size:
+        model = arr(curve["model"])
+        everyone = arr(curve["treat_all"])
+        ax.plot(t, np.zeros_like(t), color="0.3", lw=1.0, label="treat none")
+        ax.plot(t, everyone, color="0.55", lw=1.2, ls="--", label="treat all")
+        colors = ("tab:red", "tab:orange", "tab:purple")
+        for (name, c), color in zip((curve.get("reference") or {}).items(), colors, strict=False):
+            label = (curve.get("reference_labels") or {}).get(name, name)
+            ax.plot(t, arr(c), color=color, lw=1.0, ls=":", label=f"{label} (reference point)")
+        ax.plot(t, model, color="tab:blue", lw=2.0, label="model")
+        for lo, hi in curve.get("helps") or []:
+            ax.axvspan(lo, hi, color="tab:blue", alpha=0.08, lw=0)
+        prev = curve.get("prevalence") or 0.0
+        ax.set_ylim(min(-0.05, -0.2 * prev), max(prev * 1.1, 0.05))
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("threshold probability")
+    ax.set_ylabel("net benefit")
+    ax.set_title(title + ("\nSYNTHETIC data" if synthetic else ""), fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper right", fontsize=6.5, framealpha=0.9)
+    return _png(fig)

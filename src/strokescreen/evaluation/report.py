@@ -49,6 +49,7 @@ def render_report(
     title: str | None = None,
     n_importance: int = 20,
     calibration_png: bytes | None = None,
+    decision_png: bytes | None = None,
 ) -> str:
     """The report HTML (one self-contained page)."""
     m = result.metrics
@@ -77,6 +78,8 @@ def render_report(
         roc_b64=base64.b64encode(roc_png).decode("ascii"),
         cal_b64=base64.b64encode(calibration_png).decode("ascii") if calibration_png else "",
         cal=_Dot(m.get("calibration") or {}),
+        dca_b64=base64.b64encode(decision_png).decode("ascii") if decision_png else "",
+        dca=_Dot(m.get("decision_curve") or {}),
         ops=ops_safe,
         refs=list(m["reference_points"].values()),
         fairness=_table(result.fairness) if len(result.fairness) else "",

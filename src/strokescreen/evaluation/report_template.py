@@ -59,6 +59,19 @@ TEMPLATE = """<!doctype html>
 </table>
 <p class="note">CI: {{ cal.ci_method }}. Per fold: see the table below; per subgroup: the Subgroups table.</p>
 </div></div>
+<h2>Decision curve</h2>
+<div class="flex">
+{% if dca_b64 %}<div><img alt="Decision curve" width="480" src="data:image/png;base64,{{ dca_b64 }}"></div>{% endif %}
+<div>
+<p><b>{{ dca.helps_text }}</b> Prevalence in this cohort: {{ pct(dca.prevalence) }}.</p>
+<table><tr><th>threshold probability</th><th>model</th><th>treat all</th><th>treat none</th>
+{% for k, label in (dca.reference_labels or {}).items() %}<th>{{ label }} (reference)</th>{% endfor %}<th>model advantage (true positives per 100)</th></tr>
+{% for r in dca.table %}<tr><td>{{ f(r.threshold, 2) }}</td><td>{{ f(r.model) }}</td><td>{{ f(r.treat_all) }}</td><td>{{ f(r.treat_none) }}</td>
+{% for k in (dca.reference_labels or {}) %}<td>{{ f(r[k]) }}</td>{% endfor %}<td>{{ f(r.model_advantage_per_100, 1) }}</td></tr>{% endfor %}
+</table>
+<p class="note">Net benefit = true positives/n &minus; false positives/n &times; t/(1&minus;t): the threshold probability t says how many false alarms one caught stroke is worth.
+ The reference rows apply the clinicians' published sensitivity and specificity at this cohort's prevalence; they were not measured on this cohort.</p>
+</div></div>
 {% if m.holdout %}<h2>Hold-out: spread over fold models</h2>
 <p>{{ m.holdout.n_train_cases }} training cases, {{ m.holdout.n_test_cases }} hold-out cases{% if m.holdout.n_excluded_cases %} ({{ m.holdout.n_excluded_cases }} excluded: {{ m.holdout.note }}){% endif %}.
  AUC of the {{ m.split.n_folds }} fold models on the hold-out: mean {{ f(m.holdout.fold_model_auc.mean) }},
