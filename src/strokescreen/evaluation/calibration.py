@@ -20,7 +20,8 @@ Conventions as in :mod:`strokescreen.evaluation.metrics` (``y`` 0/1, ``p`` P(str
 
 Confidence intervals come from the stratified cluster bootstrap by subject of
 :func:`strokescreen.evaluation.metrics.subject_multiplicities` (the one the AUC uses).
-Probabilities are clipped to ``[EPS, 1 - EPS]`` before taking logits.
+Probabilities are clipped to ``[EPS, 1 - EPS]`` before taking logits; the logistic fits
+are :func:`strokescreen.models.calibration.logistic_fit` (the recalibration's own).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 
 from strokescreen.evaluation.metrics import _as_arrays, subject_multiplicities, wilson_interval
 from strokescreen.jsonable import finite_or_none
+from strokescreen.models.calibration import EPS, logistic_fit, logit
 
 __all__ = [
     "EPS",
@@ -43,55 +45,8 @@ __all__ = [
     "smoothed_reliability",
 ]
 
-EPS = 1e-6
 N_BINS = 10
 BANDWIDTH = 0.08
-
-
-def logit(p: np.ndarray) -> np.ndarray:
-    """log(p / (1 - p)) of ``p`` clipped to [EPS, 1 - EPS]."""
-    q = np.clip(np.asarray(p, dtype=float), EPS, 1.0 - EPS)
-    return np.log(q) - np.log1p(-q)
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
-def logistic_fit(
-    x: np.ndarray | None,
-    y: np.ndarray,
-    *,
-    offset: np.ndarray | None = None,
-    weights: np.ndarray | None = None,
-    max_iter: int = 50,
-    tol: float = 1e-10,
-    ridge: float = 1e-8,
-) -> np.ndarray:
-    """Unpenalised logistic regression by Newton-Raphson.
-
-    x : ndarray, shape (n,) one covariate, or None for an intercept-only model.
-    offset : ndarray, shape (n,), added to the linear predictor with coefficient 1.
-    weights : ndarray, shape (n,), case weights (bootstrap multiplicities).
-    Returns the coefficients: [intercept] or [intercept, slope]. A tiny ridge keeps the
-    Newton step defined under separation (the estimate then grows large, not infinite).
-    """
-    y = np.asarray(y, dtype=float)
-    n = y.size
-    design = np.ones((n, 1)) if x is None else np.column_stack([np.ones(n), np.asarray(x, float)])
-    off = np.zeros(n) if offset is None else np.asarray(offset, dtype=float)
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    beta = np.zeros(design.shape[1])
-    for _ in range(max_iter):
-        mu = _sigmoid(design @ beta + off)
-        grad = design.T @ (w * (y - mu)) - ridge * beta
-        hess = (design * (w * mu * (1.0 - mu))[:, None]).T @ design
-        hess[np.diag_indices_from(hess)] += ridge
-        step = np.linalg.solve(hess, grad)
-        beta = beta + step
-        if np.max(np.abs(step)) < tol:
-            break
-    return beta
 
 
 def brier_score(y: np.ndarray, p: np.ndarray, *, weights: np.ndarray | None = None) -> float:

@@ -319,6 +319,7 @@ def cross_validate(
     metrics: dict = {
         "model": name,
         "params": params,
+        "calibration_method": str(getattr(model_factory, "calibration", "none")),
         "split": {**asdict(spec), "description": spec.describe(), "n_folds": len(sr.folds)},
         "cohort": cohort_name,
         "synthetic": bool(synthetic),
