@@ -116,3 +116,21 @@ def test_holdout_writes_fold_model_predictions(tmp_path, make_cases):
     m = _strict_json(paths["metrics"])
     assert set(m["holdout"]["fold_model_auc"]) >= {"mean", "sd", "min", "max"}
     assert "spread over fold models" in paths["report"].read_text()
+
+
+def test_report_ends_with_a_filled_tripod_checklist(tmp_path, loso_result):
+    from strokescreen.evaluation.tripod import tripod_checklist
+
+    rows = tripod_checklist(loso_result)
+    by_item = {r["item"]: r for r in rows}
+    assert by_item["Data source"]["filled"] and "SYNTHETIC" in by_item["Data source"]["text"]
+    assert "events per candidate predictor" in by_item["Sample size and events per predictor"][
+        "text"]
+    assert by_item["Type of validation"]["text"].startswith("internal: leave one subject out")
+    assert "calibration slope" in by_item["Calibration"]["text"]
+    assert not by_item["Ethics approval and consent"]["filled"]
+    assert by_item["Dates of recordings"]["filled"]  # the planted cases carry recorded_at
+    html = write_evaluation(loso_result, tmp_path)["report"].read_text()
+    tail = html[html.index("Reporting checklist (TRIPOD+AI)"):]
+    assert "Not filled here:" in tail and "Ethics approval and consent" in tail
+    assert "not a diagnosis" in tail

@@ -12,6 +12,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from strokescreen.evaluation.report_template import TEMPLATE
+from strokescreen.evaluation.tripod import tripod_checklist
 
 if TYPE_CHECKING:
     from strokescreen.evaluation.engine import EvaluationResult
@@ -80,6 +81,7 @@ def render_report(
         cal=_Dot(m.get("calibration") or {}),
         dca_b64=base64.b64encode(decision_png).decode("ascii") if decision_png else "",
         dca=_Dot(m.get("decision_curve") or {}),
+        tripod=tripod_checklist(result),
         ops=ops_safe,
         refs=list(m["reference_points"].values()),
         fairness=_table(result.fairness) if len(result.fairness) else "",

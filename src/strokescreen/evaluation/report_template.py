@@ -93,6 +93,12 @@ TEMPLATE = """<!doctype html>
 <h2>Global feature importance</h2>
 {% if importance %}<p class="note">{{ m.importance_method }}; top {{ n_importance }} features.</p>{{ importance|safe }}
 {% else %}<p class="note">Not computed for this model (it does not read the feature table, or importance was switched off).</p>{% endif %}
+<h2>Reporting checklist (TRIPOD+AI)</h2>
+<p class="note">Filled from what this evaluation knows{% if synthetic %}; the cohort is SYNTHETIC{% endif %}. Items marked &ldquo;not filled&rdquo; must be added by the authors.</p>
+<table><tr><th class="l">section</th><th class="l">item</th><th class="l">reported</th></tr>
+{% for r in tripod %}<tr><td class="l">{{ r.section }}</td><td class="l">{{ r.item }}</td><td class="l">{% if r.filled %}{{ r.text }}{% else %}<i>not filled:</i> {{ r.text }}{% endif %}</td></tr>{% endfor %}
+</table>
+<p class="note">Not filled here: {% for r in tripod if not r.filled %}{{ r.item }}{{ "; " if not loop.last }}{% endfor %}.</p>
 <p class="note" style="margin-top:2em">{{ m.disclaimer }}</p>
 </body></html>
 """
