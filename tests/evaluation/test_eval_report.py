@@ -42,6 +42,8 @@ def test_files_and_metrics_keys(tmp_path, loso_result):
         "predictions.csv",
         "metrics.json",
         "roc.png",
+        "calibration.png",
+        "decision_curve.png",
         "fairness.csv",
         "feature_importance.csv",
         "report.html",
@@ -60,6 +62,13 @@ def test_files_and_metrics_keys(tmp_path, loso_result):
     assert paths["roc"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     fair = pd.read_csv(paths["fairness"])
     assert (fair.groupby("attribute")["n"].sum() == 28).all()
+    assert {"brier", "calibration_intercept", "calibration_slope"} <= set(fair.columns)
+    cal = m["calibration"]
+    assert cal["brier_ci"][0] <= cal["brier"] <= cal["brier_ci"][1]
+    assert {"slope", "slope_ci", "intercept", "intercept_ci", "scaled_brier", "ece", "bins",
+            "smoothed"} <= set(cal)
+    assert all("brier" in f and "calibration_slope" in f for f in m["folds"])
+    assert paths["calibration"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_report_is_self_contained_and_says_what_it_is(tmp_path, loso_result):
@@ -72,6 +81,11 @@ def test_report_is_self_contained_and_says_what_it_is(tmp_path, loso_result):
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched from elsewhere
     assert "Triage team" in html and "ER clinical impression" in html
     assert "face_signal" in html  # importance table
+    assert "Calibration" in html and "calibration slope" in html
+    imgs = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert base64.b64decode(imgs[1]) == paths["calibration"].read_bytes()
+    assert base64.b64decode(imgs[2]) == paths["decision_curve"].read_bytes()
+    assert "Decision curve" in html and "treat all" in html
 
 
 def test_real_cohort_report_has_no_synthetic_banner(tmp_path, make_cases):
@@ -102,3 +116,21 @@ def test_holdout_writes_fold_model_predictions(tmp_path, make_cases):
     m = _strict_json(paths["metrics"])
     assert set(m["holdout"]["fold_model_auc"]) >= {"mean", "sd", "min", "max"}
     assert "spread over fold models" in paths["report"].read_text()
+
+
+def test_report_ends_with_a_filled_tripod_checklist(tmp_path, loso_result):
+    from strokescreen.evaluation.tripod import tripod_checklist
+
+    rows = tripod_checklist(loso_result)
+    by_item = {r["item"]: r for r in rows}
+    assert by_item["Data source"]["filled"] and "SYNTHETIC" in by_item["Data source"]["text"]
+    assert "events per candidate predictor" in by_item["Sample size and events per predictor"][
+        "text"]
+    assert by_item["Type of validation"]["text"].startswith("internal: leave one subject out")
+    assert "calibration slope" in by_item["Calibration"]["text"]
+    assert not by_item["Ethics approval and consent"]["filled"]
+    assert by_item["Dates of recordings"]["filled"]  # the planted cases carry recorded_at
+    html = write_evaluation(loso_result, tmp_path)["report"].read_text()
+    tail = html[html.index("Reporting checklist (TRIPOD+AI)"):]
+    assert "Not filled here:" in tail and "Ethics approval and consent" in tail
+    assert "not a diagnosis" in tail

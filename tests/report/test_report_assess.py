@@ -142,12 +142,25 @@ def test_negative_planted_model(with_models):
     assert "Synthetic training data" not in html and "does not rule out a stroke" in html
 
 
+def test_report_says_what_the_result_meant_in_validation(with_models):
+    out, result, _ = with_models["pos"]
+    assert result["calibration"]["method"] == "sigmoid"
+    assert result["result_sentences"][0].startswith("Of 100 people with this result")
+    html = (out / "report.html").read_text()
+    assert result["result_sentences"][0] in html and result["calibration"]["sentence"] in html
+
+
 def test_linear_contributions_add_up_to_the_logit(with_models):
-    import joblib
+    from strokescreen.models.persist import load_model
 
     out, result, model_dir = with_models["pos"]
-    model = joblib.load(model_dir / "weights.joblib")
+    model, sidecar = load_model(model_dir)  # recalibrated: logit q = a + b * logit p
+    a = b = None
+    if sidecar["calibration"]["method"] == "sigmoid":
+        a, b = model.calibrator_.values["intercept"], model.calibrator_.values["slope"]
     intercept = float(model.pipeline_[-1].intercept_[0])
+    if a is not None:
+        intercept = a + b * intercept  # the contributions are scaled by the slope b
     from strokescreen.report.risk import RiskModel, attributions, case_table
 
     feats = case_feature_values(out)

@@ -33,6 +33,7 @@ _COMMAND_MODULES = (
     "measure",
     "features",
     "modelling",
+    "validate",
     "ablate",
     "assess",
     "serve",

@@ -65,6 +65,10 @@ PresetOpt = Annotated[
                  "(tiny, paper; as `ablate --preset`)"),
 ]
 SeedOpt = Annotated[int, typer.Option("--seed", help="seed for splits, bootstrap and models")]
+CalibrationOpt = Annotated[
+    str, typer.Option("--calibration", help="recalibrate on held-out training subjects: "
+                      "none, sigmoid or isotonic")
+]
 RefSpecOpt = Annotated[
     float, typer.Option("--reference-spec",
                         help=f"specificity to match (triage team: {TRIAGE_SPECIFICITY})")
@@ -133,11 +137,13 @@ def evaluate(
     ] = "permutation",
     param: ParamOpt = None,
     preset: PresetOpt = None,
+    calibration: CalibrationOpt = "sigmoid",
 ) -> None:
     """Subject-grouped evaluation: predictions, metrics, ROC, fairness and an HTML report."""
     from strokescreen.evaluation.config import EvaluationConfig
     from strokescreen.evaluation.engine import cross_validate
     from strokescreen.evaluation.writer import write_evaluation
+    from strokescreen.models.calibration import calibrated_factory, check_method
     from strokescreen.models.registry import model_factory
 
     config = EvaluationConfig(
@@ -154,7 +160,8 @@ def evaluate(
     config.validate()
     spec = config.split_spec()
     params = with_preset(model, parse_params(param), preset)
-    factory = model_factory(model, random_state=seed, **params)
+    factory = calibrated_factory(model_factory(model, random_state=seed, **params),
+                                 check_method(calibration), seed=seed)
     cases, cohort, synthetic = load_cases(manifest, work, features)
     with progress_bar(f"evaluating {model}", total=None) as cb:
         result = cross_validate(
@@ -176,6 +183,10 @@ def evaluate(
         f"{model} on {cohort}: {m['n_cases']} cases, {m['n_subjects']} subjects; {spec.describe()}"
     )
     console.print(f"AUC {_fmt(m['auc'])} (95% CI {_fmt(ci[0])}-{_fmt(ci[1])})")
+    cal = m.get("calibration") or {}
+    console.print(f"calibration ({calibration}): Brier {_fmt(cal.get('brier'))}, slope "
+                  f"{_fmt(cal.get('slope'))}, intercept {_fmt(cal.get('intercept'))}")
+    console.print((m.get("decision_curve") or {}).get("helps_text", ""))
     op = m.get("at_reference_specificity")
     if op:
         console.print(
@@ -205,6 +216,7 @@ def train(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="replace an existing model folder")
     ] = False,
+    calibration: CalibrationOpt = "sigmoid",
 ) -> None:
     """Fit a model on a cohort and save it with a threshold chosen out of fold."""
     from strokescreen.evaluation.training import save_trained, train_model
@@ -214,6 +226,9 @@ def train(
         raise ConfigError(f"--reference-spec {reference_spec} is not a fraction in [0, 1]")
     if folds < 2:
         raise ConfigError(f"--folds {folds}; use 2 or more")
+    from strokescreen.models.calibration import check_method
+
+    check_method(calibration)
     params = with_preset(model, parse_params(param), preset)
     model_factory(model, random_state=seed, **params)  # unknown names/params fail before work
     if out.exists() and any(out.iterdir()) and not overwrite:
@@ -231,6 +246,7 @@ def train(
             seed=seed,
             cohort_name=cohort,
             synthetic=synthetic,
+            calibration=calibration,
             progress=cb,
         )
     save_trained(trained, out, overwrite=overwrite)
@@ -242,6 +258,10 @@ def train(
         f"threshold {trained.threshold:.3f} (out of fold: sensitivity {_pct(op['sensitivity'])}, "
         f"specificity {_pct(op['specificity'])}, AUC {_fmt(op['oof_auc'])})"
     )
+    cal = op.get("calibration") or {}
+    console.print(f"probabilities: calibration {calibration}; out of fold Brier "
+                  f"{_fmt(cal.get('brier'))}, slope {_fmt(cal.get('slope'))}, intercept "
+                  f"{_fmt(cal.get('intercept'))}")
     if synthetic:
         console.print("[bold yellow]trained on SYNTHETIC data[/]")
     console.print(f"model folder: {out}")

@@ -25,6 +25,8 @@ import pandas as pd
 import strokescreen
 from strokescreen.config import TRIAGE_SPECIFICITY
 from strokescreen.errors import InputError
+from strokescreen.evaluation.calibration import calibration_summary
+from strokescreen.evaluation.decision import decision_curve
 from strokescreen.evaluation.fairness import subgroup_table
 from strokescreen.evaluation.importance import native_importance, permutation_importance_pooled
 from strokescreen.evaluation.metrics import operating_point, threshold_for_specificity
@@ -317,6 +319,7 @@ def cross_validate(
     metrics: dict = {
         "model": name,
         "params": params,
+        "calibration_method": str(getattr(model_factory, "calibration", "none")),
         "split": {**asdict(spec), "description": spec.describe(), "n_folds": len(sr.folds)},
         "cohort": cohort_name,
         "synthetic": bool(synthetic),
@@ -328,6 +331,17 @@ def cross_validate(
     scored = _scored(predictions)
     unscored = predictions["case_id"][~np.isfinite(predictions["probability"])].tolist()
     metrics.update(prediction_summary(scored, **summary_kw, rng=rng))
+    # its own generator, so adding calibration leaves the AUC CI and permutations unchanged
+    metrics["calibration"] = calibration_summary(
+        scored["label"].to_numpy(dtype=int),
+        scored["probability"].to_numpy(dtype=float),
+        groups=scored["subject_id"].astype(str).to_numpy(),
+        n_bootstrap=n_bootstrap,
+        rng=np.random.default_rng((seed, 19)),
+    )
+    metrics["decision_curve"] = decision_curve(
+        scored["label"].to_numpy(dtype=int), scored["probability"].to_numpy(dtype=float)
+    )
     metrics["n_unscored"] = len(unscored)
     metrics["unscored_cases"] = unscored
     fold_aucs = spread([r["auc"] for r in sr.fold_rows])

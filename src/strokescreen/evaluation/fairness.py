@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from strokescreen.evaluation.calibration import point_calibration
 from strokescreen.evaluation.metrics import operating_point, roc_auc
 
 FAIRNESS_ATTRIBUTES: tuple[str, ...] = ("sex", "age_band", "ethnicity", "race", "site")
@@ -71,6 +72,10 @@ def _metrics_row(
         "auc": auc if np.isfinite(auc) else np.nan,
         "note": "" if np.isfinite(auc) else "single class: AUC undefined",
     }
+    cal = point_calibration(y, p)
+    row.update({f"calibration_{k}" if k in ("intercept", "slope") else k:
+                (np.nan if cal[k] is None else cal[k])
+                for k in ("brier", "intercept", "slope", "observed_expected")})
     at05 = operating_point(y, p, 0.5)
     row.update({f"{k}_at_0.5": at05[k] for k in ("accuracy", "sensitivity", "specificity")})
     if threshold is not None:
@@ -93,7 +98,9 @@ def subgroup_table(
     threshold : the cohort operating-point threshold (columns ``*_at_op``); None to skip.
 
     Returns one row per (attribute, group) with columns attribute, group, n, n_subjects,
-    n_pos, n_neg, auc (NaN for a single-class group, explained in ``note``), and accuracy,
+    n_pos, n_neg, auc (NaN for a single-class group, explained in ``note``), calibration
+    (brier, calibration_intercept, calibration_slope: NaN for a single class;
+    observed_expected: observed strokes / summed probabilities), and accuracy,
     sensitivity, specificity at 0.5 and at the operating point. Groups are sorted by name
     (age bands youngest first) with ``unknown`` last. Empty (with those columns) when no
     attribute is present.
@@ -114,7 +121,8 @@ def subgroup_table(
             rows.append(
                 {"attribute": attr, "group": g, **_metrics_row(y[m], p[m], subj[m], threshold)}
             )
-    cols = ["attribute", "group", "n", "n_subjects", "n_pos", "n_neg", "auc", "note"]
+    cols = ["attribute", "group", "n", "n_subjects", "n_pos", "n_neg", "auc", "note", "brier",
+            "calibration_intercept", "calibration_slope", "observed_expected"]
     cols += [f"{k}_at_0.5" for k in ("accuracy", "sensitivity", "specificity")]
     if threshold is not None:
         cols += [f"{k}_at_op" for k in ("accuracy", "sensitivity", "specificity")]

@@ -19,6 +19,7 @@ the ordinary stratified case bootstrap. Every resample therefore holds both clas
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,7 @@ __all__ = [
     "operating_point",
     "roc_auc",
     "roc_curve_points",
+    "subject_multiplicities",
     "threshold_for_sensitivity",
     "threshold_for_specificity",
     "wilson_interval",
@@ -98,6 +100,48 @@ def roc_auc(y: np.ndarray, p: np.ndarray) -> float:
     return float(_weighted_auc(y, p, np.ones((1, y.size)))[0])
 
 
+def subject_multiplicities(
+    y: np.ndarray,
+    groups: np.ndarray | None,
+    *,
+    n_resamples: int,
+    rng: np.random.Generator,
+    chunk: int = 200,
+) -> tuple[np.ndarray, Iterator[np.ndarray]]:
+    """The stratified cluster bootstrap of this module, as subject multiplicities.
+
+    Returns (codes, chunks): ``codes`` shape (n,) maps each case to its subject index;
+    each chunk has shape (b, n_subjects), how often each subject was drawn in b resamples
+    (``chunk[:, codes]`` are case weights). Subjects are resampled within two strata
+    (with / without a stroke case), so every resample holds both classes.
+    """
+    y = np.asarray(y).astype(int).ravel()
+    if groups is None:
+        codes = np.arange(y.size)
+    else:
+        _, codes = np.unique(np.asarray(groups).astype(str), return_inverse=True)
+    n_groups = int(codes.max()) + 1 if codes.size else 0
+    group_pos = np.zeros(n_groups, dtype=bool)
+    group_pos[codes[y == 1]] = True
+    strata = [np.flatnonzero(group_pos), np.flatnonzero(~group_pos)]
+
+    def draw() -> Iterator[np.ndarray]:
+        done = 0
+        while done < n_resamples:
+            b = min(chunk, n_resamples - done)
+            mult = np.zeros((b, n_groups))
+            rows = np.arange(b)[:, None]
+            for members in strata:
+                if members.size == 0:
+                    continue
+                draws = members[rng.integers(0, members.size, size=(b, members.size))]
+                np.add.at(mult, (np.broadcast_to(rows, draws.shape), draws), 1.0)
+            yield mult
+            done += b
+
+    return codes, draw()
+
+
 def bootstrap_auc(
     y: np.ndarray,
     p: np.ndarray,
@@ -117,27 +161,9 @@ def bootstrap_auc(
     y, p = _as_arrays(y, p)
     if n_resamples <= 0 or y.size == 0 or len(np.unique(y)) < 2:
         return float("nan"), float("nan"), np.empty(0)
-    if groups is None:
-        codes = np.arange(y.size)
-    else:
-        _, codes = np.unique(np.asarray(groups).astype(str), return_inverse=True)
-    n_groups = int(codes.max()) + 1
-    group_pos = np.zeros(n_groups, dtype=bool)
-    group_pos[codes[y == 1]] = True
-    strata = [np.flatnonzero(group_pos), np.flatnonzero(~group_pos)]
-    aucs = []
-    done = 0
-    while done < n_resamples:
-        b = min(chunk, n_resamples - done)
-        mult = np.zeros((b, n_groups))
-        rows = np.arange(b)[:, None]
-        for members in strata:
-            if members.size == 0:
-                continue
-            draws = members[rng.integers(0, members.size, size=(b, members.size))]
-            np.add.at(mult, (np.broadcast_to(rows, draws.shape), draws), 1.0)
-        aucs.append(_weighted_auc(y, p, mult[:, codes]))
-        done += b
+    codes, chunks = subject_multiplicities(y, groups, n_resamples=n_resamples, rng=rng,
+                                           chunk=chunk)
+    aucs = [_weighted_auc(y, p, mult[:, codes]) for mult in chunks]
     all_aucs = np.concatenate(aucs)
     all_aucs = all_aucs[np.isfinite(all_aucs)]
     alpha = (1.0 - confidence) / 2.0

@@ -12,6 +12,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from strokescreen.evaluation.report_template import TEMPLATE
+from strokescreen.evaluation.tripod import tripod_checklist
 
 if TYPE_CHECKING:
     from strokescreen.evaluation.engine import EvaluationResult
@@ -43,7 +44,13 @@ def _table(df: pd.DataFrame) -> str:
 
 
 def render_report(
-    result: EvaluationResult, roc_png: bytes, *, title: str | None = None, n_importance: int = 20
+    result: EvaluationResult,
+    roc_png: bytes,
+    *,
+    title: str | None = None,
+    n_importance: int = 20,
+    calibration_png: bytes | None = None,
+    decision_png: bytes | None = None,
 ) -> str:
     """The report HTML (one self-contained page)."""
     m = result.metrics
@@ -70,6 +77,11 @@ def render_report(
         params=params,
         synthetic=result.synthetic,
         roc_b64=base64.b64encode(roc_png).decode("ascii"),
+        cal_b64=base64.b64encode(calibration_png).decode("ascii") if calibration_png else "",
+        cal=_Dot(m.get("calibration") or {}),
+        dca_b64=base64.b64encode(decision_png).decode("ascii") if decision_png else "",
+        dca=_Dot(m.get("decision_curve") or {}),
+        tripod=tripod_checklist(result),
         ops=ops_safe,
         refs=list(m["reference_points"].values()),
         fairness=_table(result.fairness) if len(result.fairness) else "",

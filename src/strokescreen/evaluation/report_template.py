@@ -44,6 +44,34 @@ TEMPLATE = """<!doctype html>
  (aligned comparison with the clinicians' operating point), so its sensitivity is descriptive.
  {% if m.holdout %}The prespecified row uses a threshold chosen on the training part only.{% endif %}</p>
 </div></div>
+<h2>Calibration</h2>
+<div class="flex">
+{% if cal_b64 %}<div><img alt="Reliability diagram" width="460" src="data:image/png;base64,{{ cal_b64 }}"></div>{% endif %}
+<div>
+<p>Does a predicted probability match how often stroke signs were seen? (pooled {{ 'hold-out' if m.holdout else 'out-of-fold' }} predictions)</p>
+<table><tr><th class="l">measure</th><th>value</th><th>95% CI</th><th class="l">ideal</th></tr>
+<tr><td class="l">Brier score</td><td>{{ f(cal.brier) }}</td><td>{% if cal.brier_ci %}{{ f(cal.brier_ci[0]) }}&ndash;{{ f(cal.brier_ci[1]) }}{% endif %}</td><td class="l">0</td></tr>
+<tr><td class="l">scaled Brier</td><td>{{ f(cal.scaled_brier) }}</td><td>{% if cal.scaled_brier_ci %}{{ f(cal.scaled_brier_ci[0]) }}&ndash;{{ f(cal.scaled_brier_ci[1]) }}{% endif %}</td><td class="l">1 (0: no better than the prevalence)</td></tr>
+<tr><td class="l">calibration intercept (in the large)</td><td>{{ f(cal.intercept) }}</td><td>{% if cal.intercept_ci %}{{ f(cal.intercept_ci[0]) }}&ndash;{{ f(cal.intercept_ci[1]) }}{% endif %}</td><td class="l">0 (&gt; 0: probabilities too low)</td></tr>
+<tr><td class="l">calibration slope</td><td>{{ f(cal.slope) }}</td><td>{% if cal.slope_ci %}{{ f(cal.slope_ci[0]) }}&ndash;{{ f(cal.slope_ci[1]) }}{% endif %}</td><td class="l">1 (&lt; 1: too extreme)</td></tr>
+<tr><td class="l">expected calibration error</td><td>{{ f(cal.ece) }}</td><td></td><td class="l">0</td></tr>
+<tr><td class="l">observed / expected</td><td>{{ f(cal.observed_expected) }}</td><td></td><td class="l">1</td></tr>
+</table>
+<p class="note">CI: {{ cal.ci_method }}. Per fold: see the table below; per subgroup: the Subgroups table.</p>
+</div></div>
+<h2>Decision curve</h2>
+<div class="flex">
+{% if dca_b64 %}<div><img alt="Decision curve" width="480" src="data:image/png;base64,{{ dca_b64 }}"></div>{% endif %}
+<div>
+<p><b>{{ dca.helps_text }}</b> Prevalence in this cohort: {{ pct(dca.prevalence) }}.</p>
+<table><tr><th>threshold probability</th><th>model</th><th>treat all</th><th>treat none</th>
+{% for k, label in (dca.reference_labels or {}).items() %}<th>{{ label }} (reference)</th>{% endfor %}<th>model advantage (true positives per 100)</th></tr>
+{% for r in dca.table %}<tr><td>{{ f(r.threshold, 2) }}</td><td>{{ f(r.model) }}</td><td>{{ f(r.treat_all) }}</td><td>{{ f(r.treat_none) }}</td>
+{% for k in (dca.reference_labels or {}) %}<td>{{ f(r[k]) }}</td>{% endfor %}<td>{{ f(r.model_advantage_per_100, 1) }}</td></tr>{% endfor %}
+</table>
+<p class="note">Net benefit = true positives/n &minus; false positives/n &times; t/(1&minus;t): the threshold probability t says how many false alarms one caught stroke is worth.
+ The reference rows apply the clinicians' published sensitivity and specificity at this cohort's prevalence; they were not measured on this cohort.</p>
+</div></div>
 {% if m.holdout %}<h2>Hold-out: spread over fold models</h2>
 <p>{{ m.holdout.n_train_cases }} training cases, {{ m.holdout.n_test_cases }} hold-out cases{% if m.holdout.n_excluded_cases %} ({{ m.holdout.n_excluded_cases }} excluded: {{ m.holdout.note }}){% endif %}.
  AUC of the {{ m.split.n_folds }} fold models on the hold-out: mean {{ f(m.holdout.fold_model_auc.mean) }},
@@ -51,9 +79,9 @@ TEMPLATE = """<!doctype html>
  The headline AUC is that of the fold models' mean probability.</p>{% endif %}
 <h2>Per fold</h2>
 <table><tr><th class="l">{{ 'fold model' if m.holdout else 'fold' }}</th><th>cases</th><th>subjects</th><th>stroke</th>
-<th>not stroke</th><th>AUC</th><th class="l">note</th></tr>
+<th>not stroke</th><th>AUC</th><th>Brier</th><th>cal. intercept</th><th>cal. slope</th><th class="l">note</th></tr>
 {% for r in m.folds %}<tr><td class="l">{{ r.fold }}</td><td>{{ r.n }}</td><td>{{ r.n_subjects }}</td><td>{{ r.n_pos }}</td>
-<td>{{ r.n_neg }}</td><td>{{ f(r.auc) }}</td><td class="l">{{ r.note or '' }}</td></tr>{% endfor %}
+<td>{{ r.n_neg }}</td><td>{{ f(r.auc) }}</td><td>{{ f(r.brier) }}</td><td>{{ f(r.calibration_intercept) }}</td><td>{{ f(r.calibration_slope) }}</td><td class="l">{{ r.note or '' }}</td></tr>{% endfor %}
 </table>
 <p>Fold AUC: mean {{ f(m.fold_auc.mean) }}, SD {{ f(m.fold_auc.sd) }} over {{ m.fold_auc.n_defined }} folds with both classes
  ({{ m.fold_auc.n_undefined }} single-class folds not averaged).</p>
@@ -65,6 +93,12 @@ TEMPLATE = """<!doctype html>
 <h2>Global feature importance</h2>
 {% if importance %}<p class="note">{{ m.importance_method }}; top {{ n_importance }} features.</p>{{ importance|safe }}
 {% else %}<p class="note">Not computed for this model (it does not read the feature table, or importance was switched off).</p>{% endif %}
+<h2>Reporting checklist (TRIPOD+AI)</h2>
+<p class="note">Filled from what this evaluation knows{% if synthetic %}; the cohort is SYNTHETIC{% endif %}. Items marked &ldquo;not filled&rdquo; must be added by the authors.</p>
+<table><tr><th class="l">section</th><th class="l">item</th><th class="l">reported</th></tr>
+{% for r in tripod %}<tr><td class="l">{{ r.section }}</td><td class="l">{{ r.item }}</td><td class="l">{% if r.filled %}{{ r.text }}{% else %}<i>not filled:</i> {{ r.text }}{% endif %}</td></tr>{% endfor %}
+</table>
+<p class="note">Not filled here: {% for r in tripod if not r.filled %}{{ r.item }}{{ "; " if not loop.last }}{% endfor %}.</p>
 <p class="note" style="margin-top:2em">{{ m.disclaimer }}</p>
 </body></html>
 """

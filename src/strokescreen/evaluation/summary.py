@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from strokescreen.config import TRIAGE_SPECIFICITY
+from strokescreen.evaluation.calibration import point_calibration
 from strokescreen.evaluation.metrics import (
     REFERENCE_POINTS,
     bootstrap_auc,
@@ -26,9 +27,6 @@ BOOTSTRAP_METHOD = (
     "stratified cluster bootstrap by subject (subjects resampled with replacement within "
     "subjects with / without a stroke case), percentile interval"
 )
-
-
-
 
 
 def prediction_summary(
@@ -94,7 +92,8 @@ def prediction_summary(
 
 
 def per_group_auc(predictions: pd.DataFrame, by: str) -> list[dict]:
-    """AUC per value of column ``by`` (a fold or fold model), with class counts and notes.
+    """AUC and calibration (Brier, intercept, slope) per value of column ``by`` (a fold or
+    fold model), with class counts and notes.
 
     A group holding a single class gets ``auc: None`` and a note; it is never averaged.
     """
@@ -111,6 +110,9 @@ def per_group_auc(predictions: pd.DataFrame, by: str) -> list[dict]:
             "n_neg": n_neg,
             "auc": auc,
         }
+        cal = point_calibration(y, part["probability"].to_numpy(dtype=float))
+        row.update({"brier": cal["brier"], "calibration_intercept": cal["intercept"],
+                    "calibration_slope": cal["slope"]})
         if auc is None:
             only = "stroke (1)" if n_pos else "not stroke (0)"
             row["note"] = (

@@ -4,8 +4,10 @@ The decision threshold is chosen on out-of-fold predictions from a stratified gr
 *inside* the training cases (so the threshold never comes from predictions on cases the
 predicting model was fitted on), at the reference specificity: the lowest threshold whose
 out-of-fold specificity is >= the reference, which maximises sensitivity there. The final
-model is then fitted on all training cases and saved with that threshold and its
-out-of-fold operating point.
+model is then fitted on all training cases and saved with that threshold, its
+out-of-fold operating point and the out-of-fold calibration (Brier, intercept, slope,
+reliability bins) of the probabilities it will show. With a calibration method, each model
+(fold and final) is recalibrated on held-out subjects of its own training cases.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ import pandas as pd
 
 from strokescreen.config import TRIAGE_SPECIFICITY
 from strokescreen.errors import InputError
+from strokescreen.evaluation.calibration import point_calibration, reliability_bins
 from strokescreen.evaluation.engine import run_folds
 from strokescreen.evaluation.fairness import attribute_columns
 from strokescreen.evaluation.metrics import operating_point, roc_auc, threshold_for_specificity
 from strokescreen.evaluation.splits import SplitSpec, make_folds
 from strokescreen.jsonable import finite_or_none
 from strokescreen.models.base import check_labels
+from strokescreen.models.calibration import DEFAULT_CALIBRATION, calibrated_factory
 from strokescreen.models.persist import save_model
 from strokescreen.models.registry import model_factory, model_spec
 from strokescreen.progress import Progress
@@ -76,12 +80,21 @@ def train_model(
     seed: int = 0,
     cohort_name: str = "cohort",
     synthetic: bool = False,
+    calibration: str = DEFAULT_CALIBRATION,
     progress: Progress | None = None,
 ) -> TrainedModel:
-    """Choose the threshold out of fold, then fit ``model_name`` on all ``cases_df``."""
+    """Choose the threshold out of fold, then fit ``model_name`` on all ``cases_df``.
+
+    calibration : "sigmoid", "isotonic" or "none": every fitted model (each fold's and the
+        final one) is recalibrated on held-out subjects of its own training cases
+        (:class:`strokescreen.models.calibration.CalibratedModel`), so the threshold and
+        the validation calibration saved with the model describe the probabilities that
+        ``assess`` will show.
+    """
     cases = cases_df.reset_index(drop=True)
     y = check_labels(cases["label"], len(cases))
-    factory = model_factory(model_name, random_state=seed, **(params or {}))
+    base_factory = model_factory(model_name, random_state=seed, **(params or {}))
+    factory = calibrated_factory(base_factory, calibration, seed=seed)
     spec = SplitSpec(kind="group-kfold", folds=folds, seed=seed)
     fold_list = make_folds(cases, y, spec)
     runs = run_folds(
@@ -121,6 +134,9 @@ def train_model(
             "n_subjects": int(cases["subject_id"].astype(str).nunique()),
             "cohort": cohort_name,
             "synthetic": bool(synthetic),
+            "calibration_method": calibration,
+            "calibration": {**point_calibration(y_oof, p_oof),
+                            "bins": reliability_bins(y_oof, p_oof)},
         }
     )
     if progress is not None:
@@ -131,7 +147,7 @@ def train_model(
     return TrainedModel(
         model=model,
         name=model_name,
-        params=dict(factory.params),  # type: ignore[attr-defined]
+        params=dict(base_factory.params),  # type: ignore[attr-defined]
         threshold=threshold,
         operating_point=op,
         training_cohort=cohort_summary(cases, name=cohort_name, synthetic=synthetic),

@@ -1,7 +1,9 @@
 """Write an :class:`~strokescreen.evaluation.engine.EvaluationResult` to a folder.
 
 Files: ``predictions.csv`` (case_id, subject_id, fold, label, probability), ``metrics.json``,
-``roc.png``, ``fairness.csv``, ``feature_importance.csv``, ``report.html``; for a hold-out
+``roc.png``, ``calibration.png`` (reliability diagram), ``decision_curve.png`` (net
+benefit against treat all / none), ``fairness.csv``,
+``feature_importance.csv``, ``report.html``; for a hold-out
 also ``holdout_fold_predictions.csv`` (each fold model on the hold-out) and
 ``training_oof_predictions.csv`` (out-of-fold predictions on the training part).
 """
@@ -12,7 +14,11 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from strokescreen.evaluation.plots import roc_figure_png
+from strokescreen.evaluation.plots import (
+    calibration_figure_png,
+    decision_curve_png,
+    roc_figure_png,
+)
 from strokescreen.evaluation.report import render_report
 from strokescreen.jsonable import json_safe
 
@@ -56,6 +62,14 @@ def roc_png_for(result: EvaluationResult) -> bytes:
     )
 
 
+def calibration_png_for(result: EvaluationResult) -> bytes:
+    """The reliability diagram of ``result``'s pooled predictions."""
+    p = result.predictions["probability"].to_numpy(dtype=float)
+    return calibration_figure_png(
+        result.metrics.get("calibration") or {}, p, synthetic=result.synthetic,
+        title=f"{result.model_name}, {_short_split(result)}")
+
+
 def write_evaluation(
     result: EvaluationResult, out_dir: str | Path, *, title: str | None = None
 ) -> dict[str, Path]:
@@ -72,6 +86,14 @@ def write_evaluation(
     png = roc_png_for(result)
     paths["roc"] = out / "roc.png"
     paths["roc"].write_bytes(png)
+    cal_png = calibration_png_for(result)
+    paths["calibration"] = out / "calibration.png"
+    paths["calibration"].write_bytes(cal_png)
+    dca_png = decision_curve_png(result.metrics.get("decision_curve") or {},
+                                 synthetic=result.synthetic,
+                                 title=f"{result.model_name}, {_short_split(result)}")
+    paths["decision_curve"] = out / "decision_curve.png"
+    paths["decision_curve"].write_bytes(dca_png)
     paths["fairness"] = out / "fairness.csv"
     result.fairness.to_csv(paths["fairness"], index=False)
     paths["importance"] = out / "feature_importance.csv"
@@ -83,5 +105,8 @@ def write_evaluation(
         paths["training_oof"] = out / "training_oof_predictions.csv"
         result.training_oof.to_csv(paths["training_oof"], index=False)
     paths["report"] = out / "report.html"
-    paths["report"].write_text(render_report(result, png, title=title), encoding="utf-8")
+    paths["report"].write_text(
+        render_report(result, png, title=title, calibration_png=cal_png,
+                      decision_png=dca_png), encoding="utf-8"
+    )
     return paths

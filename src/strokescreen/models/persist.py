@@ -5,6 +5,7 @@ Layout::
     MODEL_DIR/
       model.json        # package + library versions, model name and params, feature schema,
                         # training cohort summary, threshold and its operating point,
+                        # the recalibration map (method and its numbers),
                         # and the SHA-256 of every weights file
       weights.joblib    # scikit-learn models (joblib), or the files save_weights() wrote
                         # (deep models: a torch state_dict and their own JSON)
@@ -30,6 +31,7 @@ from typing import Any
 import strokescreen
 from strokescreen.errors import InputError, NotFittedError
 from strokescreen.models.base import CaseModel
+from strokescreen.models.calibration import CalibratedModel, Calibrator
 
 SIDECAR = "model.json"
 JOBLIB_WEIGHTS = "weights.joblib"
@@ -115,6 +117,10 @@ def save_model(
     training_cohort : summary of the training cases (n_cases, n_subjects, n_pos, ...).
     """
     _check_fitted(model)
+    calibration: dict[str, Any] = {"method": "none"}
+    if isinstance(model, CalibratedModel):  # the inner model's weights + the map as numbers
+        calibration = model.calibrator_.to_dict()
+        model = model.estimator_
     folder = Path(model_dir)
     if folder.exists() and any(folder.iterdir()) and not overwrite:
         raise InputError(
@@ -150,6 +156,7 @@ def save_model(
         "training_cohort": _jsonable(training_cohort),
         "threshold": float(threshold),
         "operating_point": _jsonable(operating_point),
+        "calibration": _jsonable(calibration),
         "weights": {
             "format": fmt,
             "files": [{"file": f, "sha256": sha256_file(folder / f)} for f in files],
@@ -244,7 +251,10 @@ def load_model(
 ) -> tuple[Any, dict[str, Any]]:
     """Load a model folder written by :func:`save_model`; returns (model, sidecar).
 
-    The model gets ``threshold_`` set to the sidecar's threshold.
+    The model gets ``threshold_`` set to the sidecar's threshold. A model saved with a
+    calibration block (``method`` sigmoid or isotonic) comes back wrapped in a
+    :class:`~strokescreen.models.calibration.CalibratedModel`, so its ``predict_proba`` is
+    the recalibrated probability.
     """
     folder = Path(model_dir)
     sidecar = read_sidecar(folder)
@@ -268,5 +278,8 @@ def load_model(
             f"{folder}: the model reads {len(feature_schema(model)[1])} feature columns but "
             f"model.json lists {len(schema)} (or another order); the folder is inconsistent"
         )
+    calibration = sidecar.get("calibration") or {"method": "none"}
+    if calibration.get("method", "none") != "none":
+        model = CalibratedModel.from_fitted(model, Calibrator.from_dict(calibration))
     model.threshold_ = float(sidecar["threshold"])
     return model, sidecar

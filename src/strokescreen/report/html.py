@@ -43,7 +43,9 @@ TEMPLATE = """<!doctype html>
 <p class="decision {{ dclass }}">{{ r.decision | capitalize }}</p>
 <p>{{ r.decision_text }}</p>
 {% if r.probability is not none %}
-<p>Probability of stroke signs: <strong>{{ f(r.probability, 2) }}</strong> (threshold {{ f(r.threshold, 2) }}).</p>
+<p>Probability of stroke signs: <strong>{{ f(r.probability, 2) }}</strong> (threshold {{ f(r.threshold, 2) }}){% if r.calibration %}, {{ r.calibration.method_text }}{% endif %}.</p>
+{% for line in r.result_sentences or [] %}<p><strong>{{ line }}</strong></p>{% endfor %}
+{% if r.calibration %}<p class="note">{{ r.calibration.sentence }}{% if r.calibration.synthetic %} These validation figures come from SYNTHETIC data, not patients.{% endif %}</p>{% endif %}
 {% endif %}
 {% if r.operating_point %}
 <p><strong>{{ r.operating_point.sentence }}</strong>

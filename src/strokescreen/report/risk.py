@@ -125,6 +125,68 @@ def operating_point_info(risk: RiskModel) -> dict[str, Any]:
     }
 
 
+def calibration_info(risk: RiskModel) -> dict[str, Any] | None:
+    """How far the model's probabilities can be taken at their word, from its validation.
+
+    The numbers come from the out-of-fold predictions saved at training (the probabilities
+    ``assess`` shows, recalibrated when the model was). None when the model records none.
+    """
+    op = risk.sidecar.get("operating_point") or {}
+    cal = op.get("calibration")
+    if not isinstance(cal, dict):
+        return None
+    method = (risk.sidecar.get("calibration") or {}).get("method", "none")
+    ppv, npv = _pct(op.get("ppv")), _pct(op.get("npv"))
+    slope, intercept, brier = _pct(cal.get("slope")), _pct(cal.get("intercept")), \
+        _pct(cal.get("brier"))
+    where = "synthetic validation cases" if risk.synthetic else "validation cases"
+    if slope is not None and intercept is not None:
+        quality = ("well calibrated" if abs(slope - 1) <= 0.2 and abs(intercept) <= 0.2 else
+                   "not well calibrated: read the probability as a ranking, not a chance")
+        sentence = (f"On {where} (out of fold) the probability was {quality} (calibration "
+                    f"slope {slope:.2f}, ideal 1; intercept {intercept:.2f}, ideal 0; Brier "
+                    f"{brier:.3f}).")
+    else:
+        sentence = "The calibration of this probability could not be measured in validation."
+    return {
+        "method": method,
+        "method_text": {"none": "not recalibrated",
+                        "sigmoid": "recalibrated (logistic) on held-out training subjects",
+                        "isotonic": "recalibrated (isotonic) on held-out training subjects"}.get(
+                            method, method),
+        "brier": brier, "slope": slope, "intercept": intercept,
+        "ece": _pct(cal.get("ece")),
+        "ppv": ppv, "npv": npv,
+        "bins": cal.get("bins") or [],
+        "sentence": sentence,
+        "synthetic": risk.synthetic,
+    }
+
+
+def result_sentences(info: dict[str, Any] | None, probability: float | None,
+                     decision: str) -> list[str]:
+    """What this result meant in validation: "Of 100 people with this result, about N had a
+    stroke sign", and how often stroke signs were seen at probabilities like this one."""
+    if info is None or probability is None:
+        return []
+    where = "in synthetic validation" if info.get("synthetic") else "in validation"
+    out = []
+    if decision == "screen positive" and info.get("ppv") is not None:
+        out.append(f"Of 100 people with this result (screen positive) {where}, about "
+                   f"{round(100 * info['ppv'])} had a stroke sign.")
+    elif decision == "screen negative" and info.get("npv") is not None:
+        out.append(f"Of 100 people with this result (screen negative) {where}, about "
+                   f"{round(100 * (1 - info['npv']))} had a stroke sign.")
+    for b in info.get("bins") or []:
+        last = b["bin_high"] >= 1.0
+        if b["bin_low"] <= probability < b["bin_high"] or (last and probability >= b["bin_low"]):
+            out.append(f"Of the {b['n']} validation cases with a probability between "
+                       f"{b['bin_low']:.1f} and {b['bin_high']:.1f}, {b['n_pos']} "
+                       f"({round(100 * b['observed'])} of 100) had a stroke sign.")
+            break
+    return out
+
+
 def case_table(features: dict[str, float | None], case_dir: str | Path) -> pd.DataFrame:
     """The one-row case table a model predicts from (ids carry no patient information)."""
     row: dict[str, Any] = {"case_id": CASE_ID, "subject_id": CASE_ID, "label": 0,
@@ -160,10 +222,18 @@ def attributions(risk: RiskModel, cases: pd.DataFrame) -> tuple[pd.DataFrame, st
     names = [str(n) for n in risk.model.feature_names_in_]
     x = cases[names].to_numpy(dtype=float)[0]
     parts = _pipeline_parts(risk.model)
+    calibrator = getattr(risk.model, "calibrator_", None)
+    method = getattr(calibrator, "method", "none")
+    # a logistic recalibration keeps the additive split (log-odds scale by its slope);
+    # an isotonic one does not, so it gets the model-agnostic occlusion
+    scale = float(calibrator.values["slope"]) if calibrator is not None and method == "sigmoid" \
+        else 1.0
     reference = np.full(len(names), np.nan)
     if parts is not None and parts[0] is not None and hasattr(parts[0], "statistics_"):
         reference = np.asarray(parts[0].statistics_, dtype=float)
-    if parts is not None and hasattr(parts[2], "coef_") and np.ravel(parts[2].coef_).size == len(names):
+    linear = parts is not None and hasattr(parts[2], "coef_") and \
+        np.ravel(parts[2].coef_).size == len(names) and method in ("none", "sigmoid")
+    if parts is not None and linear:
         imputer, scaler, clf = parts
         z = x[None].copy()
         if imputer is not None:
@@ -173,7 +243,7 @@ def attributions(risk: RiskModel, cases: pd.DataFrame) -> tuple[pd.DataFrame, st
         coef = np.ravel(clf.coef_)
         if list(getattr(clf, "classes_", [0, 1]))[-1] != 1:
             coef = -coef
-        contrib = coef * z[0]
+        contrib = scale * coef * z[0]
         return (pd.DataFrame({"feature": names, "value": x, "reference": reference,
                               "contribution": contrib}), "linear", "log-odds")
     if not np.isfinite(reference).any():

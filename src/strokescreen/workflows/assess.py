@@ -194,7 +194,7 @@ def _preprocess(video: Path, case_dir: Path, run: _Run, *, config: PreprocessCon
 def _new_result(meta: CaseMeta, quality: CaseQuality, risk: RiskModel | None,
                 run: _Run) -> dict[str, Any]:
     """The result before measuring: recording, quality, model, and empty measure fields."""
-    from strokescreen.report.risk import model_info, operating_point_info
+    from strokescreen.report.risk import calibration_info, model_info, operating_point_info
 
     return {
         "schema": SCHEMA,
@@ -211,6 +211,8 @@ def _new_result(meta: CaseMeta, quality: CaseQuality, risk: RiskModel | None,
         "decision": "no decision",
         "decision_text": "",
         "operating_point": operating_point_info(risk) if risk is not None else None,
+        "calibration": calibration_info(risk) if risk is not None else None,
+        "result_sentences": [],
         "quality": _quality(quality.to_dict()),
         "measures": {},
         "composite_asymmetry": None,
@@ -339,6 +341,11 @@ def assess_video(
 
         result["screen"] = norm_screen(features or {}, quality=quality.to_dict())
     _decide(result, risk, quality.verdict)
+    if risk is not None:
+        from strokescreen.report.risk import result_sentences
+
+        result["result_sentences"] = result_sentences(
+            result["calibration"], result["probability"], result["decision"])
     _write_report(result, out, case_dir, pdf=pdf, run=run)
     run.timings["total"] = time.perf_counter() - run.started
     result["timings_s"] = {k: round(v, 3) for k, v in run.timings.items()}
