@@ -8,11 +8,8 @@ From the per-frame measures of the kept frames:
   distances, brow height, midline deviations, mouth tilt): the median over the *rest
   frames* (the kept frames in the rest state; the least-open 30 % when fewer than 6);
 - the same asymmetry measures over the smile, eye-closure and speech frames (at least 6),
-  scored against that state's healthy ranges: ``<state>_asymmetry_index`` and its region
-  scores, NaN when the state is absent; ``n_<state>_frames``;
-- ``smile_excursion`` and ``brow_excursion`` per side: the 95th percentile over kept frames
-  (peak smile / brow raise relative to the rest frames' median position); ``_lr`` = l - r;
-- ``blink_amplitude`` per side: 90th percentile minus minimum of the eye opening; ``_lr``;
+  scored against that state's healthy ranges: ``<state>_asymmetry_index``, NaN when the
+  state is absent;
 - dynamics per repetition, summarised (:mod:`strokescreen.features.dynamics`);
 - region scores and the composite asymmetry index (:mod:`strokescreen.features.asymmetry`)
   at rest. Every score uses the *averaged* landmarker noise: a median over many frames
@@ -44,7 +41,7 @@ REST_PERCENTILE = 30.0
 MIN_STATE_FRAMES = 6
 #: states besides rest whose asymmetry is scored against their own healthy ranges
 OTHER_STATES: tuple[str, ...] = tuple(s for s in STATES if s != "rest")
-_STATE_SCORE_KEYS = ("mouth_score", "eye_score", "brow_score", "asymmetry_index")
+_STATE_SCORE_KEYS = ("asymmetry_index",)
 _STATIC_ASYMMETRY = tuple(n for names in ASYMMETRY_MEASURES.values() for n in names
                           if n in MEASURES and not MEASURES[n].dynamic)
 EXCURSION_PERCENTILE = 95.0
@@ -140,7 +137,6 @@ def case_face_features(
             scores = {k: float(got[k]) for k in _STATE_SCORE_KEYS}
         for key, score in scores.items():
             out[f"{state}_{key}"] = score
-        out[f"n_{state}_frames"] = float(sel.sum())
     out["ipd_mm"] = face.ipd_mm
     out["mm_from_iris"] = 1.0 if face.scale_source == "iris" else 0.0
     out["n_frames_used"] = float(use.sum())

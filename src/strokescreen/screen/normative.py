@@ -139,20 +139,23 @@ def _state_prefix(state: str) -> str:
 
 
 def face_signs(face: Mapping[str, float], op: Mapping[str, Any], *, state: str = "rest",
-               averaged: bool = True, regions: bool = True) -> list[dict[str, Any]]:
+               averaged: bool = True, regions: bool = True,
+               stored: bool = False) -> list[dict[str, Any]]:
     """Composite (and region) signs of one face state.
 
-    ``face``: measure values (IPU / deg names) taken in ``state`` -- their scores are
-    computed against that state's ranges -- or, failing those, the stored scores
-    ``<state>_asymmetry_index`` / ``<state>_<region>_score`` of a case's features.
-    ``averaged``: a video's medians (averaged landmarker noise) rather than one frame.
+    ``face``: measure values (IPU / deg names) taken in ``state``, scored against that
+    state's ranges; with ``stored``, the scores ``<state>_asymmetry_index`` /
+    ``<state>_<region>_score`` that a case's features already hold (a video's smile and
+    speech frames). ``averaged``: a video's medians (averaged landmarker noise) rather
+    than one frame.
     """
     pre = _state_prefix(state)
-    computed = {k: _finite(v) for k, v in
-                asymmetry_scores(face, state=state, averaged=averaged).items()}
-    if computed["asymmetry_index"] is None:  # stored scores of the state, when given
-        computed = {k: _finite(face.get(f"{pre}{k}")) for k in computed}
-    sc = computed
+    if stored:  # a case's scores of the state, as case_face_features computed them
+        sc = {k: _finite(face.get(f"{pre}{k}"))
+              for k in ("asymmetry_index", *(f"{r}_score" for r in PALSY_REGIONS))}
+    else:
+        sc = {k: _finite(v) for k, v in
+              asymmetry_scores(face, state=state, averaged=averaged).items()}
     n_regions = sum(sc[f"{r}_score"] is not None for r in PALSY_REGIONS) or len(PALSY_REGIONS)
     bounds = op["face_states"][state]
     lo, hi = bounds["borderline_from"], bounds["sign_from"]
@@ -212,6 +215,7 @@ def speech_signs(speech: Mapping[str, float], op: Mapping[str, float], *,
         se = math.sqrt(max(n_syl, 1.0)) / t_s
         margin = op["speech_margin_se"] * se
         entry["standard_error"] = se
+        entry["margin_se"] = op["speech_margin_se"]
         if value < low:
             entry["direction"] = "below"
             entry["status"] = "sign" if value < low - margin else "borderline"
@@ -256,11 +260,11 @@ def _face_part(face: Mapping[str, float], *, kind: str, state: str, cfg: ScreenC
     signs = face_signs(face, op, state="rest", averaged=True)
     for st in present:
         if st in tested:
-            signs += face_signs(face, op, state=st, regions=False)
+            signs += face_signs(face, op, state=st, regions=False, stored=True)
         else:
             n = state_sample_size(st)
             extra = operating_point(cfg, face_states=(st,))
-            entry = face_signs(face, extra, state=st, regions=False)[0]
+            entry = face_signs(face, extra, state=st, regions=False, stored=True)[0]
             entry["status"] = "not tested"
             entry["note"] = (f"healthy ranges {STATE_WORDS[st]} rest on {n} people "
                              f"(fewer than {cfg.min_tested_subjects}): shown, not tested")
