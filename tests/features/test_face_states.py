@@ -123,3 +123,16 @@ def test_a_photo_with_an_open_mouth_is_not_tested_against_few_speakers():
     assert res["decision"] == "cannot tell"
     assert any("healthy ranges from 5 people" in r for r in res["reasons"])
     assert {s["status"] for s in res["signs"] if s["kind"] == "face"} == {"not tested"}
+
+
+def test_photo_measures_name_the_state_and_use_its_ranges():
+    from strokescreen.features.measure import measure_landmarks_photo
+
+    rest = measure_landmarks_photo(takeo_landmarks())
+    assert any("face state estimated from the landmarks: rest" in n for n in rest.notes)
+    smiling = measure_landmarks_photo(smile(takeo_landmarks(), lift_mm=6.0, widen_mm=6.0))
+    assert any("face state estimated from the landmarks: smile" in n for n in smiling.notes)
+    name = "mouth_corner_height_lr_ipu"
+    assert smiling.measures[name]["normal_high"] == pytest.approx(
+        face_normals(state="smile")[name][1])
+    assert smiling.measures[name]["normal_high"] > rest.measures[name]["normal_high"]

@@ -4,7 +4,10 @@ The default decision of ``strokescreen assess`` and the web app when no trained 
 given. Signs:
 
 - **face**: the composite asymmetry index (the Sidak-corrected largest of the mouth, eye
-  and brow region scores, :mod:`strokescreen.features.asymmetry`), shown per region;
+  and brow region scores, :mod:`strokescreen.features.asymmetry`) at rest, shown per
+  region, and -- when a video shows them -- in the smile, with eyes closed and while
+  speaking, each against healthy faces in the same state (a state whose ranges rest on
+  fewer than ``min_tested_subjects`` people is shown, not tested);
 - **speech**: speech rate (pauses included) and articulation rate (pauses excluded)
   against their literature ranges in ``speech_normals.json``.
 
@@ -12,12 +15,13 @@ Operating point (derived, not fitted; ``docs/norm_screen.md``):
 
 - A family-wise false-positive level ``alpha`` (default 5 %) over the ``n_families`` sign
   families tested (default 3: face, speech rate, articulation rate) is split by Sidak's
-  rule, ``a = 1 - (1 - alpha)^(1/n_families)`` per family.
-- Face: the index is an equivalent |z|, so a healthy face exceeds ``z_a = Phi^-1(1-a/2)``
-  with probability <= a *if* the healthy spread were known exactly. It is estimated from
-  10 healthy subjects, so a sign needs the index above the two-sided tolerance factor
-  ``k0 = z_a sqrt(n / chi2_{1-gamma}(n))`` (coverage 1 - a, confidence gamma = 95 %, n =
-  10; the construction of the normal ranges). Between ``z_a`` and ``k0`` = borderline.
+  rule, ``a = 1 - (1 - alpha)^(1/n_families)`` per family, and the face family's ``a``
+  again over the face states tested.
+- Face: a state's index is an equivalent |z|, so a healthy face exceeds ``z = Phi^-1(1 -
+  a_s/2)`` with probability <= a_s *if* the healthy spread were known exactly. It is
+  estimated from n healthy subjects (18 at rest), so a sign needs the index above the
+  two-sided tolerance factor ``k0 = z sqrt(n / chi2_{1-gamma}(n))`` (coverage 1 - a_s,
+  confidence gamma = 95 %). Between ``z`` and ``k0`` = borderline.
 - Speech: a rate is ``n_syllables / T``; its counting (Poisson) standard error is
   ``sqrt(n_syllables) / T``. A rate outside the literature range by more than
   ``z_a`` standard errors is a sign; outside by less is borderline.
