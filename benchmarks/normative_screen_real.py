@@ -35,8 +35,9 @@ from tools.normal_ranges import infer_meei_expressions, read_meei_csv
 from strokescreen.config import PreprocessConfig
 from strokescreen.features.asymmetry import asymmetry_scores, mean_abs_z_index
 from strokescreen.features.face_measures import MEASURES, face_measures
+from strokescreen.features.states import STATES, photo_state
 from strokescreen.screen import norm_screen
-from strokescreen.screen.normative import face_signs, operating_point, speech_signs
+from strokescreen.screen.normative import operating_point, speech_signs
 
 REGIONS = ("mouth", "eye", "brow", "midline")
 
@@ -83,9 +84,15 @@ def read_pts(path: Path) -> np.ndarray:
 
 
 def face_status(values: dict[str, float]) -> tuple[str, dict[str, float]]:
-    signs = face_signs(values, operating_point())
-    sc = {k: float(v) for k, v in asymmetry_scores(values).items()}
-    return signs[0]["status"], sc
+    """The face part of the screen for one photo, against the ranges of its estimated state
+    (one frame's landmarker noise)."""
+    state = photo_state({k: np.atleast_1d(v) for k, v in values.items()})
+    res = norm_screen({f"face_{k}": v for k, v in values.items()}, kind="photo", state=state)
+    face = [s for s in res["signs"] if s["kind"] == "face"]
+    sc = {k: float(v) for k, v in asymmetry_scores(
+        values, state=state if state in STATES else "rest").items()}
+    status = face[0]["status"] if face else f"no range ({state})"
+    return f"{status} [{state}]", sc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,16 +111,19 @@ def main(argv: list[str] | None = None) -> int:
           f"{op['speech_margin_se']:.2f} SE")
 
     print("\n## Videos (frame proposal: the defaults, relative to each recording's reference pose)\n")
-    print("| clip | quality | kept | mouth | eye | brow | midline (hint) | index | old mean-|z| "
+    print("| clip | quality | kept | mouth | eye | brow | midline (hint) | index at rest | "
+          "smile index | speech-frames index | old mean-|z| "
           "| speech rate | artic. rate | decision | drivers / reasons |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
     vids = video_rows(real)
     for r in vids:
         f, q, s = r["features"], r["quality"], r["screen"]
         why = ", ".join(s["drivers"]) if s["decision"] == "signs present" else "; ".join(s["reasons"])
         print(f"| {r['name']} | {q['verdict']} | {q['n_kept']}/{q['n_frames']} | "
               + " | ".join(_f(f.get(f"face_{g}_score")) for g in REGIONS)
-              + f" | {_f(f.get('face_asymmetry_index'))} | {_f(r['old'])} | "
+              + f" | {_f(f.get('face_asymmetry_index'))} | "
+              f"{_f(f.get('face_smile_asymmetry_index'))} | "
+              f"{_f(f.get('face_speech_asymmetry_index'))} | {_f(r['old'])} | "
               f"{_f(f.get('speech_rate'))} | {_f(f.get('speech_articulation_rate'))} | "
               f"{s['decision']} | {why} |")
     face_pos = sum(r["screen"]["signs"][0]["status"] == "sign" for r in vids)
@@ -136,12 +146,14 @@ def main(argv: list[str] | None = None) -> int:
         if e == "rest":
             new_idx.append(sc["asymmetry_index"])
             old_idx.append(float(mean_abs_z_index(photo_values(lm[i]))))
-    print("| MEEI expression | n | sign | borderline | within |")
-    print("|---|---:|---:|---:|---:|")
+    print("| MEEI expression | n | face status [estimated state]: count |")
+    print("|---|---:|---|")
+    in_sample = ("rest", "smile_small", "smile_large", "eye_closure_gentle", "eye_closure_tight")
     for e, c in counts.items():
-        print(f"| {e}{' (in-sample: built the ranges)' if e == 'rest' else ''} | {sum(c.values())} "
-              f"| {c.get('sign', 0)} | {c.get('borderline', 0)} | {c.get('within', 0)} |")
-    all_sign = sum(c.get("sign", 0) for c in counts.values())
+        print(f"| {e}{' (in-sample: built the ranges)' if e in in_sample else ''} | "
+              f"{sum(c.values())} | " + ", ".join(f"{k}: {v}" for k, v in sorted(c.items()))
+              + " |")
+    all_sign = sum(v for c in counts.values() for k, v in c.items() if k.startswith("sign"))
     print(f"\nMEEI all expressions: face sign in {all_sign}/{len(lm)}; rest photos index "
           f"{min(new_idx):.2f}-{max(new_idx):.2f} (mean {np.mean(new_idx):.2f}), former mean-|z| "
           f"{min(old_idx):.2f}-{max(old_idx):.2f}")

@@ -17,9 +17,11 @@ landmarks. Method (also in ``docs/normal_ranges.md``):
 - coverage 0.99 with confidence 0.95: about 12 asymmetry measures are flagged at once,
   and 0.99 per measure keeps roughly 9 in 10 healthy faces free of any flag
   (0.95 would flag about half of them);
-- the spread is widened by the landmarker noise (:func:`landmarker_noise`: MediaPipe vs
-  dlib on the same images), added in quadrature, since the ranges come from iBUG-68
-  annotations and are applied to MediaPipe landmarks;
+- the spread is widened by the landmarker noise (:mod:`tools.landmark_noise`: MediaPipe
+  vs dlib on the same frames of the real videos; one frame's for a photo, a video median's
+  for a video), added in quadrature, since the ranges come from iBUG-68 annotations and
+  are applied to MediaPipe landmarks;
+- per face state and from every healthy source here: :mod:`tools.state_normals`;
 - :data:`NO_RANGE` measures get none (see there).
 
 Regenerate the shipped JSON with ``python -m tools.derive_normals``.
@@ -28,8 +30,9 @@ Regenerate the shipped JSON with ``python -m tools.derive_normals``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -178,39 +181,6 @@ def meei_subject_values(
     return out
 
 
-def landmarker_noise(
-    landmarks478: np.ndarray, landmarks68: np.ndarray, *, max_nose_deviation_ipu: float = 0.06
-) -> tuple[dict[str, float], int]:
-    """RMS disagreement of each static measure between two landmarkers on the same images.
-
-    Parameters
-    ----------
-    landmarks478 : ndarray, shape (n, 478, D), MediaPipe, pixels
-    landmarks68 : ndarray, shape (n, 68, 2), iBUG-68 (dlib), pixels, same images
-    max_nose_deviation_ipu : only near-frontal images count (nose tip within this of the
-        midline in both), as the pipeline keeps only near-frontal frames
-
-    Returns (measure -> RMS of the difference, number of images used).
-    """
-    a = face_measures(landmarks478, scheme="mp478")
-    b = face_measures(landmarks68, scheme="ibug68")
-    dev = "nose_tip_deviation_ipu"
-    frontal = (np.abs(a[dev]) < max_nose_deviation_ipu) & (np.abs(b[dev]) < max_nose_deviation_ipu)
-    noise = {}
-    for name in a:
-        if _static_name(name):
-            d = (a[name] - b[name])[frontal]
-            d = d[np.isfinite(d)]
-            if d.size:
-                noise[name] = float(np.sqrt(np.mean(d**2)))
-    # a shut eye reads ~0 in both landmarkers: blink amplitude inherits the disagreement of
-    # the open eye's height. Excursions (one landmarker, two frames) cancel its bias.
-    for suf in ("r", "l", "lr"):
-        if f"eye_opening_{suf}_ipu" in noise:
-            noise[f"blink_amplitude_{suf}_ipu"] = noise[f"eye_opening_{suf}_ipu"]
-    return noise, int(frontal.sum())
-
-
 def _static_name(name: str) -> bool:
     info = MEASURES.get(name)
     if info is None:
@@ -248,22 +218,32 @@ def _side_key(name: str) -> str | None:
 
 
 def derive_normals(
-    values: dict[int, dict[str, float]], *, noise: dict[str, float] | None = None,
+    values: Mapping[Any, dict[str, float]], *, noise: dict[str, float] | None = None,
+    noise_averaged: dict[str, float] | None = None,
+    subject_of: Callable[[Any], Any] | None = None,
     coverage: float = COVERAGE, confidence: float = CONFIDENCE,
 ) -> dict[str, dict]:
     """Normal range per measure from per-subject values (see module docstring).
 
     Parameters
     ----------
-    values : subject -> {measure -> value} (:func:`meei_subject_values`)
-    noise : measure -> RMS disagreement between landmarkers (:func:`landmarker_noise`);
-        added in quadrature to the healthy spread, because the ranges come from iBUG-68
-        annotations and are applied to MediaPipe landmarks.
+    values : observation -> {measure -> value} (:func:`meei_subject_values`: one per
+        subject); several observations of one subject (two smiles) are allowed when
+        ``subject_of`` maps each to its subject: the spread is taken over all observations,
+        the tolerance factor from the number of distinct subjects.
+    noise : measure -> landmarker noise of one frame (a photo's value); added in quadrature
+        to the healthy spread, because the ranges are applied to other landmarks than
+        those they were built from.
+    noise_averaged : the same for a video's value (a median over its frames in the state);
+        gives ``scale_averaged``, ``low_averaged``, ``high_averaged``.
 
-    Returns name -> {low, high, unit, centre, scale, k, n, method}; ``scale`` (RMS about 0
-    for asymmetry measures, else SD, with the landmarker noise added) is the z-score unit.
+    Returns name -> {low, high, unit, centre, scale, k, n, method, ...}; ``scale`` (RMS
+    about 0 for asymmetry measures, else SD, with the landmarker noise added) is the z-score
+    unit.
     """
     noise = noise or {}
+    noise_avg = noise_averaged if noise_averaged is not None else noise
+    who = subject_of or (lambda key: key)
     names = sorted({k for v in values.values() for k in v} - set(NO_RANGE))
     out: dict[str, dict] = {}
     for name in names:
@@ -272,14 +252,16 @@ def derive_normals(
             keys = [pooled_key.format(s) for s in ("r", "l")]
         else:
             keys = [name]
-        per_subject = np.array([[v.get(k, np.nan) for k in keys] for v in values.values()])
-        per_subject = per_subject[np.all(np.isfinite(per_subject), axis=1)]
-        n = per_subject.shape[0]
+        rows = [(who(key), [v.get(k, np.nan) for k in keys]) for key, v in values.items()]
+        rows = [(s, r) for s, r in rows if np.all(np.isfinite(r))]
+        per_subject = np.array([r for _, r in rows]).reshape(len(rows), len(keys))
+        n = len({s for s, _ in rows})
         if n < 3:
             continue
         x = per_subject.ravel()
         unit = "deg" if name.endswith("_deg") else "IPU"
         floor = float(np.sqrt(np.mean([noise.get(k, 0.0) ** 2 for k in keys])))
+        floor_avg = float(np.sqrt(np.mean([noise_avg.get(k, 0.0) ** 2 for k in keys])))
         if is_centred_at_zero(name):
             spread = float(np.sqrt(np.mean(x**2)))
             k = tolerance_factor(n, coverage=coverage, confidence=confidence, centred=True)
@@ -291,47 +273,15 @@ def derive_normals(
             if len(keys) > 1:
                 method += ", sides pooled"
         scale = float(np.hypot(spread, floor))
-        low = centre - k * scale
+        scale_avg = float(np.hypot(spread, floor_avg))
+        low, low_avg = centre - k * scale, centre - k * scale_avg
         if not is_centred_at_zero(name) and name.startswith(NON_NEGATIVE):
-            low = max(low, 0.0)
+            low, low_avg = max(low, 0.0), max(low_avg, 0.0)
         out[name] = {
             "low": low, "high": centre + k * scale, "unit": unit,
             "centre": centre, "scale": scale, "healthy_spread": spread, "landmarker_noise": floor,
-            "k": k, "n": int(n), "method": method,
+            "k": k, "n": int(n), "n_observations": int(per_subject.shape[0]), "method": method,
+            "scale_averaged": scale_avg, "landmarker_noise_averaged": floor_avg,
+            "low_averaged": low_avg, "high_averaged": centre + k * scale_avg,
         }
     return out
-
-
-def build_face_normals(
-    csv_path: str | Path, *, noise: dict[str, float] | None = None,
-    noise_source: str = "none",
-) -> dict:
-    """The content of ``face_normals.json``: ranges plus provenance.
-
-    ``noise``: landmarker disagreement per measure (:func:`landmarker_noise`), described by
-    ``noise_source``.
-    """
-    lm, subj, expr = read_meei_csv(csv_path)
-    mapping = infer_meei_expressions(lm, expr)
-    names = np.array([mapping[int(e)] for e in expr])
-    values = meei_subject_values(lm, subj, names)
-    return {
-        "provenance": {
-            "source": "MEEI facial palsy standard set, normal subjects (Auto-eFACE, MIT)",
-            "file": Path(csv_path).name,
-            "subjects": len(values),
-            "expressions_inferred": {str(k): v for k, v in sorted(mapping.items())},
-            "static_from": "rest",
-            "excursions": {"smile_excursion": "rest->smile_large",
-                           "brow_excursion": "rest->brow_raise",
-                           "blink_amplitude": "rest->eye_closure_gentle (eye opening drop)"},
-            "coverage": COVERAGE, "confidence": CONFIDENCE,
-            "landmarker_noise_source": noise_source,
-            "landmarker_noise": {k: round(v, 5) for k, v in sorted((noise or {}).items())},
-            "no_range": list(NO_RANGE),
-            "units": "IPU = inter-pupil distances (pupil = centroid of the 6 iBUG eye points); "
-                     "deg = degrees",
-            "generator": "python -m tools.derive_normals",
-        },
-        "measures": derive_normals(values, noise=noise),
-    }

@@ -44,8 +44,10 @@ def test_photo_json_has_measures_ranges_and_composite(astronaut_jpg):
     assert set(m) >= {"value", "unit", "normal_low", "normal_high", "out_of_range"}
     assert m["unit"] == "mm" and m["normal_low"] < 0 < m["normal_high"]
     assert m["out_of_range"] is False
-    # mm ranges use this face's own (iris-based) inter-pupil distance
-    low_ipu = face_normals()["mouth_corner_height_lr_ipu"][0]
+    # the astronaut smiles: compared with healthy smiles; mm ranges use this face's own
+    # (iris-based) inter-pupil distance
+    assert any("face state estimated from the landmarks: smile" in n for n in doc["notes"])
+    low_ipu = face_normals(state="smile")["mouth_corner_height_lr_ipu"][0]
     assert m["normal_low"] == pytest.approx(low_ipu * doc["ipd_mm"])
     assert doc["scale_source"] == "iris" and 50 < doc["ipd_mm"] < 75
     assert 0 < doc["composite_asymmetry"] < 1.5

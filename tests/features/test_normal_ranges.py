@@ -7,15 +7,20 @@ import pytest
 from tools.normal_ranges import (
     MEEI_EXPRESSIONS,
     NO_RANGE,
-    build_face_normals,
     derive_normals,
     infer_meei_expressions,
-    meei_subject_values,
     read_meei_csv,
     tolerance_factor,
 )
+from tools.screen_operating import loso_coverage, shipped_inputs
+from tools.state_normals import build_state_normals
 
-from strokescreen.features.normals import face_normals, face_normals_data, normal_scale
+from strokescreen.features.normals import (
+    face_normals,
+    face_normals_data,
+    normal_scale,
+    state_sample_size,
+)
 from tests.helpers import real_file
 
 # The MEEI standard-set order, which the inference must rediscover from landmarks alone.
@@ -26,13 +31,6 @@ MEEI_ORDER = {1: "rest", 2: "brow_raise", 3: "eye_closure_gentle", 4: "eye_closu
 @pytest.fixture(scope="module")
 def meei():
     return read_meei_csv(real_file("landmarks", "meei_normals_68.csv"))
-
-
-@pytest.fixture(scope="module")
-def meei_values(meei):
-    lm, subj, expr = meei
-    mapping = infer_meei_expressions(lm, expr)
-    return meei_subject_values(lm, subj, np.array([mapping[int(e)] for e in expr]))
 
 
 def test_tolerance_factors_match_published_values():
@@ -74,30 +72,35 @@ def test_inference_follows_relabelled_expressions(meei):
 
 
 @pytest.mark.real
-def test_each_subject_falls_inside_ranges_from_the_other_nine(meei_values):
-    noise = face_normals_data()["provenance"]["landmarker_noise"]
-    outside = []
-    for held_out, own in meei_values.items():
-        others = {s: v for s, v in meei_values.items() if s != held_out}
-        ranges = derive_normals(others, noise=noise)
-        for name, r in ranges.items():
-            if name in own and not r["low"] <= own[name] <= r["high"]:
-                outside.append((held_out, name, own[name], r["low"], r["high"]))
-    assert outside == []
-    assert len(ranges) >= 25
+@pytest.mark.parametrize("state", ["rest", "smile", "eye_closure", "speech"])
+def test_each_subject_falls_inside_ranges_from_the_others(state):
+    """Leave-one-subject-out coverage of each state's ranges: every measure of every held-out
+    healthy subject (MEEI, video people, takeo) inside the ranges built from the others
+    (video people against a video's range, the others against one frame's)."""
+    inp = shipped_inputs(str(real_file("landmarks", "meei_normals_68.csv")))[state]
+    misses = loso_coverage(inp["values"], inp["noise"], inp["noise_averaged"],
+                           video_subjects=inp["video_subjects"])
+    assert misses == []
+    assert len({k.split("/")[0] for k in inp["values"]}) == state_sample_size(state)
 
 
 @pytest.mark.real
 def test_shipped_json_is_reproducible_from_the_csv(meei):
     shipped = face_normals_data()
-    noise = shipped["provenance"]["landmarker_noise"]
-    rebuilt = build_face_normals(real_file("landmarks", "meei_normals_68.csv"), noise=noise)
-    assert set(rebuilt["measures"]) == set(shipped["measures"])
-    for name, rec in rebuilt["measures"].items():
-        for key in ("low", "high", "scale"):
-            assert rec[key] == pytest.approx(shipped["measures"][name][key], abs=1e-4), name
-    inferred = shipped["provenance"]["expressions_inferred"]
-    assert inferred == {str(k): v for k, v in MEEI_ORDER.items()}
+    prov = shipped["provenance"]
+    rebuilt = build_state_normals(real_file("landmarks", "meei_normals_68.csv"),
+                                  video_values=prov["video_subject_values"],
+                                  noise=prov["landmarker_noise"])
+    pairs = [(rebuilt["measures"], shipped["measures"])]
+    pairs += [(rebuilt["states"][s], shipped["states"][s]) for s in shipped["states"]]
+    for got, want in pairs:
+        assert set(got) == set(want)
+        for name, rec in got.items():
+            for key in ("low", "high", "scale", "scale_averaged", "n"):
+                assert rec[key] == pytest.approx(want[name][key], abs=1e-4), name
+    assert prov["expressions_inferred"] == {str(k): v for k, v in MEEI_ORDER.items()}
+    assert {s: r["n_subjects"] for s, r in prov["states"].items()} == {
+        "rest": 18, "smile": 13, "eye_closure": 10, "speech": 5}
 
 
 def test_face_normals_gives_ipu_deg_and_mm_ranges():

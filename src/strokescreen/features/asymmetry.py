@@ -62,12 +62,19 @@ PALSY_REGIONS: tuple[str, ...] = ("mouth", "eye", "brow")
 _LOG2 = float(np.log(2.0))
 
 
-def asymmetry_zscores(values: Mapping[str, float | np.ndarray]) -> dict[str, np.ndarray]:
-    """Signed z-scores of the asymmetry measures present in ``values`` (scalars or arrays)."""
+def asymmetry_zscores(values: Mapping[str, float | np.ndarray], *, state: str = "rest",
+                      averaged: bool = False,
+                      normals: Mapping[str, tuple[float, float]] | None = None,
+                      ) -> dict[str, np.ndarray]:
+    """Signed z-scores of the asymmetry measures present in ``values`` (scalars or arrays)
+    against the healthy faces in ``state``; ``averaged``: values are a video's medians over
+    its frames in that state (less landmarker noise than one frame). ``normals``: name ->
+    (centre, scale) to use instead of the shipped ranges (leave-one-out checks)."""
     out = {}
     for names in ASYMMETRY_MEASURES.values():
         for name in names:
-            ns = normal_scale(name)
+            ns = (normals.get(name) if normals is not None
+                  else normal_scale(name, state=state, averaged=averaged))
             if name in values and ns is not None:
                 centre, scale = ns
                 out[name] = (np.asarray(values[name], dtype=float) - centre) / scale
@@ -105,12 +112,20 @@ def _corrected_max(scores: list[np.ndarray]) -> np.ndarray:
     return sidak_equivalent_z(top, n)
 
 
-def asymmetry_scores(values: Mapping[str, float | np.ndarray]) -> dict[str, np.ndarray]:
+def asymmetry_scores(values: Mapping[str, float | np.ndarray], *, state: str = "rest",
+                     averaged: bool = False,
+                     normals: Mapping[str, tuple[float, float]] | None = None,
+                     ) -> dict[str, np.ndarray]:
     """Region scores and the composite index from measure values.
 
     Parameters
     ----------
     values : name -> value (float) or per-frame array, shape (n_frames,); IPU/deg names
+    state : the face state the values were taken in (rest, smile, eye_closure, speech):
+        they are compared with the healthy faces in that state
+    averaged : values are a video's medians over its frames in the state (the averaged
+        landmarker noise applies) rather than one frame's
+    normals : name -> (centre, scale) replacing the shipped ranges (leave-one-out checks)
 
     Returns
     -------
@@ -119,7 +134,7 @@ def asymmetry_scores(values: Mapping[str, float | np.ndarray]) -> dict[str, np.n
     Sidak-corrected largest of the mouth, eye and brow scores; midline excluded), each a
     float array (0-d for scalar input), NaN where nothing is available.
     """
-    z = asymmetry_zscores(values)
+    z = asymmetry_zscores(values, state=state, averaged=averaged, normals=normals)
     out = {}
     for region, names in ASYMMETRY_MEASURES.items():
         out[f"{region}_score"] = _corrected_max([z[n] for n in names if n in z])

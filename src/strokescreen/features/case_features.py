@@ -2,14 +2,18 @@
 
 From the per-frame measures of the kept frames:
 
+- each kept frame's face state (:mod:`strokescreen.features.states`: rest, smile, eye
+  closure, speech, other) against the recording's own rest reference;
 - static measures (commissure height and midline distance, lip height, eye opening, lid
-  distances, brow height, midline deviations, mouth tilt): the median over *rest frames*,
-  the kept frames whose mouth opening is at or below its 30th percentile;
-- ``smile_excursion`` and ``brow_excursion`` per side: the 95th percentile over kept frames
-  (peak smile / brow raise relative to the rest frames' median position); ``_lr`` = l - r;
-- ``blink_amplitude`` per side: 90th percentile minus minimum of the eye opening; ``_lr``;
+  distances, brow height, midline deviations, mouth tilt): the median over the *rest
+  frames* (the kept frames in the rest state; the least-open 30 % when fewer than 6);
+- the same asymmetry measures over the smile, eye-closure and speech frames (at least 6),
+  scored against that state's healthy ranges: ``<state>_asymmetry_index``, NaN when the
+  state is absent;
 - dynamics per repetition, summarised (:mod:`strokescreen.features.dynamics`);
-- region scores and the composite asymmetry index (:mod:`strokescreen.features.asymmetry`).
+- region scores and the composite asymmetry index (:mod:`strokescreen.features.asymmetry`)
+  at rest. Every score uses the *averaged* landmarker noise: a median over many frames
+  has less of it than one frame (``docs/normal_ranges.md``).
 
 Every key starts with ``face_`` so the case feature table can hold speech features beside
 them. The set of keys is the same for every case (NaN where something is not measurable).
@@ -21,7 +25,7 @@ import warnings
 
 import numpy as np
 
-from strokescreen.features.asymmetry import asymmetry_scores
+from strokescreen.features.asymmetry import ASYMMETRY_MEASURES, asymmetry_scores
 from strokescreen.features.dynamics import (
     SUMMARY_KEYS,
     DynamicsConfig,
@@ -30,8 +34,16 @@ from strokescreen.features.dynamics import (
 )
 from strokescreen.features.face_measures import MEASURES, measures_from_normalised
 from strokescreen.features.normalise import normalise_face
+from strokescreen.features.states import STATES, classify_states, own_reference, state_summaries
 
 REST_PERCENTILE = 30.0
+#: fewest frames of a state for its measures (fewer rest frames: the least-open 30 %)
+MIN_STATE_FRAMES = 6
+#: states besides rest whose asymmetry is scored against their own healthy ranges
+OTHER_STATES: tuple[str, ...] = tuple(s for s in STATES if s != "rest")
+_STATE_SCORE_KEYS = ("asymmetry_index",)
+_STATIC_ASYMMETRY = tuple(n for names in ASYMMETRY_MEASURES.values() for n in names
+                          if n in MEASURES and not MEASURES[n].dynamic)
 EXCURSION_PERCENTILE = 95.0
 _PEAK_BASES = ("smile_excursion", "brow_excursion")
 
@@ -71,11 +83,12 @@ def case_face_features(
     face = normalise_face(arr, scheme=scheme)
 
     first = measures_from_normalised(face)
-    opening = first["mouth_opening_ipu"]
-    rest = np.zeros(n, bool)
-    if use.any():
-        cut = np.percentile(opening[use], REST_PERCENTILE)
-        rest = use & (opening <= cut)
+    summaries = state_summaries(first)
+    states = classify_states(summaries, own_reference(summaries, use))
+    rest = use & (states == "rest")
+    if rest.sum() < MIN_STATE_FRAMES and use.any():  # too few: the least-open frames
+        opening = first["mouth_opening_ipu"]
+        rest = use & (opening <= np.percentile(opening[use], REST_PERCENTILE))
     per_frame = measures_from_normalised(face, rest=rest if rest.any() else None)
 
     out: dict[str, float] = {}
@@ -112,7 +125,18 @@ def case_face_features(
         dyn = {k: np.nan for k in SUMMARY_KEYS}
     out.update({f"dyn_{k}": float(v) for k, v in dyn.items()})
 
-    out.update({k: float(v) for k, v in asymmetry_scores(out).items()})
+    out.update({k: float(v) for k, v in asymmetry_scores(out, averaged=True).items()})
+    for state in OTHER_STATES:
+        sel = use & (states == state)
+        scores: dict[str, float] = {k: np.nan for k in _STATE_SCORE_KEYS}
+        if sel.sum() >= MIN_STATE_FRAMES:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                vals = {k: _nanfn(np.median, per_frame[k][sel]) for k in _STATIC_ASYMMETRY}
+            got = asymmetry_scores(vals, state=state, averaged=True)
+            scores = {k: float(got[k]) for k in _STATE_SCORE_KEYS}
+        for key, score in scores.items():
+            out[f"{state}_{key}"] = score
     out["ipd_mm"] = face.ipd_mm
     out["mm_from_iris"] = 1.0 if face.scale_source == "iris" else 0.0
     out["n_frames_used"] = float(use.sum())

@@ -21,6 +21,7 @@ from strokescreen.errors import QualityError
 from strokescreen.features.asymmetry import ASYMMETRY_MEASURES, asymmetry_scores
 from strokescreen.features.face_measures import MEASURES, face_measures, mm_scale
 from strokescreen.features.normals import face_normals
+from strokescreen.features.states import STATES, photo_state
 from strokescreen.jsonable import finite_or_none
 
 _REGIONS = tuple(f"{r}_score" for r in ASYMMETRY_MEASURES)
@@ -76,9 +77,12 @@ def measure_entry(value: Any, unit: str, rng: tuple[float, float] | None, desc: 
             "out_of_range": out, "description": desc}
 
 
-def face_entries(values: dict[str, float], *, ipd_mm: float) -> dict[str, dict[str, Any]]:
-    """Measure entries (value, unit, range, flag) for face measure values (no prefix)."""
-    normals = face_normals(ipd_mm=ipd_mm)
+def face_entries(values: dict[str, float], *, ipd_mm: float, state: str = "rest",
+                 averaged: bool = False) -> dict[str, dict[str, Any]]:
+    """Measure entries (value, unit, range, flag) for face measure values (no prefix),
+    against the healthy ranges of the face ``state`` (a photo's one frame, or with
+    ``averaged`` a video's medians)."""
+    normals = face_normals(ipd_mm=ipd_mm, state=state, averaged=averaged)
     out = {}
     for name, v in values.items():
         info = MEASURES.get(name)
@@ -88,8 +92,9 @@ def face_entries(values: dict[str, float], *, ipd_mm: float) -> dict[str, dict[s
     return out
 
 
-def _finish(report: MeasureReport, values: dict[str, float]) -> MeasureReport:
-    scores = asymmetry_scores(values)
+def _finish(report: MeasureReport, values: dict[str, float], *, state: str = "rest",
+            averaged: bool = False) -> MeasureReport:
+    scores = asymmetry_scores(values, state=state, averaged=averaged)
     report.composite_asymmetry = finite_or_none(scores["asymmetry_index"])
     report.region_scores = {k: finite_or_none(scores[k]) for k in _REGIONS}
     return report
@@ -108,11 +113,20 @@ def measure_landmarks_photo(landmarks: np.ndarray, *, file: str = "") -> Measure
     }
     report = MeasureReport(file=file, kind="photo", face_found=True, ipd_mm=ipd_mm,
                            scale_source=source)
-    report.measures = face_entries(values, ipd_mm=ipd_mm)
+    state = photo_state(per_frame)
+    ranges_state = state if state in STATES else "rest"
+    report.measures = face_entries(values, ipd_mm=ipd_mm, state=ranges_state)
     report.measures["roll_deg"] = measure_entry(per_frame["roll_deg"][0], "deg", None, "head roll")
+    if state in STATES:
+        report.notes.append(f"face state estimated from the landmarks: {state}; compared "
+                            f"with healthy faces in that state")
+    else:
+        report.notes.append(f"face state estimated from the landmarks: {state} (mouth open "
+                            "or puckered); no healthy ranges for it, compared with faces at "
+                            "rest: take the photo at rest")
     if source == "population":
         report.notes.append("mm assume a 63 mm inter-pupil distance (no iris landmarks)")
-    return _finish(report, values)
+    return _finish(report, values, state=ranges_state)
 
 
 def _speech_entries(audio: np.ndarray | None) -> tuple[dict[str, dict[str, Any]], list[str]]:
@@ -147,13 +161,14 @@ def measure_case(case: Any) -> MeasureReport:
     values = {k[len("face_"):]: v for k, v in feats.items()}
     report.ipd_mm = values.pop("ipd_mm")
     report.scale_source = "iris" if values.pop("mm_from_iris") > 0 else "population"
-    skip = {"asymmetry_index", *_REGIONS}
+    skip = {"asymmetry_index", *_REGIONS,
+            *(f"{st}_asymmetry_index" for st in STATES if st != "rest")}
     report.measures = face_entries({k: v for k, v in values.items() if k not in skip},
-                                   ipd_mm=report.ipd_mm)
+                                   ipd_mm=report.ipd_mm, averaged=True)
     speech, notes = _speech_entries(case.audio)
     report.measures.update(speech)
     report.notes += notes
-    return _finish(report, values)
+    return _finish(report, values, averaged=True)
 
 
 def measure_speech_samples(samples: np.ndarray, *, file: str = "") -> MeasureReport:

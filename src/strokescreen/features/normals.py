@@ -26,24 +26,52 @@ def face_normals_data() -> dict[str, Any]:
     return json.loads(text)
 
 
-def face_normals(*, ipd_mm: float = POPULATION_IPD_MM) -> dict[str, tuple[float, float, str]]:
+def _state_measures(state: str) -> dict[str, Any]:
+    data = face_normals_data()
+    if state == "rest":
+        return dict(data["measures"])
+    states = data.get("states", {})
+    if state not in states:
+        raise KeyError(f"no normal ranges for face state '{state}'; "
+                       f"known: rest, {', '.join(sorted(states))}")
+    return dict(states[state])
+
+
+def state_sample_size(state: str = "rest") -> int:
+    """Number of healthy subjects behind the ranges of ``state`` (rest: every source)."""
+    info = face_normals_data()["provenance"].get("states", {}).get(state)
+    if info is None:
+        return int(face_normals_data()["provenance"]["subjects"])
+    return int(info["n_subjects"])
+
+
+def face_normals(*, ipd_mm: float = POPULATION_IPD_MM, state: str = "rest",
+                 averaged: bool = False) -> dict[str, tuple[float, float, str]]:
     """Normal range per measure: name -> (low, high, unit).
 
     IPU and degree ranges are as derived; each ``<name>_ipu`` also gives ``<name>_mm``
     scaled by ``ipd_mm`` (default 63 mm, the population inter-pupil distance).
+    ``state``: rest, smile, eye_closure or speech. ``averaged``: the range of a video's
+    value (a median over its frames in the state, less landmarker noise than one frame).
     """
     out: dict[str, tuple[float, float, str]] = {}
-    for name, rec in face_normals_data()["measures"].items():
-        out[name] = (float(rec["low"]), float(rec["high"]), str(rec["unit"]))
+    for name, rec in _state_measures(state).items():
+        low = float(rec.get("low_averaged", rec["low"]) if averaged else rec["low"])
+        high = float(rec.get("high_averaged", rec["high"]) if averaged else rec["high"])
+        out[name] = (low, high, str(rec["unit"]))
         if name.endswith("_ipu"):
             mm = name[: -len("_ipu")] + "_mm"
-            out[mm] = (float(rec["low"]) * ipd_mm, float(rec["high"]) * ipd_mm, "mm")
+            out[mm] = (low * ipd_mm, high * ipd_mm, "mm")
     return out
 
 
-def normal_scale(name: str) -> tuple[float, float] | None:
-    """(centre, scale) of measure ``name`` (IPU or deg names) for z-scores, or None."""
-    rec = face_normals_data()["measures"].get(name)
+def normal_scale(name: str, *, state: str = "rest",
+                 averaged: bool = False) -> tuple[float, float] | None:
+    """(centre, scale) of measure ``name`` (IPU or deg names) for z-scores, or None.
+
+    ``averaged``: the scale of a video's value (a median over its frames in ``state``)."""
+    rec = _state_measures(state).get(name)
     if rec is None:
         return None
-    return float(rec["centre"]), float(rec["scale"])
+    scale = rec.get("scale_averaged", rec["scale"]) if averaged else rec["scale"]
+    return float(rec["centre"]), float(scale)

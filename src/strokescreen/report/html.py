@@ -54,10 +54,11 @@ TEMPLATE = """<!doctype html>
 {% if not r.model_used %}<div class="banner nomodel"><strong>No risk model was used.</strong> {{ r.no_model_note }}</div>{% endif %}
 {% if r.screen %}
 <h2 id="screen">Norm-based screen <span class="note">({{ r.screen.label }}; {{ r.screen.disclaimer }})</span></h2>
-<table><tr><th class="l">sign</th><th>value</th><th>unit</th><th>healthy range</th><th>sign beyond</th><th class="l">status</th></tr>
-{% for s in r.screen.signs %}<tr><td class="l">{{ s.label }}</td><td>{{ f(s.value, 2) }}</td><td>{{ s.unit }}</td><td>{{ rng(s) }}</td><td>{% if s.sign_above is defined and s.sign_above is not none %}&gt; {{ f(s.sign_above, 2) }}{% elif s.standard_error %}{{ f(r.screen.operating_point.speech_margin_se, 1) }} &times; SE {{ f(s.standard_error, 2) }}{% else %}-{% endif %}</td><td class="l">{% if s.status == 'sign' %}<span class="out">sign{% if s.direction %} ({{ s.direction }}){% endif %}</span>{% else %}{{ s.status }}{% endif %}</td></tr>{% endfor %}
+<table><tr><th class="l">sign</th><th>value</th><th>unit</th><th class="l">where it sits among healthy people</th><th>healthy range</th><th>sign beyond</th><th class="l">status</th></tr>
+{% for s in r.screen.signs %}<tr><td class="l">{{ s.label }}{% if s.n_normal_subjects %} <span class="note">(n = {{ s.n_normal_subjects }} healthy)</span>{% endif %}</td><td>{{ f(s.value, 2) }}</td><td>{{ s.unit }}</td><td class="l">{{ band(s) }}</td><td>{{ rng(s) }}</td><td>{% if s.sign_above is defined and s.sign_above is not none %}&gt; {{ f(s.sign_above, 2) }}{% elif s.standard_error %}{{ f(r.screen.operating_point.speech_margin_se, 1) }} &times; SE {{ f(s.standard_error, 2) }}{% else %}-{% endif %}</td><td class="l">{% if s.status == 'sign' %}<span class="out">sign{% if s.direction %} ({{ s.direction }}){% endif %}</span>{% else %}{{ s.status }}{% endif %}</td></tr>{% endfor %}
 </table>
-<p class="note">Operating point: family-wise false-positive level {{ pct(r.screen.operating_point.alpha) }} on healthy recordings over {{ r.screen.operating_point.n_families }} sign families (Šidák: {{ f(100 * r.screen.operating_point.per_family_level, 2) }} % each). Face: the composite index is borderline above {{ f(r.screen.operating_point.face_borderline_from, 2) }} and a sign above {{ f(r.screen.operating_point.face_sign_from, 2) }} (the 95 %-confidence tolerance limit from {{ r.screen.operating_point.n_normal_subjects }} healthy faces); region limits are the same, corrected for three regions. Speech: a rate outside its literature range by more than {{ f(r.screen.operating_point.speech_margin_se, 2) }} counting standard errors is a sign, by less borderline. Borderline signs, unusable quality or missing speech give &ldquo;cannot tell&rdquo;.</p>
+<p class="note">{{ band_legend }}</p>
+<p class="note">Operating point: family-wise false-positive level {{ pct(r.screen.operating_point.alpha) }} on healthy recordings over {{ r.screen.operating_point.n_families }} sign families (Šidák: {{ f(100 * r.screen.operating_point.per_family_level, 2) }} % each). Face: each state's composite index (at rest; in the smile or while speaking when the recording shows them) is compared with healthy faces in the same state; at rest it is borderline above {{ f(r.screen.operating_point.face_borderline_from, 2) }} and a sign above {{ f(r.screen.operating_point.face_sign_from, 2) }} (the 95 %-confidence tolerance limit from {{ r.screen.operating_point.n_normal_subjects }} healthy faces); region limits are the same, corrected for three regions. Speech: a rate outside its literature range by more than {{ f(r.screen.operating_point.speech_margin_se, 2) }} counting standard errors is a sign, by less borderline. Borderline signs, unusable quality or missing speech give &ldquo;cannot tell&rdquo;.</p>
 {% endif %}
 
 <h2>Recording quality <span class="badge q-{{ r.quality.verdict }}">{{ r.quality.verdict }}</span></h2>
@@ -181,6 +182,9 @@ def render_report(
     asym_src, speech_src : data URIs of the plots, or None.
     """
     import jinja2
+    import markupsafe
+
+    from strokescreen.report.bands import BAND_LEGEND, band_svg
 
     env = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined)
     measures = result.get("measures") or {}
@@ -194,6 +198,7 @@ def render_report(
               "signs present": "d-positive", "no signs found": "d-negative"}.get(decision, "d-none")
     return env.from_string(TEMPLATE).render(
         r=result, f=fmt, pct=pct, sgn=signed, rng=range_text, dclass=dclass,
+        band=lambda s: markupsafe.Markup(band_svg(s)), band_legend=BAND_LEGEND,
         frames=frames, asym_src=asym_src, speech_src=speech_src, region_text=region_text,
         synthetic_text=synthetic_text, rerecord=rerecord,
         face_rows=_rows(measures, headline + extra),

@@ -13,6 +13,7 @@ import numpy as np
 
 from strokescreen.features.asymmetry import ASYMMETRY_MEASURES, asymmetry_scores
 from strokescreen.features.measure import face_entries, measure_entry
+from strokescreen.features.states import STATES
 from strokescreen.jsonable import finite_or_none
 
 _REGIONS = tuple(f"{r}_score" for r in ASYMMETRY_MEASURES)
@@ -49,15 +50,18 @@ def measures_from_features(
               for k, v in features.items() if k.startswith("face_")}
     ipd_mm = float(values.pop("ipd_mm", np.nan))
     from_iris = values.pop("mm_from_iris", 0.0)
-    skip = {"asymmetry_index", *_REGIONS}
-    measures = face_entries({k: v for k, v in values.items() if k not in skip}, ipd_mm=ipd_mm)
+    skip = {"asymmetry_index", *_REGIONS,
+            *(f"{st}_asymmetry_index" for st in STATES if st != "rest")}
+    # a case's values are medians over its frames: a video's (averaged-noise) ranges
+    measures = face_entries({k: v for k, v in values.items() if k not in skip}, ipd_mm=ipd_mm,
+                            averaged=True)
     notes: list[str] = []
     if audio_present:
         measures.update(speech_entries({k: v for k, v in features.items()
                                         if k.startswith("speech_")}))
     else:
         notes.append("no soundtrack: speech measures skipped")
-    scores = asymmetry_scores(values)
+    scores = asymmetry_scores(values, averaged=True)
     return {
         "measures": measures,
         "composite_asymmetry": finite_or_none(scores["asymmetry_index"]),

@@ -4,7 +4,10 @@ The default decision of ``strokescreen assess`` and the web app when no trained 
 given. Signs:
 
 - **face**: the composite asymmetry index (the Sidak-corrected largest of the mouth, eye
-  and brow region scores, :mod:`strokescreen.features.asymmetry`), shown per region;
+  and brow region scores, :mod:`strokescreen.features.asymmetry`) at rest, shown per
+  region, and -- when a video shows them -- in the smile, with eyes closed and while
+  speaking, each against healthy faces in the same state (a state whose ranges rest on
+  fewer than ``min_tested_subjects`` people is shown, not tested);
 - **speech**: speech rate (pauses included) and articulation rate (pauses excluded)
   against their literature ranges in ``speech_normals.json``.
 
@@ -12,12 +15,13 @@ Operating point (derived, not fitted; ``docs/norm_screen.md``):
 
 - A family-wise false-positive level ``alpha`` (default 5 %) over the ``n_families`` sign
   families tested (default 3: face, speech rate, articulation rate) is split by Sidak's
-  rule, ``a = 1 - (1 - alpha)^(1/n_families)`` per family.
-- Face: the index is an equivalent |z|, so a healthy face exceeds ``z_a = Phi^-1(1-a/2)``
-  with probability <= a *if* the healthy spread were known exactly. It is estimated from
-  10 healthy subjects, so a sign needs the index above the two-sided tolerance factor
-  ``k0 = z_a sqrt(n / chi2_{1-gamma}(n))`` (coverage 1 - a, confidence gamma = 95 %, n =
-  10; the construction of the normal ranges). Between ``z_a`` and ``k0`` = borderline.
+  rule, ``a = 1 - (1 - alpha)^(1/n_families)`` per family, and the face family's ``a``
+  again over the face states tested.
+- Face: a state's index is an equivalent |z|, so a healthy face exceeds ``z = Phi^-1(1 -
+  a_s/2)`` with probability <= a_s *if* the healthy spread were known exactly. It is
+  estimated from n healthy subjects (18 at rest), so a sign needs the index above the
+  two-sided tolerance factor ``k0 = z sqrt(n / chi2_{1-gamma}(n))`` (coverage 1 - a_s,
+  confidence gamma = 95 %). Between ``z`` and ``k0`` = borderline.
 - Speech: a rate is ``n_syllables / T``; its counting (Poisson) standard error is
   ``sqrt(n_syllables) / T``. A rate outside the literature range by more than
   ``z_a`` standard errors is a sign; outside by less is borderline.
@@ -40,6 +44,7 @@ import numpy as np
 from scipy import stats
 
 from strokescreen.features.asymmetry import PALSY_REGIONS, asymmetry_scores
+from strokescreen.features.normals import state_sample_size
 
 SCREEN_METHOD = "norm-based screen"
 SCREEN_LABEL = "norm-based screen, not a trained risk model"
@@ -60,7 +65,10 @@ class ScreenConfig:
     alpha : family-wise false-positive level on healthy recordings, over all families.
     n_families : sign families tested (face, speech rate, articulation rate).
     confidence : confidence of the face tolerance limit (as for the normal ranges).
-    n_normal_subjects : healthy subjects behind the face ranges (MEEI normals: 10).
+    n_normal_subjects : healthy subjects behind the rest ranges; None = as shipped in
+        ``face_normals.json`` (each other state uses its own n from there).
+    min_tested_subjects : a face state whose ranges rest on fewer healthy subjects is shown
+        against its range but not tested (its tolerance limit would be meaninglessly wide).
     min_kept_frames : fewer kept face frames -> cannot tell (the quality gate's minimum).
     min_speech_s : less speech -> speech signs not checked (the quality gate's 2 s).
     """
@@ -68,26 +76,42 @@ class ScreenConfig:
     alpha: float = 0.05
     n_families: int = 3
     confidence: float = 0.95
-    n_normal_subjects: int = 10
+    n_normal_subjects: int | None = None
+    min_tested_subjects: int = 10
     min_kept_frames: int = 10
     min_speech_s: float = 2.0
 
 
-def operating_point(cfg: ScreenConfig = ScreenConfig()) -> dict[str, float]:
-    """Per-family level ``a``, the borderline bound ``z_a`` and the sign bound ``k0``."""
-    return dict(_operating_point(cfg))
+def operating_point(cfg: ScreenConfig = ScreenConfig(), *,
+                    face_states: tuple[str, ...] = ("rest",)) -> dict[str, Any]:
+    """Per-family level ``a``, and per tested face state its borderline bound ``z`` and
+    sign bound ``k0`` (the face family's level split over ``face_states`` by Sidak)."""
+    return dict(_operating_point(cfg, tuple(face_states)))
 
 
-@lru_cache(maxsize=8)
-def _operating_point(cfg: ScreenConfig) -> dict[str, float]:
+def _tolerance(z: float, n: int, confidence: float) -> float:
+    return z * math.sqrt(n / float(stats.chi2.ppf(1 - confidence, n)))
+
+
+@lru_cache(maxsize=32)
+def _operating_point(cfg: ScreenConfig, face_states: tuple[str, ...]) -> dict[str, Any]:
     a = 1.0 - (1.0 - cfg.alpha) ** (1.0 / cfg.n_families)
     z_a = float(stats.norm.isf(a / 2))
-    n = cfg.n_normal_subjects
-    k0 = z_a * math.sqrt(n / float(stats.chi2.ppf(1 - cfg.confidence, n)))
+    a_state = 1.0 - (1.0 - a) ** (1.0 / max(len(face_states), 1))
+    z_state = float(stats.norm.isf(a_state / 2))
+    per_state = {}
+    for state in face_states:
+        n = (cfg.n_normal_subjects if state == "rest" and cfg.n_normal_subjects
+             else state_sample_size(state))
+        per_state[state] = {"n_normal_subjects": n, "level": a_state,
+                            "borderline_from": z_state,
+                            "sign_from": _tolerance(z_state, n, cfg.confidence)}
+    rest = per_state.get("rest") or next(iter(per_state.values()))
     return {"alpha": cfg.alpha, "n_families": cfg.n_families, "per_family_level": a,
-            "face_borderline_from": z_a, "face_sign_from": k0,
+            "face_borderline_from": rest["borderline_from"],
+            "face_sign_from": rest["sign_from"], "face_states": per_state,
             "speech_margin_se": z_a, "confidence": cfg.confidence,
-            "n_normal_subjects": n}
+            "n_normal_subjects": rest["n_normal_subjects"]}
 
 
 @lru_cache(maxsize=64)
@@ -110,30 +134,59 @@ def _status(value: float, borderline: float, sign: float) -> str:
     return "sign" if value > sign else ("borderline" if value > borderline else "within")
 
 
-def face_signs(face: Mapping[str, float], op: Mapping[str, float]) -> list[dict[str, Any]]:
-    """Composite and region signs from ``face`` measure values (IPU / deg names)."""
-    sc = {k: _finite(v) for k, v in asymmetry_scores(face).items()}
-    n_regions = sum(sc[f"{r}_score"] is not None for r in PALSY_REGIONS)
-    lo, hi = op["face_borderline_from"], op["face_sign_from"]
+STATE_WORDS = {"rest": "at rest", "smile": "in the smile", "eye_closure": "with eyes closed",
+               "speech": "while speaking"}
+
+
+def _state_prefix(state: str) -> str:
+    return "" if state == "rest" else f"{state}_"
+
+
+def face_signs(face: Mapping[str, float], op: Mapping[str, Any], *, state: str = "rest",
+               averaged: bool = True, regions: bool = True,
+               stored: bool = False) -> list[dict[str, Any]]:
+    """Composite (and region) signs of one face state.
+
+    ``face``: measure values (IPU / deg names) taken in ``state``, scored against that
+    state's ranges; with ``stored``, the scores ``<state>_asymmetry_index`` /
+    ``<state>_<region>_score`` that a case's features already hold (a video's smile and
+    speech frames). ``averaged``: a video's medians (averaged landmarker noise) rather
+    than one frame.
+    """
+    pre = _state_prefix(state)
+    if stored:  # a case's scores of the state, as case_face_features computed them
+        sc = {k: _finite(face.get(f"{pre}{k}"))
+              for k in ("asymmetry_index", *(f"{r}_score" for r in PALSY_REGIONS))}
+    else:
+        sc = {k: _finite(v) for k, v in
+              asymmetry_scores(face, state=state, averaged=averaged).items()}
+    n_regions = sum(sc[f"{r}_score"] is not None for r in PALSY_REGIONS) or len(PALSY_REGIONS)
+    bounds = op["face_states"][state]
+    lo, hi = bounds["borderline_from"], bounds["sign_from"]
+    words = STATE_WORDS.get(state, state)
     out: list[dict[str, Any]] = []
     index = sc["asymmetry_index"]
     out.append({
-        "name": "asymmetry_index", "label": "composite asymmetry index", "kind": "face",
-        "value": index, "unit": "equivalent |z|", "normal_low": None, "normal_high": lo,
-        "sign_above": hi, "direction": "above",
+        "name": f"{pre}asymmetry_index", "label": f"composite asymmetry index {words}",
+        "kind": "face", "state": state, "value": index, "unit": "equivalent |z|",
+        "normal_low": None, "normal_high": lo, "sign_above": hi, "direction": "above",
+        "n_normal_subjects": bounds["n_normal_subjects"],
         "status": "not assessed" if index is None else _status(index, lo, hi),
     })
-    for r in PALSY_REGIONS:
+    for r in PALSY_REGIONS if regions else ():
         v = sc[f"{r}_score"]
-        rlo = _region_bound(lo, n_regions) if n_regions else None
-        rhi = _region_bound(hi, n_regions) if n_regions else None
-        status = ("not assessed" if v is None or rlo is None or rhi is None
-                  else _status(v, rlo, rhi))
-        out.append({"name": f"{r}_score", "label": f"{r} asymmetry score", "kind": "face",
-                    "value": v, "unit": "equivalent |z|", "normal_low": None,
-                    "normal_high": rlo, "sign_above": rhi, "direction": "above",
-                    "status": status})
+        rlo, rhi = _region_bound(lo, n_regions), _region_bound(hi, n_regions)
+        out.append({"name": f"{pre}{r}_score", "label": f"{r} asymmetry score {words}",
+                    "kind": "face", "state": state, "value": v, "unit": "equivalent |z|",
+                    "normal_low": None, "normal_high": rlo, "sign_above": rhi,
+                    "direction": "above", "n_normal_subjects": bounds["n_normal_subjects"],
+                    "status": "not assessed" if v is None else _status(v, rlo, rhi)})
     return out
+
+
+def shown_state(state: str, op_cfg: ScreenConfig) -> bool:
+    """Whether a face state's ranges rest on enough subjects to be tested."""
+    return state_sample_size(state) >= op_cfg.min_tested_subjects
 
 
 def speech_signs(speech: Mapping[str, float], op: Mapping[str, float], *,
@@ -166,6 +219,7 @@ def speech_signs(speech: Mapping[str, float], op: Mapping[str, float], *,
         se = math.sqrt(max(n_syl, 1.0)) / t_s
         margin = op["speech_margin_se"] * se
         entry["standard_error"] = se
+        entry["margin_se"] = op["speech_margin_se"]
         if value < low:
             entry["direction"] = "below"
             entry["status"] = "sign" if value < low - margin else "borderline"
@@ -186,9 +240,45 @@ def _describe(s: Mapping[str, Any]) -> str:
             f"{s['normal_high']:g}, {s['direction']})")
 
 
+def _face_part(face: Mapping[str, float], *, kind: str, state: str, cfg: ScreenConfig
+               ) -> tuple[list[dict[str, Any]], tuple[str, ...], list[str]]:
+    """Face signs of every state present, the states tested, and notes."""
+    if kind == "photo":
+        if state not in STATE_WORDS:
+            return [], (), [f"the face's expression ({state}) has no healthy ranges; take "
+                            "the photo at rest"]
+        op = operating_point(cfg, face_states=(state,))
+        signs = face_signs(face, op, state=state, averaged=False)
+        if shown_state(state, cfg):
+            return signs, (state,), []
+        for s in signs:
+            s["status"] = "not tested"
+        n = state_sample_size(state)
+        return signs, (), [f"the face's state ({state}) has healthy ranges from {n} people "
+                           f"only (fewer than {cfg.min_tested_subjects}); take the photo at "
+                           "rest"]
+    present = [st for st in STATE_WORDS if st != "rest"
+               and _finite(face.get(f"{st}_asymmetry_index")) is not None]
+    tested = ("rest", *(st for st in present if shown_state(st, cfg)))
+    op = operating_point(cfg, face_states=tested)
+    signs = face_signs(face, op, state="rest", averaged=True)
+    for st in present:
+        if st in tested:
+            signs += face_signs(face, op, state=st, regions=False, stored=True)
+        else:
+            n = state_sample_size(st)
+            extra = operating_point(cfg, face_states=(st,))
+            entry = face_signs(face, extra, state=st, regions=False, stored=True)[0]
+            entry["status"] = "not tested"
+            entry["note"] = (f"healthy ranges {STATE_WORDS[st]} rest on {n} people "
+                             f"(fewer than {cfg.min_tested_subjects}): shown, not tested")
+            signs.append(entry)
+    return signs, tested, []
+
+
 def norm_screen(
     features: Mapping[str, float | None], *, quality: Mapping[str, Any] | None = None,
-    cfg: ScreenConfig = ScreenConfig(),
+    cfg: ScreenConfig = ScreenConfig(), kind: str = "video", state: str = "rest",
 ) -> dict[str, Any]:
     """Screen one case against the healthy normal ranges.
 
@@ -197,30 +287,36 @@ def norm_screen(
     features : flat case features as in ``features.json`` (``face_*`` with IPU / deg
         values, ``speech_*``); may be empty (unusable recording).
     quality : ``quality.json`` content (``verdict``, ``n_kept``, ``reasons``) or None.
+    kind : "video" (face values are medians over frames: averaged landmarker noise; the
+        smile / eye-closure / speech states' stored scores join when present) or "photo"
+        (one frame, in ``state``).
+    state : a photo's estimated face state (:func:`strokescreen.features.states.photo_state`).
 
     Returns
     -------
     dict: ``method``, ``label``, ``decision`` (``signs present`` / ``no signs found`` /
     ``cannot tell``), ``decision_text``, ``reasons``, ``drivers`` (names of the signs
     that drove the decision), ``signs`` (name, label, value, unit, normal_low,
-    normal_high, direction, status in ``sign`` / ``borderline`` / ``within`` /
-    ``not assessed``), ``operating_point`` and ``disclaimer``.
+    normal_high, direction, state (face), status in ``sign`` / ``borderline`` /
+    ``within`` / ``not assessed`` / ``not tested``), ``operating_point`` and
+    ``disclaimer``.
     """
-    op = operating_point(cfg)
     q = dict(quality or {})
     face = {k[len("face_"):]: (np.nan if v is None else float(v))
             for k, v in features.items() if k.startswith("face_")}
     speech = {k: (np.nan if v is None else float(v))
               for k, v in features.items() if k.startswith("speech_")}
-    signs = face_signs(face, op) + speech_signs(speech, op, min_speech_s=cfg.min_speech_s)
-    reasons: list[str] = []
+    face_part, tested, notes = _face_part(face, kind=kind, state=state, cfg=cfg)
+    op = operating_point(cfg, face_states=tested or ("rest",))
+    signs = face_part + speech_signs(speech, op, min_speech_s=cfg.min_speech_s)
+    reasons: list[str] = list(notes)
     n_kept = q.get("n_kept")
     if q.get("verdict") == "unusable":
         reasons.append("the recording is not usable: "
                        + "; ".join(q.get("reasons") or ["no usable face"]))
     elif n_kept is not None and int(n_kept) < cfg.min_kept_frames:
         reasons.append(f"only {int(n_kept)} face frames kept (minimum {cfg.min_kept_frames})")
-    elif signs[0]["status"] == "not assessed":
+    elif not notes and (not face_part or face_part[0]["status"] == "not assessed"):
         reasons.append("facial asymmetry could not be scored")
     present = [s for s in signs if s["status"] == "sign"]
     borderline = [s for s in signs if s["status"] == "borderline"]

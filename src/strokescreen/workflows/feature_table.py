@@ -24,7 +24,7 @@ from strokescreen.io.cohort_checks import OPTIONAL_MANIFEST_COLUMNS
 from strokescreen.preprocess.artifacts import FEATURES_JSON, is_complete, read_meta, write_json
 from strokescreen.preprocess.cohort import case_dir, preprocess_cohort
 
-FEATURES_VERSION = "features-1"
+FEATURES_VERSION = "features-2"
 
 
 def case_speech(wav: str | Path, *, task: str | None = None) -> dict[str, float]:

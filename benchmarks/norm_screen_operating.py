@@ -1,0 +1,149 @@
+"""Operating characteristics of the norm-based screen's face part (screening aid, not a diagnosis).
+
+Prints:
+
+1. leave-one-subject-out coverage of every state's normal ranges (how many held-out
+   healthy measures fall outside ranges built without that subject);
+2. the share of healthy faces flagged at rest and the share flagged with a droop of 1.5,
+   3 and 5 mm planted on their own landmarks (real faces, leave-one-subject-out ranges,
+   measured landmarker noise drawn for annotated faces) -- no synthetic face;
+3. with ``--cohort FEATURES.parquet TRUTH.csv``: the SYNTHETIC cohort's share of cases
+   flagged by planted droop and by planted speech slowing (dysarthria), from its feature
+   table (the screen run on each case's features; quality taken as good).
+
+Usage: python benchmarks/norm_screen_operating.py [REAL_DIR] [--cache LANDMARK_CACHE]
+       [--cohort FEATURES TRUTH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's tools/
+
+from tools.collect_landmarks import HEALTHY_VIDEOS
+from tools.normal_ranges import infer_meei_expressions, read_meei_csv
+from tools.screen_operating import (
+    HeldOutFace,
+    loso_coverage,
+    loso_operating,
+    shipped_inputs,
+)
+
+from strokescreen.features.states import STATES
+from strokescreen.io.pts import read_pts
+from strokescreen.screen import ScreenConfig, norm_screen, operating_point
+
+DROOPS = (0.0, 1.5, 3.0, 5.0)
+
+
+def rest_faces(real: Path, cache: Path | None) -> list[HeldOutFace]:
+    lm, subj, expr = read_meei_csv(real / "landmarks" / "meei_normals_68.csv")
+    names = infer_meei_expressions(lm, expr)
+    faces = [HeldOutFace(f"meei{s}", lm[i][None], "ibug68", True)
+             for i, s in enumerate(subj) if names[int(expr[i])] == "rest"]
+    takeo = real / "landmarks" / "takeo.pts"
+    if takeo.is_file():
+        faces.append(HeldOutFace("takeo", read_pts(takeo)[None], "ibug68", True))
+    if cache is not None:
+        from tools.landmark_noise import load_videos, video_states
+
+        per_person: dict[str, list[np.ndarray]] = {}
+        for rel, (mp, _) in load_videos(cache, HEALTHY_VIDEOS).items():
+            _, states, frontal = video_states(mp)
+            sel = frontal & (states == "rest")
+            if sel.sum() >= 6:
+                per_person.setdefault(HEALTHY_VIDEOS[rel], []).append(mp[sel])
+        faces += [HeldOutFace(p, np.concatenate(v), "mp478", False)
+                  for p, v in per_person.items()]
+    return faces
+
+
+def cohort_rates(features: Path, truth: Path) -> None:
+    import pandas as pd
+
+    ft = pd.read_parquet(features).drop_duplicates("case_id", keep="last")
+    tr = pd.read_csv(truth)
+    df = ft.merge(tr[["case_id", "droop_mm", "dysarthria", "condition"]], on="case_id",
+                  suffixes=("", "_truth"))
+    feats = [c for c in ft.columns if c.startswith(("face_", "speech_"))]
+    rows = []
+    for _, r in df.iterrows():
+        quality = {"verdict": r.get("verdict", "good"), "n_kept": r.get("n_kept", 100),
+                   "reasons": []}
+        res = norm_screen({c: r[c] for c in feats}, quality=quality)
+        face = [s for s in res["signs"] if s["kind"] == "face"]
+        rows.append({"droop_mm": r["droop_mm"], "dys": r["dysarthria"],
+                     "decision": res["decision"], "index": r.get("face_asymmetry_index"),
+                     "face_sign": any(s["status"] == "sign" for s in face),
+                     "face_flag": any(s["status"] in ("sign", "borderline") for s in face)})
+    out = pd.DataFrame(rows)
+    out["droop_bin"] = pd.cut(out["droop_mm"], [-0.01, 0.01, 2.0, 4.0, 99],
+                              labels=["none", "0-2 mm", "2-4 mm", ">4 mm"])
+    print("\n## SYNTHETIC cohort: share flagged by planted droop (screening aid, not a diagnosis)\n")
+    print("| planted droop | n | face sign | face sign or borderline | signs present (any) "
+          "| median index at rest |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for b, g in out.groupby("droop_bin", observed=True):
+        print(f"| {b} | {len(g)} | {g.face_sign.mean():.0%} | {g.face_flag.mean():.0%} | "
+              f"{(g.decision == 'signs present').mean():.0%} | "
+              f"{np.nanmedian(g['index'].astype(float)):.2f} |")
+    out["dys_bin"] = pd.cut(out["dys"], [-0.01, 0.01, 0.3, 1.01], labels=["none", "mild", "marked"])
+    print("\n| planted speech slowing (dysarthria) | n | signs present | cannot tell |")
+    print("|---|---:|---:|---:|")
+    for b, g in out.groupby("dys_bin", observed=True):
+        print(f"| {b} | {len(g)} | {(g.decision == 'signs present').mean():.0%} | "
+              f"{(g.decision == 'cannot tell').mean():.0%} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("real", nargs="?", default=str(Path(__file__).resolve().parents[1].parent
+                                                  / "shared" / "data" / "real"))
+    ap.add_argument("--cache", default=None, help="landmark cache of tools.collect_landmarks")
+    ap.add_argument("--cohort", nargs=2, default=None, metavar=("FEATURES", "TRUTH"))
+    args = ap.parse_args(argv)
+    real = Path(args.real)
+    if not real.is_dir():
+        print(f"real data folder not found: {real}", file=sys.stderr)
+        return 2
+    inputs = shipped_inputs(str(real / "landmarks" / "meei_normals_68.csv"))
+    print("## Leave-one-subject-out coverage of the normal ranges\n")
+    print("| state | subjects | observations | measures outside (of checked) |")
+    print("|---|---:|---:|---:|")
+    for state in STATES:
+        inp = inputs[state]
+        misses = loso_coverage(inp["values"], inp["noise"], inp["noise_averaged"],
+                               video_subjects=inp["video_subjects"])
+        n_subj = len({k.split("/")[0] for k in inp["values"]})
+        checked = sum(len(v) for v in inp["values"].values())
+        print(f"| {state} | {n_subj} | {len(inp['values'])} | {len(misses)} of {checked}"
+              + (f": {', '.join(f'{k} {m}' for k, m, *_ in misses[:4])}" if misses else "")
+              + " |")
+    op = operating_point(ScreenConfig())
+    level = op["face_states"]["rest"]["level"]
+    faces = rest_faces(real, Path(args.cache) if args.cache else None)
+    rest = inputs["rest"]
+    res = loso_operating(faces, rest["values"], rest["noise"], rest["noise_averaged"],
+                         droops_mm=DROOPS, level=level)
+    print(f"\n## Real healthy faces at rest, droop planted on their own landmarks "
+          f"(leave-one-subject-out, {len(faces)} faces x 2 sides; face family level "
+          f"{level:.2%})\n")
+    print("| planted droop | face sign (signs present) | sign or borderline (cannot tell) | "
+          "median index |")
+    print("|---|---:|---:|---:|")
+    for d in DROOPS:
+        r = res["per_droop"][d]
+        print(f"| {d:g} mm | {r['sign']:.0%} | {r['borderline_or_sign']:.0%} | "
+              f"{np.median(res['index'][d]):.2f} |")
+    if args.cohort:
+        cohort_rates(Path(args.cohort[0]), Path(args.cohort[1]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
