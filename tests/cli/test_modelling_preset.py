@@ -35,8 +35,10 @@ def test_evaluate_preset_reaches_the_deep_estimator(monkeypatch, tmp_path, featu
     result = runner.invoke(app, ["evaluate", "--features", str(features_file), "--model",
                                  "deepstroke", "--preset", preset, "--out", str(tmp_path / "o")])
     assert "stopped by the test" in result.output
-    assert seen["model"].preset == preset
-    assert seen["model"].get_params()["preset"] == preset
+    model = seen["model"]
+    model = getattr(model, "estimator", model)  # inside the recalibration wrapper
+    assert model.preset == preset
+    assert model.get_params()["preset"] == preset
 
 
 def test_train_preset_reaches_the_deep_params(monkeypatch, tmp_path, features_file):
