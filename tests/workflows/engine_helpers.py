@@ -1,0 +1,32 @@
+"""Comparing two work folders file by file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+# Fields that measure time on the machine that did the work, and nothing else; every
+# other byte must match between engines.
+TIMING_FIELDS = {"meta.json": ("elapsed_s",)}
+
+
+def _normalised(path: Path) -> bytes:
+    drop = TIMING_FIELDS.get(path.name)
+    if not drop:
+        return path.read_bytes()
+    data = json.loads(path.read_text())
+    for key in drop:
+        assert key in data, f"{path}: expected timing field {key}"
+        data.pop(key)
+    return json.dumps(data, sort_keys=True).encode()
+
+
+def assert_same_tree(a: Path, b: Path, *, pattern: str = "**/*") -> int:
+    """Every file under ``a`` exists under ``b`` with the same bytes (timing fields aside)
+    and vice versa; returns the number of files compared."""
+    fa = sorted(p.relative_to(a) for p in a.glob(pattern) if p.is_file())
+    fb = sorted(p.relative_to(b) for p in b.glob(pattern) if p.is_file())
+    assert fa == fb
+    for rel in fa:
+        assert _normalised(a / rel) == _normalised(b / rel), f"{rel} differs"
+    return len(fa)
