@@ -120,7 +120,7 @@ def main() -> None:
         for w in (1, 2):
             t0 = time.perf_counter()
             with LocalCluster(n_workers=w, threads_per_worker=1, processes=True,
-                              host="127.0.0.1", dashboard_address=None,
+                              host="127.0.0.1", dashboard_address="127.0.0.1:0",
                               silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
                 start = time.perf_counter() - t0
                 res = timed_run(manifest, root / f"dask{w}", DaskRunner(client))

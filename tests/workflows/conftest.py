@@ -16,7 +16,7 @@ def dask_client():
     distributed = pytest.importorskip(
         "distributed", reason="dask.distributed is not installed (pip install '.[cluster]')")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                       host="127.0.0.1", dashboard_address=None,
+                                       host="127.0.0.1", dashboard_address="127.0.0.1:0",
                                        silence_logs=logging.ERROR)
     client = distributed.Client(cluster)
     yield client

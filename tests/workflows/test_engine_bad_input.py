@@ -84,7 +84,8 @@ def test_a_worker_that_cannot_see_the_work_folder_gives_one_clear_error(tmp_path
 
     hidden = tmp_path / "shared"
     (hidden / "work").mkdir(parents=True)
-    cluster = distributed.LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=None,
+    cluster = distributed.LocalCluster(n_workers=0, host="127.0.0.1",
+                                       dashboard_address="127.0.0.1:0",
                                        silence_logs=logging.ERROR)
     worker = subprocess.Popen(
         ["unshare", "-rm", "sh", "-c",
@@ -107,3 +108,27 @@ def test_a_worker_that_cannot_see_the_work_folder_gives_one_clear_error(tmp_path
         worker.kill()
         worker.wait()
         cluster.close()
+
+
+@pytest.mark.slow
+def test_a_task_that_keeps_killing_its_workers_is_recorded_not_retried_forever():
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
+    import logging
+
+    import dask
+
+    from strokescreen.errors import StrokeScreenError
+    from strokescreen.workflows.engine import DaskRunner
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            distributed.LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1",
+                                     dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL
+                                     ) as cluster, distributed.Client(cluster) as client:
+        runner = DaskRunner(client)
+        # os._exit(3) ends the worker process in the middle of the task
+        lost = runner.run(os._exit, [3], on_lost=lambda i, why: f"lost {i}: {why}",
+                          labels=["c7"], task_name="preprocess")
+        assert lost[0].startswith("lost 0: preprocess c7 killed every worker that ran it")
+        client.wait_for_workers(1, timeout=60)  # the nanny restarts the worker
+        with pytest.raises(StrokeScreenError, match="re-run resumes"):
+            runner.run(os._exit, [3], labels=["c8"], task_name="preprocess")

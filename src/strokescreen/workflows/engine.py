@@ -200,7 +200,7 @@ def connect_timeout() -> float:
 
 @contextmanager
 def _dask_client(scheduler: str | None, workers: int, *, connect_timeout_s: float | None,
-                 workers_timeout_s: float, dashboard: bool) -> Iterator[Any]:
+                 workers_timeout_s: float) -> Iterator[Any]:
     require_extra("distributed", "cluster")
     from distributed import Client, LocalCluster
 
@@ -209,13 +209,11 @@ def _dask_client(scheduler: str | None, workers: int, *, connect_timeout_s: floa
 
     logging.getLogger("distributed").setLevel(logging.ERROR)
     if scheduler is None:
-        import importlib.util
-
-        with_dashboard = dashboard and importlib.util.find_spec("bokeh") is not None
+        # everything on loopback: scheduler, workers, nannies and the scheduler's HTTP server
+        # (dashboard when bokeh is installed, health routes otherwise) on a free port
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                host="127.0.0.1", scheduler_port=0,
-                               dashboard_address="127.0.0.1:0" if with_dashboard else None,
-                               silence_logs=logging.ERROR)
+                               dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
         try:
             with Client(cluster, timeout=connect_timeout_s) as client:
                 yield client
@@ -267,7 +265,7 @@ def open_engine(engine: str = "local", *, scheduler: str | None = None, workers:
         yield runner
         return
     with _dask_client(scheduler, workers, connect_timeout_s=connect_timeout_s,
-                      workers_timeout_s=workers_timeout_s, dashboard=dashboard) as client:
+                      workers_timeout_s=workers_timeout_s) as client:
         check_worker_paths(client, folders=folders, files=files, timeout_s=probe_timeout_s)
         dask_runner = DaskRunner(client)
         if on_ready is not None:
