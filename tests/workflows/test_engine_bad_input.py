@@ -132,3 +132,39 @@ def test_a_task_that_keeps_killing_its_workers_is_recorded_not_retried_forever()
         client.wait_for_workers(1, timeout=60)  # the nanny restarts the worker
         with pytest.raises(StrokeScreenError, match="re-run resumes"):
             runner.run(os._exit, [3], labels=["c8"], task_name="preprocess")
+
+
+@pytest.mark.slow
+def test_a_worker_without_strokescreen_gives_one_clear_error(tmp_path):
+    """A worker whose environment has another package named strokescreen (no workflows)."""
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
+    import logging
+
+    import strokescreen
+    from strokescreen.workflows.engine import open_engine
+
+    fake = tmp_path / "env" / "strokescreen"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("__version__ = '0.0.1'\n")
+    cluster = distributed.LocalCluster(n_workers=0, host="127.0.0.1",
+                                       dashboard_address="127.0.0.1:0",
+                                       silence_logs=logging.ERROR)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "env")}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_worker", cluster.scheduler_address,
+         "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=tmp_path)
+    try:
+        with pytest.raises(InputError) as info:
+            with open_engine("dask", scheduler=cluster.scheduler_address,
+                             folders=[tmp_path / "work"], workers_timeout_s=60):
+                pass
+        msg = str(info.value)
+        assert "cannot run strokescreen's tasks (ModuleNotFoundError" in msg, msg
+        assert "No module named 'strokescreen.workflows'" in msg
+        assert f"install strokescreen {strokescreen.__version__} with the 'cluster' extra" in msg
+        assert "\n" not in msg
+    finally:
+        worker.kill()
+        worker.wait()
+        cluster.close()

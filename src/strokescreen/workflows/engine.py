@@ -18,6 +18,8 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -96,8 +98,9 @@ class DaskRunner:
                     i = index[fut.key]
                     try:
                         results[i] = fut.result()
-                    except KilledWorker as exc:
-                        reason = f"{task_name} {names[i]} killed every worker that ran it ({exc})"
+                    except KilledWorker:
+                        reason = (f"{task_name} {names[i]} killed every worker that ran it (out "
+                                  "of memory, or a crash in a native library)")
                         if on_lost is None:
                             raise StrokeScreenError(reason + "; finished work is kept and a "
                                                     "re-run resumes") from None
@@ -128,7 +131,9 @@ class DaskRunner:
 
 def _probe(paths: list[str], token: str) -> dict[str, str]:
     """Worker side of the path check: what each path looks like from here."""
-    out = {"host": socket.gethostname()}
+    import strokescreen
+
+    out = {"host": socket.gethostname(), "version": strokescreen.__version__}
     for p in paths:
         if p.endswith(f".probe-{token}"):
             try:
@@ -145,9 +150,8 @@ def _probe(paths: list[str], token: str) -> dict[str, str]:
 def check_worker_paths(client: Any, *, folders: Sequence[Path] = (),
                        files: Sequence[Path] = (), timeout_s: float = PROBE_TIMEOUT_S) -> None:
     """Every worker must see ``folders`` (the same folder as here: a token file written here
-    is read back there) and ``files``; InputError naming the first worker that does not."""
-    from distributed import wait
-
+    is read back there) and ``files``, and run this strokescreen version; InputError naming
+    the first worker that does not."""
     token = uuid.uuid4().hex
     probes: dict[str, Path] = {}
     for folder in folders:
@@ -158,28 +162,44 @@ def check_worker_paths(client: Any, *, folders: Sequence[Path] = (),
         probes[str(probe)] = folder
     paths = [*probes, *(str(Path(f).absolute()) for f in files)]
     try:
-        workers = list(client.scheduler_info().get("workers", {}))
-        futs = {w: client.submit(_probe, paths, token, workers=[w], allow_other_workers=False,
-                                 pure=False, key=f"path-check-{token[:8]}-{i}")
-                for i, w in enumerate(workers)}
+        n_workers = len(client.scheduler_info().get("workers", {}))
+        # client.run calls _probe on every worker directly (not as a task), so a worker that
+        # cannot even unpickle it answers with the exception instead of holding the task
+        pool = ThreadPoolExecutor(max_workers=1)
+        call = pool.submit(client.run, _probe, paths, token, on_error="return")
         try:
-            wait(list(futs.values()), timeout=timeout_s, return_when="ALL_COMPLETED")
-        except TimeoutError:
-            pass
-        not_done = [f for f in futs.values() if not f.done()]
-        if not_done:
-            client.cancel(list(not_done))
-            slow = [w for w, f in futs.items() if f in not_done]
-            raise InputError(f"worker {slow[0]} did not answer the path check within "
-                             f"{timeout_s:.0f} s ({len(slow)} of {len(workers)} workers); check "
-                             "that the workers are running and not overloaded")
-        for w, f in futs.items():
-            seen = f.result()
+            replies: dict[str, Any] = call.result(timeout=timeout_s)
+        except FutureTimeout:
+            raise InputError(f"the workers did not answer the path check within {timeout_s:.0f} s "
+                             f"({n_workers} workers); check that they are running and not "
+                             "overloaded") from None
+        finally:
+            pool.shutdown(wait=False)
+        import strokescreen
+
+        answers: dict[str, dict[str, str]] = {}
+        for w, reply in replies.items():
+            if isinstance(reply, BaseException):
+                text = str(reply).splitlines()[0] if str(reply) else ""
+                if type(reply) is not Exception:  # Dask wraps a worker's error in Exception
+                    text = f"{reply.__class__.__name__}: {text}"
+                raise InputError(
+                    f"worker {w} cannot run strokescreen's tasks ({text}); install strokescreen "
+                    f"{strokescreen.__version__} with the 'cluster' extra in the workers' "
+                    "environment")
+            if reply["version"] != strokescreen.__version__:
+                raise InputError(
+                    f"worker {w} runs strokescreen {reply['version']}, this machine "
+                    f"{strokescreen.__version__}; install the same version on every worker so "
+                    "that artifacts and cache keys agree")
+            answers[w] = reply
+        workers = list(answers)
+        for w, seen in answers.items():
             for p, state in seen.items():
-                if p == "host" or state == "ok":
+                if p in ("host", "version") or state == "ok":
                     continue
                 what = (f"the work folder {probes[p]}" if p in probes else f"the file {p}")
-                bad = sum(1 for g in futs.values() if g.result().get(p) != "ok")
+                bad = sum(1 for a in answers.values() if a.get(p) != "ok")
                 raise InputError(
                     f"worker {w} (host {seen['host']}) cannot see {what} ({state}; {bad} of "
                     f"{len(workers)} workers); the manifest's videos and the work folder must be "
