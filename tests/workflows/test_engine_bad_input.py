@@ -52,7 +52,6 @@ def test_cli_scheduler_without_dask_engine_is_refused(tiny_cohort, tmp_path):
     assert "--scheduler needs --engine dask" in _one_line_error(res)
 
 
-@pytest.mark.slow
 def test_cli_unreachable_scheduler_fails_within_the_connect_timeout(tiny_cohort, tmp_path):
     pytest.importorskip("distributed", reason="dask.distributed is not installed")
     import socket
@@ -70,7 +69,6 @@ def test_cli_unreachable_scheduler_fails_within_the_connect_timeout(tiny_cohort,
     assert seconds < 60
 
 
-@pytest.mark.slow
 def test_a_worker_that_cannot_see_the_work_folder_gives_one_clear_error(tmp_path):
     """A worker in its own mount namespace, with an empty file system over the work
     folder's parent: it sees a folder at the same path, but not ours."""
@@ -110,7 +108,6 @@ def test_a_worker_that_cannot_see_the_work_folder_gives_one_clear_error(tmp_path
         cluster.close()
 
 
-@pytest.mark.slow
 def test_a_task_that_keeps_killing_its_workers_is_recorded_not_retried_forever():
     distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")
     import logging
@@ -134,7 +131,6 @@ def test_a_task_that_keeps_killing_its_workers_is_recorded_not_retried_forever()
             runner.run(os._exit, [3], labels=["c8"], task_name="preprocess")
 
 
-@pytest.mark.slow
 def test_a_worker_without_strokescreen_gives_one_clear_error(tmp_path):
     """A worker whose environment has another package named strokescreen (no workflows)."""
     distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed")

@@ -21,7 +21,6 @@ def test_local_engine_is_this_process_or_a_pool(tmp_path):
         assert sorted(done) == [0, 1, 2]
 
 
-@pytest.mark.slow
 def test_local_cluster_listens_on_loopback_only(tmp_path):
     pytest.importorskip("distributed", reason="dask.distributed is not installed")
     import psutil

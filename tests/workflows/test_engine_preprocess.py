@@ -23,7 +23,6 @@ pytest.importorskip("distributed", reason="dask.distributed is not installed (pi
 from strokescreen.workflows.engine import DaskRunner  # noqa: E402
 
 LOOSE = PreprocessConfig(proposal=ProposalConfig(beta1_deg=40.0))
-pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

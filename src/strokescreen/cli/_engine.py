@@ -38,5 +38,10 @@ def engine_runner(engine: str, scheduler: str | None, *, workers: int = 1,
 
 def first_videos(videos: Sequence[str], n: int = 3) -> list[Path]:
     """A few of the manifest's videos that exist here, for the workers' path check."""
-    out = [Path(v) for v in videos if Path(v).is_file()]
-    return out[:n]
+    out: list[Path] = []
+    for v in videos:  # stops after n: a large manifest is not stat'ed whole
+        if len(out) == n:
+            break
+        if Path(v).is_file():
+            out.append(Path(v))
+    return out
