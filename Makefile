@@ -11,12 +11,12 @@ DEMO_DIR ?= demo_out
 setup: $(STAMP)
 
 # torch is installed first and pinned, so nothing pulls a CUDA build; then the package
-# with every extra that installs from the registry (dlib, praat, app, dev).
+# with every extra that installs from the registry (dlib, praat, app, cluster, dev).
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[dev,app,dlib,praat]'
+	$(PIP) install --quiet -e '.[dev,app,dlib,praat,cluster]'
 	@# headless Chromium for the browser test and PDF reports (Debian package; optional)
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \

@@ -15,11 +15,11 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "strokescreen"
 
 # Lower layers first; a unit may import only units of a strictly lower layer (or itself).
-# Single modules at the package root (errors, config, progress, jsonable, the package's own
+# Single modules at the package root (errors, config, progress, jsonable, tasks, the package's own
 # ``__init__``) are the base.
 LAYERS: list[set[str]] = [
     {"errors", "__init__"},
-    {"config", "progress", "jsonable"},
+    {"config", "progress", "jsonable", "tasks"},
     {"io"},
     {"face", "audio"},
     {"preprocess", "synth"},

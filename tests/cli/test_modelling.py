@@ -138,7 +138,7 @@ def test_evaluate_from_manifest_and_work_folder(tmp_path, monkeypatch):
     manifest.to_csv(tmp_path / "manifest.csv", index=False)
     seen = {}
 
-    def fake_build(manifest_df, work_dir, progress=None):
+    def fake_build(manifest_df, work_dir, progress=None, runner=None):
         seen["n"], seen["work"] = len(manifest_df), work_dir
         return table.drop(columns="synthetic")  # the flag must come from the manifest
 

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
+from strokescreen.cli._engine import EngineOpt, SchedulerOpt, engine_runner
 from strokescreen.config import TRIAGE_SPECIFICITY
 from strokescreen.errors import ConfigError, InputError
 
@@ -54,12 +55,20 @@ def ablate(
         "--reference-spec",
         help=f"specificity to match (triage team: {TRIAGE_SPECIFICITY})")] = TRIAGE_SPECIFICITY,
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="bootstrap resamples")] = 1000,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: Annotated[int, typer.Option(
+        "--workers", help="with --engine dask and no --scheduler: LocalCluster workers")] = 2,
 ) -> None:
     """Ablation table: DeepStroke, its variants and a classical model on the same folds."""
     from strokescreen.models.deep_data import get_preset
     from strokescreen.workflows.ablation import run_ablation, write_ablation
     from strokescreen.workflows.cases import ablation_cases
+    from strokescreen.workflows.engine import check_engine
 
+    check_engine(engine)
+    if workers < 1:
+        raise ConfigError(f"--workers {workers}; use 1 or more")
     get_preset(preset, epochs=epochs)
     if adv_stage not in (1, 2, 3, 4):
         raise ConfigError(f"--adv-stage {adv_stage}: use a stage 1..4")
@@ -67,15 +76,19 @@ def ablate(
         if w is not None and not w.is_file():
             raise InputError(f"weights file not found: {w}")
     stages = _stages(adv_stages)
-    cases, cohort, synthetic = ablation_cases(manifest, work, features)
-    with progress_bar("ablation", total=None) as cb:
-        result = run_ablation(
-            cases, work_dir=out / "work", preset=preset, epochs=epochs, folds=folds, seed=seed,
-            adv_stage=adv_stage, adv_stages=stages,
-            video_weights=str(video_weights) if video_weights else None,
-            audio_weights=str(audio_weights) if audio_weights else None,
-            classical=classical, reference_specificity=reference_spec,
-            n_bootstrap=bootstrap, progress=cb)
+    # the local engine fits one after the other here, as before; dask: one task per row
+    # and fold, each worker writing its finished run into OUT/work/runs
+    with engine_runner(engine, scheduler, workers=1 if engine == "local" else workers,
+                       folders=[work, out / "work"]) as runner:
+        cases, cohort, synthetic = ablation_cases(manifest, work, features, runner=runner)
+        with progress_bar("ablation", total=None) as cb:
+            result = run_ablation(
+                cases, work_dir=out / "work", preset=preset, epochs=epochs, folds=folds,
+                seed=seed, adv_stage=adv_stage, adv_stages=stages,
+                video_weights=str(video_weights) if video_weights else None,
+                audio_weights=str(audio_weights) if audio_weights else None,
+                classical=classical, reference_specificity=reference_spec,
+                n_bootstrap=bootstrap, progress=cb, runner=runner)
     if cases.attrs.get("feature_note"):
         mask = result.table["model"] == classical
         result.table.loc[mask, "note"] = (result.table.loc[mask, "note"].astype(str)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from strokescreen.cli._common import console, guarded, progress_bar
+from strokescreen.cli._engine import EngineOpt, SchedulerOpt, engine_runner, first_videos
 from strokescreen.errors import ConfigError, InputError
 
 
@@ -19,11 +20,15 @@ def features(
     out: Annotated[Path, typer.Option("--out", help="feature table to write (.parquet or .csv)")],
     workers: Annotated[int, typer.Option(help="parallel processes for preprocessing")] = 1,
     overwrite: Annotated[bool, typer.Option(help="replace an existing --out file")] = False,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """One row per case with facial and speech features; features.json lands in each case folder."""
     from strokescreen.io.manifest import read_manifest
+    from strokescreen.workflows.engine import check_engine
     from strokescreen.workflows.feature_table import build_feature_table
 
+    check_engine(engine)
     if out.suffix.lower() not in (".parquet", ".csv"):
         raise InputError(f"--out {out}: use a .parquet or .csv file name")
     if out.exists() and not overwrite:
@@ -31,8 +36,10 @@ def features(
     if workers < 1:
         raise ConfigError(f"--workers {workers}; use 1 or more")
     df = read_manifest(manifest, require_two_classes=False, require_videos=False)
-    with progress_bar("features", len(df)) as cb:
-        table = build_feature_table(df, work, workers=workers, progress=cb)
+    with engine_runner(engine, scheduler, workers=workers, folders=[work],
+                       files=first_videos(df["video"])) as runner, \
+            progress_bar("features", len(df)) as cb:
+        table = build_feature_table(df, work, runner=runner, progress=cb)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     if out.suffix.lower() == ".parquet":

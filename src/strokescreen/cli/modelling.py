@@ -15,20 +15,24 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
+from strokescreen.cli._engine import EngineOpt, SchedulerOpt, engine_runner
 from strokescreen.config import TRIAGE_SPECIFICITY
 from strokescreen.errors import ConfigError, InputError
 
 if TYPE_CHECKING:  # pandas loads lazily: it is slow to import
     import pandas as pd
 
+    from strokescreen.tasks import TaskRunner
+
 def load_cases(
-    manifest: Path | None, work: Path | None, features: Path | None
+    manifest: Path | None, work: Path | None, features: Path | None, *,
+    runner: TaskRunner | None = None,
 ) -> tuple[pd.DataFrame, str, bool]:
     """The command's cases (see :func:`strokescreen.workflows.cases.load_cases`), with a bar."""
     from strokescreen.workflows import cases
 
     with progress_bar("features", total=None) as cb:
-        return cases.load_cases(manifest, work, features, progress=cb)
+        return cases.load_cases(manifest, work, features, progress=cb, runner=runner)
 
 
 def parse_params(items: list[str] | None) -> dict[str, Any]:
@@ -138,6 +142,10 @@ def evaluate(
     param: ParamOpt = None,
     preset: PresetOpt = None,
     calibration: CalibrationOpt = "sigmoid",
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: Annotated[int, typer.Option(
+        "--workers", help="with --engine dask and no --scheduler: LocalCluster workers")] = 2,
 ) -> None:
     """Subject-grouped evaluation: predictions, metrics, ROC, fairness and an HTML report."""
     from strokescreen.evaluation.config import EvaluationConfig
@@ -145,6 +153,11 @@ def evaluate(
     from strokescreen.evaluation.writer import write_evaluation
     from strokescreen.models.calibration import calibrated_factory, check_method
     from strokescreen.models.registry import model_factory
+    from strokescreen.workflows.engine import check_engine
+
+    check_engine(engine)
+    if workers < 1:
+        raise ConfigError(f"--workers {workers}; use 1 or more")
 
     config = EvaluationConfig(
         split=split,
@@ -162,19 +175,24 @@ def evaluate(
     params = with_preset(model, parse_params(param), preset)
     factory = calibrated_factory(model_factory(model, random_state=seed, **params),
                                  check_method(calibration), seed=seed)
-    cases, cohort, synthetic = load_cases(manifest, work, features)
-    with progress_bar(f"evaluating {model}", total=None) as cb:
-        result = cross_validate(
-            cases,
-            None,
-            factory,
-            spec,
-            **config.engine_kwargs(),
-            model_name=model,
-            synthetic=synthetic,
-            cohort_name=cohort,
-            progress=cb,
-        )
+    # the local engine fits the folds one after the other here, as before; dask: one task
+    # per fold (and per case while the feature table is built)
+    with engine_runner(engine, scheduler, workers=1 if engine == "local" else workers,
+                       folders=[work] if work is not None else []) as runner:
+        cases, cohort, synthetic = load_cases(manifest, work, features, runner=runner)
+        with progress_bar(f"evaluating {model}", total=None) as cb:
+            result = cross_validate(
+                cases,
+                None,
+                factory,
+                spec,
+                **config.engine_kwargs(),
+                model_name=model,
+                synthetic=synthetic,
+                cohort_name=cohort,
+                progress=cb,
+                runner=runner,
+            )
     result.metrics["config"] = dataclasses.asdict(config)
     paths = write_evaluation(result, out)
     m = result.metrics

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
+from strokescreen.cli._engine import EngineOpt, SchedulerOpt, engine_runner, first_videos
 from strokescreen.config import PreprocessConfig, load_config
 from strokescreen.errors import ConfigError
 from strokescreen.face.landmarks import resolve_landmarker
@@ -56,19 +57,26 @@ def preprocess(
 def preprocess_cohort(
     manifest: Annotated[Path, typer.Argument(help="CSV with case_id, subject_id, video, label")],
     work: Annotated[Path, typer.Option("--work", help="work folder (cases are cached here)")],
-    workers: Annotated[int, typer.Option(help="parallel processes")] = 1,
+    workers: Annotated[int, typer.Option(help="parallel processes (with --engine dask and no "
+                                          "--scheduler: LocalCluster workers)")] = 1,
     config: Annotated[Path | None, typer.Option("--config", help="YAML settings")] = None,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Preprocess every case of a manifest (cached, resumable); print a quality summary."""
     from strokescreen.io.manifest import read_manifest
     from strokescreen.preprocess.cohort import preprocess_cohort as run
+    from strokescreen.workflows.engine import check_engine
 
+    check_engine(engine)
     if workers < 1 or workers > (os.cpu_count() or 1) * 4:
         raise ConfigError(f"--workers {workers}; use 1..{(os.cpu_count() or 1) * 4}")
     cfg = _config(config, None)
     df = read_manifest(manifest, require_two_classes=False, require_videos=False)
-    with progress_bar("preprocess cohort", len(df)) as cb:
-        table = run(df, work, config=cfg, workers=workers, progress=cb)
+    with engine_runner(engine, scheduler, workers=workers, folders=[work],
+                       files=first_videos(df["video"])) as runner, \
+            progress_bar("preprocess cohort", len(df)) as cb:
+        table = run(df, work, config=cfg, runner=runner, progress=cb)
     print_summary(table, work)
 
 

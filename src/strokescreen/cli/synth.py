@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from strokescreen.cli._common import console, guarded, progress_bar
+from strokescreen.cli._engine import EngineOpt, SchedulerOpt, engine_runner
 from strokescreen.errors import InputError
 
 
@@ -28,12 +29,16 @@ def synth(
     workers: Annotated[int, typer.Option("--workers", help="parallel processes")] = 1,
     width: Annotated[int, typer.Option("--width", help="frame width in pixels")] = 640,
     height: Annotated[int, typer.Option("--height", help="frame height in pixels")] = 480,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Generate a SYNTHETIC cohort: videos, manifest, per-frame truth and a cohort card."""
     from strokescreen.synth.cohort import generate_cohort
     from strokescreen.synth.config import SynthConfig
     from strokescreen.synth.portraits import portrait_files
+    from strokescreen.workflows.engine import check_engine
 
+    check_engine(engine)
     max_workers = (os.cpu_count() or 1) * 4
     if not 1 <= workers <= max_workers:
         raise InputError(f"--workers {workers}: use 1..{max_workers}")
@@ -46,8 +51,9 @@ def synth(
                       height_px=height,
                       portraits_dir=str(portraits) if portraits is not None else None).validate()
     n_cases = subjects * recordings_per_subject
-    with progress_bar("synthesise", n_cases) as cb:
-        result = generate_cohort(cfg, out, workers=workers, progress=cb)
+    with engine_runner(engine, scheduler, workers=workers, folders=[out]) as runner, \
+            progress_bar("synthesise", n_cases) as cb:
+        result = generate_cohort(cfg, out, runner=runner, progress=cb)
     console.print(f"[bold]SYNTHETIC cohort[/] — {n_cases} cases of {subjects} subjects in "
                   f"{result.seconds:.0f} s")
     auc = "n/a" if result.oracle_auc != result.oracle_auc else f"{result.oracle_auc:.3f}"

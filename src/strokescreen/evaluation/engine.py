@@ -41,6 +41,7 @@ from strokescreen.evaluation.splits import (
 from strokescreen.evaluation.summary import per_group_auc, prediction_summary, spread
 from strokescreen.models.base import FEATURE_PREFIXES, check_labels
 from strokescreen.progress import Progress
+from strokescreen.tasks import SerialRunner, TaskRunner
 
 DISCLAIMER = "strokescreen is a screening aid, not a diagnosis."
 
@@ -75,6 +76,21 @@ class EvaluationResult:
     runs: list[FoldRun] = field(default_factory=list, repr=False)
 
 
+def _fit_fold(shared: tuple[pd.DataFrame, np.ndarray, Callable[[], Any], np.ndarray],
+              fold: Fold) -> FoldRun:
+    """One fold's task: a fresh model fitted on its training part, its predictions."""
+    cases, y, model_factory, extra = shared
+    model = model_factory()
+    model.fit(cases.iloc[fold.train].reset_index(drop=True), y[fold.train])
+    proba = model.predict_proba(cases.iloc[fold.test].reset_index(drop=True))[:, 1]
+    extra_p = (
+        model.predict_proba(cases.iloc[extra].reset_index(drop=True))[:, 1]
+        if extra.size
+        else np.empty(0)
+    )
+    return FoldRun(fold, model, np.asarray(proba, float), extra, np.asarray(extra_p, float))
+
+
 def run_folds(
     cases: pd.DataFrame,
     y: np.ndarray,
@@ -85,14 +101,17 @@ def run_folds(
     progress: Progress | None = None,
     progress_offset: int = 0,
     progress_total: int | None = None,
+    runner: TaskRunner | None = None,
 ) -> list[FoldRun]:
     """Fit a fresh model per fold on its training part; predict its test part (and
-    ``extra_test``, e.g. a hold-out). Subjects are checked never to cross."""
+    ``extra_test``, e.g. a hold-out). Subjects are checked never to cross.
+
+    runner : where the folds are fitted (one task per fold); default: one after the
+        other in this process. The runs come back in fold order whatever the runner."""
     groups = cases["subject_id"].astype(str).to_numpy()
     extra = np.asarray(extra_test if extra_test is not None else [], dtype=int)
     total = progress_total or len(folds)
-    runs = []
-    for i, fold in enumerate(folds):
+    for fold in folds:
         check_subject_disjoint(fold.train, fold.test, groups)
         if extra.size:
             check_subject_disjoint(fold.train, extra, groups)
@@ -103,19 +122,18 @@ def run_folds(
                 f"label {int(y_tr[0]) if y_tr.size else '?'}; every training part needs both "
                 "classes; use fewer folds, or a cohort with more subjects of the rare class"
             )
+    done = [0]
+    if progress is not None:
+        progress(progress_offset, total, note=f"fitting {len(folds)} folds")
+
+    def on_done(i: int, _run: FoldRun) -> None:
+        done[0] += 1
         if progress is not None:
-            progress(progress_offset + i, total, note=f"fitting fold {fold.name}")
-        model = model_factory()
-        model.fit(cases.iloc[fold.train].reset_index(drop=True), y_tr)
-        proba = model.predict_proba(cases.iloc[fold.test].reset_index(drop=True))[:, 1]
-        extra_p = (
-            model.predict_proba(cases.iloc[extra].reset_index(drop=True))[:, 1]
-            if extra.size
-            else np.empty(0)
-        )
-        runs.append(
-            FoldRun(fold, model, np.asarray(proba, float), extra, np.asarray(extra_p, float))
-        )
+            progress(progress_offset + done[0], total, note=f"fold {folds[i].name} fitted")
+
+    runs = (runner or SerialRunner()).run(
+        _fit_fold, folds, shared=(cases, y, model_factory, extra), on_done=on_done,
+        labels=[f.name for f in folds], task_name="fold")
     if progress is not None:
         progress(progress_offset + len(folds), total, note="folds done")
     return runs
@@ -171,11 +189,12 @@ class _SplitRun:
 
 def _run_grouped_folds(cases: pd.DataFrame, y: np.ndarray, model_factory: Callable[[], Any],
                        spec: SplitSpec, *, progress: Progress | None,
-                       progress_total_extra: int) -> _SplitRun:
+                       progress_total_extra: int, runner: TaskRunner | None = None) -> _SplitRun:
     """Group k-fold or leave-one-subject-out: pooled out-of-fold predictions."""
     folds = make_folds(cases, y, spec)
     total = len(folds) + progress_total_extra
-    runs = run_folds(cases, y, model_factory, folds, progress=progress, progress_total=total)
+    runs = run_folds(cases, y, model_factory, folds, progress=progress, progress_total=total,
+                     runner=runner)
     predictions = _oof_frame(cases, y, runs)
     fold_rows = per_group_auc(_scored(predictions), "fold")
     return _SplitRun(folds, runs, predictions, fold_rows, [(r.model, r.fold.test) for r in runs])
@@ -183,7 +202,8 @@ def _run_grouped_folds(cases: pd.DataFrame, y: np.ndarray, model_factory: Callab
 
 def _run_holdout(cases: pd.DataFrame, y: np.ndarray, model_factory: Callable[[], Any],
                  spec: SplitSpec, *, progress: Progress | None, progress_total_extra: int,
-                 summary_kw: dict[str, Any], rng: np.random.Generator) -> _SplitRun:
+                 summary_kw: dict[str, Any], rng: np.random.Generator,
+                 runner: TaskRunner | None = None) -> _SplitRun:
     """Time-cutoff hold-out: inner folds on the training part, each fold model scores the
     test part; the test prediction is the mean over fold models. ``holdout`` holds the
     training part's out-of-fold summary and the test part at a threshold fixed on it."""
@@ -204,6 +224,7 @@ def _run_holdout(cases: pd.DataFrame, y: np.ndarray, model_factory: Callable[[],
         extra_test=hs.test,
         progress=progress,
         progress_total=total,
+        runner=runner,
     )
     training_oof = _oof_frame(cases, y, runs)
     oof_scored = _scored(training_oof)
@@ -283,6 +304,7 @@ def cross_validate(
     synthetic: bool = False,
     cohort_name: str = "cohort",
     progress: Progress | None = None,
+    runner: TaskRunner | None = None,
 ) -> EvaluationResult:
     """Evaluate ``model_factory`` on ``cases_df`` with a subject-grouped ``split``.
 
@@ -292,6 +314,8 @@ def cross_validate(
     model_factory : no-argument callable returning a fresh unfitted model.
     importance : "permutation" (pooled permutation + native), "native" or "none".
     seed : seeds the bootstrap and permutations (the split has its own ``SplitSpec.seed``).
+    runner : where the fold models are fitted (one task per fold; see
+        :mod:`strokescreen.tasks`); default: this process. Results do not depend on it.
     """
     spec = SplitSpec(kind=split) if isinstance(split, str) else split
     spec.validate()
@@ -310,10 +334,11 @@ def cross_validate(
     extra = int(importance != "none")  # the importance step counts as one more
     if spec.kind == "holdout":
         sr = _run_holdout(cases, y, model_factory, spec, progress=progress,
-                          progress_total_extra=extra, summary_kw=summary_kw, rng=rng)
+                          progress_total_extra=extra, summary_kw=summary_kw, rng=rng,
+                          runner=runner)
     else:
         sr = _run_grouped_folds(cases, y, model_factory, spec, progress=progress,
-                                progress_total_extra=extra)
+                                progress_total_extra=extra, runner=runner)
     total = len(sr.folds) + extra
 
     metrics: dict = {

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import pandas as pd
 from strokescreen.config import PreprocessConfig
 from strokescreen.errors import InputError, StrokeScreenError
 from strokescreen.preprocess.artifacts import file_sha256, is_complete, read_meta, read_quality
+from strokescreen.tasks import TaskRunner, local_runner
 
 STATUSES = ("good", "review", "unusable", "failed")
 
@@ -68,53 +68,70 @@ def _run_case(case_id: str, video: str, folder: str, cfg: PreprocessConfig) -> C
         return CaseOutcome(case_id, "failed", f"{exc.__class__.__name__}: {exc}", False)
 
 
+def _lost_case(job: tuple[str, str, str]) -> CaseOutcome:
+    return CaseOutcome(job[0], "failed", "the worker process died every time it ran this case "
+                       "(out of memory, or a crash in a native library)", False)
+
+
+def _sweep_debris(cases_dir: Path) -> None:
+    """Remove the hidden temporary folders of writers that died mid-case (a killed worker).
+
+    Called once every task of the run has finished, so none of them is still being written
+    by this run; a finished case is only ever a complete, renamed folder."""
+    import shutil
+
+    for d in cases_dir.glob(".*.tmp-*"):
+        if d.is_dir():
+            shutil.rmtree(d, ignore_errors=True)
+
+
 def preprocess_cohort(
     manifest: pd.DataFrame,
     work: str | Path,
     *,
     config: PreprocessConfig | None = None,
     workers: int = 1,
+    runner: TaskRunner | None = None,
     progress: Callable[..., None] | None = None,
 ) -> pd.DataFrame:
-    """Preprocess every case; returns one row per case and writes ``cohort_quality.csv``."""
+    """Preprocess every case; returns one row per case and writes ``cohort_quality.csv``.
+
+    runner : where the cases run (one task per case); default: this process for
+        ``workers=1``, a local process pool otherwise. Every worker writes its case folder
+        into ``work`` itself, so ``work`` and the videos must be visible to every worker.
+    """
     cfg = (config or PreprocessConfig()).validate()
     work = Path(work)
     (work / "cases").mkdir(parents=True, exist_ok=True)
-    jobs = [(str(r.case_id), str(r.video), str(case_dir(work, r.case_id)))
-            for r in manifest.itertuples()]
-    outcomes: dict[str, CaseOutcome] = {}
+    # absolute paths: a worker's working folder is not ours
+    jobs = [(str(r.case_id), str(Path(str(r.video)).absolute()),
+             str(case_dir(work.absolute(), r.case_id))) for r in manifest.itertuples()]
     total = len(jobs)
+    done = [0]
     if progress:
         progress(0, total)
-    if workers <= 1:
-        for cid, video, folder in jobs:
-            outcomes[cid] = _run_case(cid, video, folder, cfg)
-            if progress:
-                progress(len(outcomes), total, note=f"{cid}: {outcomes[cid].status}")
-    else:
-        # spawn keeps MediaPipe's threads out of forked children
-        import multiprocessing as mp
 
-        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
-            futures: dict[Future, str] = {}
-            queue = list(jobs)
-            while queue or futures:
-                while queue and len(futures) < 2 * workers:
-                    cid, video, folder = queue.pop(0)
-                    futures[pool.submit(_run_case, cid, video, folder, cfg)] = cid
-                done, _ = wait(futures, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    cid = futures.pop(fut)
-                    outcomes[cid] = fut.result()
-                    if progress:
-                        progress(len(outcomes), total, note=f"{cid}: {outcomes[cid].status}")
-    rows = [vars(outcomes[cid]) for cid, _, _ in jobs]
-    table = pd.DataFrame(rows, columns=["case_id", "status", "reasons", "cached",
-                                        "usable_share", "n_kept"])
+    def on_done(i: int, outcome: CaseOutcome) -> None:
+        done[0] += 1
+        if progress:
+            progress(done[0], total, note=f"{outcome.case_id}: {outcome.status}")
+
+    run = runner or local_runner(workers)
+    outcomes = run.run(_run_job, jobs, shared=cfg, on_done=on_done,
+                       on_lost=lambda i, _reason: _lost_case(jobs[i]),
+                       labels=[j[0] for j in jobs], task_name="preprocess")
+    _sweep_debris(work / "cases")
+    table = pd.DataFrame([vars(o) for o in outcomes],
+                         columns=["case_id", "status", "reasons", "cached", "usable_share",
+                                  "n_kept"])
     tmp = work / f".cohort_quality.csv.tmp-{os.getpid()}"
     table.to_csv(tmp, index=False)
     os.replace(tmp, work / "cohort_quality.csv")
     return table
+
+
+def _run_job(cfg: PreprocessConfig, job: tuple[str, str, str]) -> CaseOutcome:
+    return _run_case(*job, cfg)
 
 
 def summarise(table: pd.DataFrame) -> dict[str, Any]:

@@ -1,14 +1,14 @@
 """Generate a synthetic cohort: parameters, videos, truth, manifest and cohort card.
 
 Portraits are measured and calibrated once in the calling process; the cases are then
-rendered in order (``workers=1``) or in a process pool. Every case draws its randomness
+rendered by a task runner (:mod:`strokescreen.tasks`): in order in this process, in a
+local process pool, or on a Dask cluster. Every case draws its randomness
 from (seed, case index) only, so the output does not depend on the number of workers.
 """
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from strokescreen.synth.case import CaseResult, render_case
 from strokescreen.synth.config import SynthConfig
 from strokescreen.synth.params import TASK, CaseParams, cases_frame, draw_cohort
 from strokescreen.synth.portraits import Portrait, load_portraits
+from strokescreen.tasks import TaskRunner, local_runner
 
 # the manifest schema's columns, in the order synthetic manifests have always had
 MANIFEST_COLUMNS = (*REQUIRED_MANIFEST_COLUMNS, "condition", "severity", "side", "task",
@@ -46,20 +47,13 @@ class _Job:
     fix_deg: tuple[float, float]
 
 
-_PORTRAITS: dict[tuple[int, int], Portrait] = {}
 _CALIBRATED: dict[tuple, tuple[float, float]] = {}
-_SETTINGS: dict = {}
 
 
-def _init_worker(portraits: dict[tuple[int, int], Portrait], settings: dict) -> None:
-    _PORTRAITS.clear()
-    _PORTRAITS.update(portraits)
-    _SETTINGS.clear()
-    _SETTINGS.update(settings)
-
-
-def _run(job: _Job) -> CaseResult:
-    return render_case(job.case, _PORTRAITS[job.portrait_key], fix_deg=job.fix_deg, **_SETTINGS)
+def _render(shared: tuple[dict[tuple[int, int], Portrait], dict], job: _Job) -> CaseResult:
+    """One case's task: render its video and truth into the cohort folder."""
+    portraits, settings = shared
+    return render_case(job.case, portraits[job.portrait_key], fix_deg=job.fix_deg, **settings)
 
 
 def prepare_portraits(config: SynthConfig) -> tuple[dict[tuple[int, int], Portrait],
@@ -79,9 +73,12 @@ def prepare_portraits(config: SynthConfig) -> tuple[dict[tuple[int, int], Portra
 
 
 def generate_cohort(config: SynthConfig, out_dir: str | Path, *, workers: int = 1,
+                    runner: TaskRunner | None = None,
                     progress: Progress | None = None) -> CohortResult:
     """Write a synthetic cohort for ``config`` into ``out_dir`` (see docs/synthetic_cohort.md).
 
+    runner : where the cases are rendered, one task per case (default: this process for
+        ``workers=1``, a local process pool otherwise); every worker writes into ``out_dir``.
     progress : optional callback ``cb(done, total=None, note=None)``.
     """
     from strokescreen.synth.card import write_card
@@ -100,25 +97,20 @@ def generate_cohort(config: SynthConfig, out_dir: str | Path, *, workers: int = 
     for c in cases:
         key = (min(int(c.portrait_u * n_portraits), n_portraits - 1), int(c.mirror))
         jobs.append(_Job(c, key, fixes[key]))
-    settings = dict(out_dir=out, seed=config.seed, seconds=config.seconds, fps=config.fps,
+    settings = dict(out_dir=out.absolute(), seed=config.seed, seconds=config.seconds, fps=config.fps,
                     width=config.width_px, height=config.height_px, crf=config.crf,
                     preset=config.difficulty_preset())
-    results: list[CaseResult] = []
     cb(0, len(jobs), note="rendering")
-    if workers <= 1 or len(jobs) == 1:
-        _init_worker(portraits, settings)
-        for job in jobs:
-            results.append(_run(job))
-            cb(len(results), len(jobs), note=job.case.case_id)
-    else:
-        import multiprocessing as mp
+    finished = [0]
 
-        ctx = mp.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(portraits, settings)) as pool:
-            for res in pool.map(_run, jobs):
-                results.append(res)
-                cb(len(results), len(jobs), note=res.case_id)
+    def on_done(_i: int, res: CaseResult) -> None:
+        finished[0] += 1
+        cb(finished[0], len(jobs), note=res.case_id)
+
+    run = runner or local_runner(workers if len(jobs) > 1 else 1)
+    results: list[CaseResult] = run.run(_render, jobs, shared=(portraits, settings),
+                                        on_done=on_done, labels=[j.case.case_id for j in jobs],
+                                        task_name="synth")
     results.sort(key=lambda r: r.case_index)
     manifest = write_manifest(out, cases, results)
     table = cases_frame(cases)
@@ -134,7 +126,7 @@ def generate_cohort(config: SynthConfig, out_dir: str | Path, *, workers: int = 
     card = write_card(out, config, table, oracle=auc, reference_oracle=ref,
                       portraits=sorted({p.name for p in portraits.values()}), fixes=fixes,
                       render_seconds=[r.render_s for r in results], wall_seconds=seconds,
-                      workers=workers)
+                      workers=run.workers)
     return CohortResult(out, manifest, card, results, auc, ref, seconds)
 
 

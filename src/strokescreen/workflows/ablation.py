@@ -24,6 +24,7 @@ from strokescreen.config import TRIAGE_SPECIFICITY
 from strokescreen.errors import InputError, StrokeScreenError
 from strokescreen.models.base import FEATURE_PREFIXES
 from strokescreen.progress import Progress
+from strokescreen.tasks import SerialRunner, TaskRunner
 
 DISCLAIMER = "strokescreen is a screening aid, not a diagnosis."
 DEEP_ROWS = ("deepstroke", "deepstroke-no-lateral", "deepstroke-no-adversarial",
@@ -121,6 +122,67 @@ def _table_row(row: AblationRow, summ: dict, pred: pd.DataFrame | None, probe: l
     return out
 
 
+@dataclass(frozen=True)
+class _FoldJob:
+    """One task of the ablation: one row (model variant) on one fold."""
+
+    row: AblationRow
+    k: int
+    key: str  # the finished run's JSON, written by the task
+    ckpt: str | None  # per-epoch checkpoints of a deep fit
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    import os
+    import uuid
+
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _fit_variant_fold(shared: dict, job: _FoldJob) -> dict:
+    """The task: fit ``job.row``'s model on fold ``job.k``'s training part, score its test
+    part, probe identity (deep rows), write ``job.key``. Runs wherever the runner puts it."""
+    from strokescreen.models.deep_probe import identity_probe
+    from strokescreen.models.registry import get_model
+
+    cases, y, fold = shared["cases"], shared["y"], shared["folds"][job.k]
+    row = job.row
+    params = dict(row.params)
+    if row.kind == "deep":
+        params.update(shared["deep_common"], checkpoint_dir=job.ckpt)
+        fit_note = shared.get("fit_note")  # only when the runner runs tasks in this process
+        if fit_note is not None:
+            def fit_progress(d, total=None, note=None):  # type: ignore[no-untyped-def]
+                if note:
+                    fit_note(job, note)
+            params["progress"] = fit_progress
+    model = get_model(row.model, random_state=shared["seed"], **params)
+    t0 = time.perf_counter()
+    train = cases.iloc[fold.train].reset_index(drop=True)
+    test = cases.iloc[fold.test].reset_index(drop=True)
+    try:
+        model.fit(train, y[fold.train])
+        p = model.predict_proba(test)[:, 1]
+        failed = None
+    except StrokeScreenError as exc:  # one failed fold never stops the table
+        p, failed = np.full(len(test), np.nan), f"fold {job.k}: {exc}"
+    rec = {"probability": [None if not np.isfinite(v) else float(v) for v in p],
+           "seconds": time.perf_counter() - t0, "probe": None,
+           "failed": failed}
+    if shared["probe"] and row.kind == "deep" and failed is None:
+        for name, part in (("probe", train), ("probe_new", test)):
+            try:
+                rec[name] = identity_probe(model, part)
+            except InputError as exc:
+                rec[f"{name}_note"] = str(exc)
+    _write_atomic(Path(job.key), json.dumps(rec))
+    if job.ckpt is not None:
+        shutil.rmtree(job.ckpt, ignore_errors=True)
+    return rec
+
+
 def run_ablation(
     cases: pd.DataFrame,
     *,
@@ -138,19 +200,21 @@ def run_ablation(
     n_bootstrap: int = 1000,
     probe: bool = True,
     progress: Progress | None = None,
+    runner: TaskRunner | None = None,
 ) -> AblationResult:
     """Run every row of :func:`ablation_rows` on the same stratified subject-grouped folds.
 
     cases : one row per case with ``case_id, subject_id, label, case_dir`` (+ feature
         columns for the classical row; without them that row says so).
-    work_dir : folder for finished fold runs (``runs/*.json``) and checkpoints.
+    work_dir : folder for finished fold runs (``runs/*.json``) and checkpoints; with a
+        cluster runner it must be visible to every worker.
+    runner : where the fits run, one task per row and fold (default: this process, one
+        after the other); the table does not depend on it.
     Returns the table (one row per model: n_cases, n_evaluated, auc + CI, accuracy /
     sensitivity / specificity at 0.5 and at the reference specificity, the threshold,
     identity-probe accuracy and chance, fit seconds, note) and pooled predictions.
     """
     from strokescreen.evaluation.splits import check_subject_disjoint, stratified_group_kfold
-    from strokescreen.models.deep_probe import identity_probe
-    from strokescreen.models.registry import get_model
 
     cases = cases.reset_index(drop=True)
     y = cases["label"].to_numpy(dtype=int)
@@ -158,64 +222,66 @@ def run_ablation(
     fold_list = stratified_group_kfold(y, groups, n_folds=folds, seed=seed)
     rows = ablation_rows(adv_stage=adv_stage, adv_stages=adv_stages,
                          weights_given=bool(video_weights or audio_weights), classical=classical)
-    work = Path(work_dir)
+    work = Path(work_dir).absolute()
     (work / "runs").mkdir(parents=True, exist_ok=True)
     has_features = any(str(c).startswith(FEATURE_PREFIXES) for c in cases.columns)
     runnable = [r for r in rows if not r.note.startswith("not run")]
     n_total = len(runnable) * len(fold_list)
-    done = 0
-    table, preds = [], []
-    deep_common = {"preset": preset, "epochs": epochs, "video_weights": video_weights,
-                   "audio_weights": audio_weights}
-    for row in rows:
+
+    def skipped(row: AblationRow) -> str | None:
         if row.note.startswith("not run"):
-            table.append(_table_row(row, {}, None, [], [], 0.0, row.note))
-            continue
+            return row.note
         if row.kind == "classical" and not has_features:
-            done += len(fold_list)
-            table.append(_table_row(row, {}, None, [], [], 0.0, "not run: no face_*/speech_* "
-                                    "feature columns (build the feature table first)"))
+            return "not run: no face_*/speech_* feature columns (build the feature table first)"
+        return None
+
+    def run_key(row: AblationRow, k: int) -> Path:
+        return work / "runs" / f"{_slug(row.label)}__fold{k}.json"
+
+    for fold in fold_list:
+        check_subject_disjoint(fold.train, fold.test, groups)
+    pending = [
+        _FoldJob(row, k, str(run_key(row, k)),
+                 str(work / "checkpoints" / f"{_slug(row.label)}__fold{k}")
+                 if row.kind == "deep" else None)
+        for row in rows if skipped(row) is None
+        for k in range(len(fold_list)) if not run_key(row, k).is_file()]
+    done = [n_total - len(pending)]
+    run = runner or SerialRunner()
+
+    def fit_note(job: _FoldJob, note: str) -> None:
+        if progress is not None:
+            progress(done[0], n_total, note=f"{job.row.label} fold {job.k + 1}/"
+                                            f"{len(fold_list)}: {note}")
+
+    def on_done(i: int, _rec: dict) -> None:
+        done[0] += 1
+        if progress is not None:
+            job = pending[i]
+            progress(done[0], n_total,
+                     note=f"{job.row.label} fold {job.k + 1}/{len(fold_list)} done")
+
+    shared = {"cases": cases, "y": y, "folds": fold_list, "seed": seed, "probe": probe,
+              "deep_common": {"preset": preset, "epochs": epochs, "video_weights": video_weights,
+                              "audio_weights": audio_weights},
+              "fit_note": fit_note if run.in_process else None}
+    if progress is not None:
+        progress(done[0], n_total, note=f"{len(pending)} fits to run")
+    fitted = run.run(_fit_variant_fold, pending, shared=shared, on_done=on_done,
+                     labels=[f"{_slug(j.row.label)}-fold{j.k}" for j in pending],
+                     task_name="ablation")
+    records = {(j.row.label, j.k): rec for j, rec in zip(pending, fitted, strict=True)}
+    table, preds = [], []
+    for row in rows:
+        why = skipped(row)
+        if why is not None:
+            table.append(_table_row(row, {}, None, [], [], 0.0, why))
             continue
         fold_preds, probes, probes_new, seconds, notes = [], [], [], 0.0, []
         for k, fold in enumerate(fold_list):
-            check_subject_disjoint(fold.train, fold.test, groups)
-            key = work / "runs" / f"{_slug(row.label)}__fold{k}.json"
-            if key.is_file():
-                rec = json.loads(key.read_text())
-            else:
-                params = dict(row.params)
-                ckpt = None
-                if row.kind == "deep":
-                    ckpt = work / "checkpoints" / f"{_slug(row.label)}__fold{k}"
-                    params.update(deep_common, checkpoint_dir=str(ckpt))
-
-                    def fit_progress(d, total=None, note=None, *, _k=k, _row=row, _done=done):
-                        if progress is not None and note:
-                            progress(_done, n_total, note=f"{_row.label} fold {_k + 1}/"
-                                                         f"{len(fold_list)}: {note}")
-                    params["progress"] = fit_progress
-                model = get_model(row.model, random_state=seed, **params)
-                t0 = time.perf_counter()
-                train = cases.iloc[fold.train].reset_index(drop=True)
-                test = cases.iloc[fold.test].reset_index(drop=True)
-                try:
-                    model.fit(train, y[fold.train])
-                    p = model.predict_proba(test)[:, 1]
-                    failed = None
-                except StrokeScreenError as exc:  # one failed fold never stops the table
-                    p, failed = np.full(len(test), np.nan), f"fold {k}: {exc}"
-                rec = {"probability": [None if not np.isfinite(v) else float(v) for v in p],
-                       "seconds": time.perf_counter() - t0, "probe": None,
-                       "failed": failed}
-                if probe and row.kind == "deep" and failed is None:
-                    for name, part in (("probe", train), ("probe_new", test)):
-                        try:
-                            rec[name] = identity_probe(model, part)
-                        except InputError as exc:
-                            rec[f"{name}_note"] = str(exc)
-                key.write_text(json.dumps(rec))
-                if ckpt is not None:
-                    shutil.rmtree(ckpt, ignore_errors=True)
+            rec = records.get((row.label, k))
+            if rec is None:
+                rec = json.loads(run_key(row, k).read_text())
             seconds += rec["seconds"]
             if rec.get("probe"):
                 probes.append(rec["probe"])
@@ -229,9 +295,6 @@ def run_ablation(
                                          for v in rec["probability"]], float)}))
             if rec.get("failed"):
                 notes.append(rec["failed"])
-            done += 1
-            if progress is not None:
-                progress(done, n_total, note=f"{row.label} fold {k + 1}/{len(fold_list)} done")
         pred = pd.concat(fold_preds, ignore_index=True)
         preds.append(pred)
         summ = _summary(pred, reference_specificity=reference_specificity,

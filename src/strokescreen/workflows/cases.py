@@ -18,6 +18,7 @@ from strokescreen.io.cohort_checks import (
 )
 from strokescreen.io.manifest import read_manifest
 from strokescreen.progress import Progress
+from strokescreen.tasks import TaskRunner
 from strokescreen.workflows.feature_table import build_feature_table
 
 if TYPE_CHECKING:  # pandas loads lazily: it is slow to import
@@ -75,11 +76,12 @@ def cohort_name(path: Path) -> str:
 
 def load_cases(
     manifest: Path | None, work: Path | None, features: Path | None, *,
-    progress: Progress | None = None,
+    progress: Progress | None = None, runner: TaskRunner | None = None,
 ) -> tuple[pd.DataFrame, str, bool]:
     """(case feature table, cohort name, synthetic) from the command's input options.
 
-    ``progress(done, total, note=...)`` counts cases while the feature table is built.
+    ``progress(done, total, note=...)`` counts cases while the feature table is built;
+    ``runner`` runs its per-case tasks (default: this process).
     """
     if features is not None:
         if manifest is not None:
@@ -93,14 +95,14 @@ def load_cases(
     if work is None:
         raise ConfigError("--work DIR is needed with a MANIFEST (the cohort's work folder)")
     df = read_manifest(manifest)
-    table = build_feature_table(df, work, progress=progress)
+    table = build_feature_table(df, work, progress=progress, runner=runner)
     check_required_columns(table, REQUIRED_TABLE_COLUMNS, source="feature table")
     synthetic = is_synthetic(df, manifest_path=manifest) or is_synthetic(table)
     return table, cohort_name(manifest), synthetic
 
 
 def ablation_cases(
-    manifest: Path, work: Path, features: Path | None
+    manifest: Path, work: Path, features: Path | None, *, runner: TaskRunner | None = None,
 ) -> tuple[pd.DataFrame, str, bool]:
     """Manifest rows + ``case_dir`` (+ feature columns when a table can be had).
 
@@ -121,7 +123,7 @@ def ablation_cases(
     feature_note = ""
     try:
         table, _, _ = load_cases(None if features else manifest, None if features else work,
-                                 features)
+                                 features, runner=runner)
         cols = [c for c in table.columns if str(c).startswith(FEATURE_PREFIXES)]
         feats = table[["case_id", *cols]].astype({"case_id": str})
         df = df.merge(feats, on="case_id", how="left")

@@ -23,6 +23,7 @@ from strokescreen.config import PreprocessConfig
 from strokescreen.io.cohort_checks import OPTIONAL_MANIFEST_COLUMNS
 from strokescreen.preprocess.artifacts import FEATURES_JSON, is_complete, read_meta, write_json
 from strokescreen.preprocess.cohort import case_dir, preprocess_cohort
+from strokescreen.tasks import TaskRunner, local_runner
 
 FEATURES_VERSION = "features-2"
 
@@ -78,12 +79,19 @@ def case_features(folder: str | Path, *, task: str | None = None,
     return record
 
 
+def _features_task(job: tuple[str, str | None]) -> dict[str, Any]:
+    """One case's ``features.json`` record (computed on whichever worker runs it)."""
+    folder, task = job
+    return case_features(folder, task=task)
+
+
 def build_feature_table(
     manifest_df: pd.DataFrame,
     work_dir: str | Path,
     *,
     config: PreprocessConfig | None = None,
     workers: int = 1,
+    runner: TaskRunner | None = None,
     progress: Callable[..., None] | None = None,
 ) -> pd.DataFrame:
     """One row per case: ids, label, case_dir, manifest columns, ``face_*``/``speech_*``.
@@ -91,13 +99,16 @@ def build_feature_table(
     Cases whose preprocessing failed are left out (their reasons are in
     ``cohort_quality.csv``); unusable ones stay, with NaN where nothing could be measured.
     ``df.attrs['excluded']`` lists the left-out case ids with reasons.
+
+    runner : where preprocessing and the per-case features run (one task per case);
+        default: this process for ``workers=1``, a local process pool otherwise.
     """
     work = Path(work_dir)
-    quality = preprocess_cohort(manifest_df, work, config=config, workers=workers,
-                                progress=progress)
+    run = runner or local_runner(workers)
+    quality = preprocess_cohort(manifest_df, work, config=config, runner=run, progress=progress)
     status = dict(zip(quality["case_id"], quality["status"], strict=True))
     reasons = dict(zip(quality["case_id"], quality["reasons"], strict=True))
-    rows = []
+    todo = []
     excluded: dict[str, str] = {}
     for r in manifest_df.itertuples(index=False):
         cid = str(r.case_id)
@@ -107,7 +118,22 @@ def build_feature_table(
             continue
         task = getattr(r, "task", None)
         task = None if task is None or (isinstance(task, float) and math.isnan(task)) else str(task)
-        rec = case_features(folder, task=task)
+        todo.append((r, folder, task))
+    if progress:
+        progress(0, len(todo), note="features")
+
+    def on_done(i: int, _rec: dict[str, Any]) -> None:
+        finished[0] += 1
+        if progress:
+            progress(finished[0], len(todo), note=f"features {todo[i][0].case_id}")
+
+    finished = [0]
+    records = run.run(_features_task, [(str(folder.absolute()), task) for _, folder, task in todo],
+                      on_done=on_done, labels=[str(t[0].case_id) for t in todo],
+                      task_name="features")
+    rows = []
+    for (r, folder, _task), rec in zip(todo, records, strict=True):
+        cid = str(r.case_id)
         row: dict[str, Any] = {"case_id": cid, "subject_id": str(r.subject_id),
                                "label": int(r.label), "case_dir": str(folder),
                                "quality_verdict": rec["quality_verdict"]}
