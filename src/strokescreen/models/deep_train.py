@@ -102,8 +102,9 @@ def build_table(
 ) -> tuple[PairTable, dict[str, list[str]]]:
     """Rows for every case the variant can use, and the skip reasons per case.
 
-    A case with pairs gives one row per pair (audio gathered per row); one without pairs
-    but with audio gives a single audio row when the variant has an audio branch. The
+    A case with pairs gives one row per pair when the variant has a video branch (audio
+    gathered per row); otherwise (no pairs, or an audio-only variant) a case with audio
+    gives a single row, so an audio-only case is weighted once in the loss. The
     reasons name the branch the variant would have used and why it has no input.
     """
     n = len(inputs)
@@ -129,7 +130,9 @@ def build_table(
         if not (has_v or has_a):
             continue
         usable[c] = True
-        k = max(1, len(ci.pairs))  # one row per pair; an audio-only case gets one row
+        # one row per frame pair when the variant sees video; otherwise the case has one
+        # input (its spectrogram) and gets one row, whatever its number of frame pairs
+        k = len(ci.pairs) if has_v else 1
         rc += [c] * k
         rv += [has_v] * k
         rau += [has_a] * k
@@ -286,7 +289,9 @@ def train_net(
     is resumed from. ``adv_pairs`` says what a "same" pair is for the discriminator:
     two frame pairs of one recording (``"case"``, the paper) or of one subject's two
     different recordings (``"subject"``). The history records, per epoch, the share of
-    pairs the discriminator judged right (``disc_accuracy``; 0.5 = fooled).
+    pairs the discriminator judged right (``disc_accuracy``; 0.5 = fooled). A variant
+    without video has one row per recording, so its "same" pairs are always
+    ``"subject"`` pairs (two recordings of one person).
     """
     if adv_pairs not in ("case", "subject"):
         raise ValueError(f"adv_pairs must be 'case' or 'subject', got {adv_pairs!r}")
@@ -326,6 +331,9 @@ def train_net(
         history = list(state["history"])
         start = int(state["epoch"])
     fused = spec.video and spec.audio
+    if not spec.video:
+        # one row per recording: a "same" pair can only be a subject's other recording
+        adv_pairs = "subject"
     n_batches = None
     for epoch in range(start, epochs):
         rng = np.random.default_rng([seed, epoch])
