@@ -75,7 +75,12 @@ PROPOSAL_REFERENCES = ("recording", "absolute")
 
 @dataclass(frozen=True)
 class ProposalConfig:
-    """Frame proposal (DeepStroke paper defaults, frontality judged against the recording).
+    """Frame proposal (DeepStroke paper's rules; frontality judged against the recording).
+
+    Not every default is the paper's: beta1, beta2 and the 5-frame window are; the flow
+    thresholds are this project's, on its own flow measure (rigid motion removed, face
+    box at 112 px, see preprocess.flow), where the paper's beta_h = 150 applies to its
+    flow definition; see docs/deepstroke_fidelity.md.
 
     reference : ``"recording"`` (default): a frame is near-frontal when its yaw, pitch and
         roll each lie within ``beta1_deg`` of the recording's reference pose (the median

@@ -43,7 +43,7 @@ def test_ablation_table_on_a_small_cohort(cohort_dir, monkeypatch):
     assert table["model"].tolist() == [
         "deepstroke", "deepstroke (discriminator at stage 2)", "deepstroke-no-lateral",
         "deepstroke-no-adversarial", "deepstroke-no-transfer", "deepstroke-featdiff",
-        "video-only", "audio-only", "logreg"]
+        "video-only", "audio-only", "mmdl-late-fusion", "logreg", "dummy"]
     by = table.set_index("model")
     # the planted feature separates the classes on every fold (pooled AUC mixes 2 folds)
     assert by.loc["logreg", "auc"] > 0.9 and by.loc["logreg", "accuracy_0.5"] > 0.8
@@ -56,6 +56,10 @@ def test_ablation_table_on_a_small_cohort(cohort_dir, monkeypatch):
         assert 0.0 <= by.loc[name, "identity_probe_new_accuracy"] <= 1.0
         assert by.loc[name, "specificity_ref"] >= 0.4571
     assert np.isnan(by.loc["logreg", "identity_probe_accuracy"])
+    # the dummy scores every case alike: AUC exactly 0.5; the late fusion scores them all
+    assert by.loc["dummy", "auc"] == 0.5 and by.loc["dummy", "n_evaluated"] == 12
+    assert by.loc["mmdl-late-fusion", "n_evaluated"] == 12
+    assert np.isnan(by.loc["mmdl-late-fusion", "identity_probe_accuracy"])
     md = (out / "ablation.md").read_text()
     assert "Synthetic cohort" in md and "screening aid, not a diagnosis" in md
     assert "| deepstroke-no-adversarial |" in md

@@ -35,7 +35,7 @@ def ablate(
     manifest: Annotated[Path, typer.Argument(help="cohort manifest CSV")],
     work: Annotated[Path, typer.Option("--work", help="cohort work folder (preprocessed)")],
     out: Annotated[Path, typer.Option("--out", help="output folder (created)")],
-    preset: Annotated[str, typer.Option("--preset", help="tiny or paper")] = "tiny",
+    preset: Annotated[str, typer.Option("--preset", help="tiny, paper or default")] = "tiny",
     epochs: Annotated[int | None, typer.Option("--epochs", help="epochs per fit "
                                                 "(default: the preset's)")] = None,
     folds: Annotated[int, typer.Option("--folds", help="subject-grouped folds")] = 5,
@@ -59,6 +59,14 @@ def ablate(
     scheduler: SchedulerOpt = None,
     workers: Annotated[int, typer.Option(
         "--workers", help="with --engine dask and no --scheduler: LocalCluster workers")] = 2,
+    spec_match: Annotated[str, typer.Option(
+        "--spec-match", help="at_least (specificity >= the reference) or closest (the "
+        "paper's reading)")] = "at_least",
+    cross_group: Annotated[str, typer.Option(
+        "--cross-group", help="fairness runs, comma-separated: sex,age (train on one "
+        "group, test on the other; age split at 65)")] = "",
+    cross_group_model: Annotated[str, typer.Option(
+        "--cross-group-model", help="model of the fairness runs")] = "deepstroke",
 ) -> None:
     """Ablation table: DeepStroke, its variants and a classical model on the same folds."""
     from strokescreen.models.deep_data import get_preset
@@ -76,6 +84,12 @@ def ablate(
         if w is not None and not w.is_file():
             raise InputError(f"weights file not found: {w}")
     stages = _stages(adv_stages)
+    groups = tuple(g.strip() for g in cross_group.split(",") if g.strip())
+    bad = [g for g in groups if g not in ("sex", "age")]
+    if bad:
+        raise ConfigError(f"--cross-group {cross_group!r}: use sex and/or age")
+    if spec_match not in ("at_least", "closest"):
+        raise ConfigError(f"--spec-match {spec_match!r}: use at_least or closest")
     # the local engine fits one after the other here, as before; dask: one task per row
     # and fold, each worker writing its finished run into OUT/work/runs
     with engine_runner(engine, scheduler, workers=1 if engine == "local" else workers,
@@ -88,7 +102,8 @@ def ablate(
                 video_weights=str(video_weights) if video_weights else None,
                 audio_weights=str(audio_weights) if audio_weights else None,
                 classical=classical, reference_specificity=reference_spec,
-                n_bootstrap=bootstrap, progress=cb, runner=runner)
+                n_bootstrap=bootstrap, specificity_match=spec_match, cross_group=groups,
+                cross_group_model=cross_group_model, progress=cb, runner=runner)
     if cases.attrs.get("feature_note"):
         mask = result.table["model"] == classical
         result.table.loc[mask, "note"] = (result.table.loc[mask, "note"].astype(str)

@@ -35,6 +35,7 @@ __all__ = [
     "roc_auc",
     "roc_curve_points",
     "subject_multiplicities",
+    "SPECIFICITY_MATCHES",
     "threshold_for_sensitivity",
     "threshold_for_specificity",
     "wilson_interval",
@@ -257,13 +258,23 @@ def _sens_spec(y: np.ndarray, p: np.ndarray, thr: np.ndarray) -> tuple[np.ndarra
     return sens, spec
 
 
-def threshold_for_specificity(y: np.ndarray, p: np.ndarray, reference: float) -> float:
-    """Threshold whose specificity is >= ``reference`` with the highest sensitivity.
+SPECIFICITY_MATCHES = ("at_least", "closest")
 
-    Specificity rises and sensitivity falls with the threshold, so this is the lowest
-    candidate threshold reaching the reference specificity. Raises ValueError when ``y``
-    has no negative case.
+
+def threshold_for_specificity(y: np.ndarray, p: np.ndarray, reference: float, *,
+                              match: str = "at_least") -> float:
+    """Threshold matched to a reference specificity.
+
+    ``match="at_least"`` (default): the specificity is >= ``reference`` with the highest
+    sensitivity; specificity rises and sensitivity falls with the threshold, so this is
+    the lowest candidate threshold reaching the reference. ``match="closest"`` (the
+    DeepStroke paper's reading): the specificity nearest to ``reference``, above or
+    below, the highest sensitivity among equally near ones. Raises ValueError when ``y``
+    has no negative case or ``match`` is unknown.
     """
+    if match not in SPECIFICITY_MATCHES:
+        raise ValueError(f"specificity match {match!r} is unknown; use one of "
+                         f"{', '.join(SPECIFICITY_MATCHES)}")
     y, p = _as_arrays(y, p)
     if not (y == 0).any():
         raise ValueError("no negative case: specificity is undefined")
@@ -271,7 +282,11 @@ def threshold_for_specificity(y: np.ndarray, p: np.ndarray, reference: float) ->
         raise ValueError(f"reference specificity {reference} is not in [0, 1]")
     thr = _midpoints(p)
     sens, spec = _sens_spec(y, p, thr)
-    ok = np.flatnonzero(spec >= reference - 1e-12)
+    if match == "closest":
+        gap = np.abs(spec - reference)
+        ok = np.flatnonzero(gap <= gap.min() + 1e-12)
+    else:
+        ok = np.flatnonzero(spec >= reference - 1e-12)
     best = ok[np.argmax(sens[ok])]  # argmax takes the first (lowest) threshold on ties
     return float(thr[best])
 

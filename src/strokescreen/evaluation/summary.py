@@ -36,6 +36,7 @@ def prediction_summary(
     reference_sensitivity: float | None = None,
     n_bootstrap: int = 1000,
     rng: np.random.Generator,
+    specificity_match: str = "at_least",
 ) -> dict:
     """AUC with its CI and operating points of pooled predictions.
 
@@ -44,7 +45,8 @@ def prediction_summary(
     Operating points: at 0.5; at the threshold whose specificity is >= the reference with
     the highest sensitivity (chosen on these same predictions: an *aligned* comparison with
     the reference, not a prospective estimate); optionally at a reference sensitivity; and
-    at Youden's J.
+    at Youden's J. ``specificity_match``: ``"at_least"`` (specificity >= the reference)
+    or ``"closest"`` (the specificity nearest to it, as the DeepStroke paper reads it).
     """
     y = predictions["label"].to_numpy(dtype=int)
     p = predictions["probability"].to_numpy(dtype=float)
@@ -70,9 +72,10 @@ def prediction_summary(
     out["auc_ci_method"] = f"{BOOTSTRAP_METHOD}, {n_bootstrap} resamples, 95%"
     out["at_0.5"] = operating_point(y, p, 0.5)
     if n_neg and n_pos:
-        t = threshold_for_specificity(y, p, reference_specificity)
+        t = threshold_for_specificity(y, p, reference_specificity, match=specificity_match)
         out["at_reference_specificity"] = {
             "reference_specificity": reference_specificity,
+            "match": specificity_match,
             "chosen_on": "these predictions (aligned comparison)",
             **operating_point(y, p, t),
         }

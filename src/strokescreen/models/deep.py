@@ -47,8 +47,10 @@ class DeepStrokeClassifier(CaseModel):
     ----------
     variant : str
         One of :data:`strokescreen.models.nets.variants.VARIANTS`.
-    preset : ``"paper"`` or ``"tiny"``
-        Sizes (image px, ResNet depths/width, log-Mel size, pairs per case, batch, lr).
+    preset : ``"paper"``, ``"default"`` or ``"tiny"``
+        Sizes (image px, ResNet depths/width, spectrogram image, pairs per case), the
+        schedule (batch, lr and its decay, epochs) and the adversarial loss's form; see
+        :data:`strokescreen.models.deep_data.PRESETS` and docs/deepstroke_fidelity.md.
     epochs, batch_size, max_pairs, lr : override the preset's values when given.
     seed : int
         Seeds weight initialisation (torch.Generator), shuffles, partners and dropout.
@@ -160,7 +162,7 @@ class DeepStrokeClassifier(CaseModel):
 
         return DeepStrokeNet(spec, video_depth=preset.video_depth,
                              audio_depth=preset.audio_depth, width=preset.width,
-                             adv_stage=self.adv_stage)
+                             adv_stage=self.adv_stage, audio_channels=preset.spec_channels)
 
     def _inputs(self, cases: pd.DataFrame, preset: DeepPreset) -> list:
         return [load_case_inputs_cached(row.case_dir, case_id=str(row.case_id), preset=preset)
@@ -207,10 +209,10 @@ class DeepStrokeClassifier(CaseModel):
                 train_idx = np.flatnonzero(~val_mask)
                 val_table, _ = build_table([inputs[i] for i in np.flatnonzero(val_mask)], spec,
                                            labels=y[val_mask], subjects=subjects[val_mask],
-                                           spec_shape=(preset.n_mels, preset.n_frames))
+                                           spec_shape=preset.spec_shape)
             table, reasons = build_table([inputs[i] for i in train_idx], spec,
                                          labels=y[train_idx], subjects=subjects[train_idx],
-                                         spec_shape=(preset.n_mels, preset.n_frames))
+                                         spec_shape=preset.spec_shape)
             for c in np.flatnonzero(~table.usable):
                 reasons.setdefault(table.case_ids[c], []).append("case skipped in training")
             if not table.usable.any():
@@ -233,6 +235,8 @@ class DeepStrokeClassifier(CaseModel):
                 net, table, epochs=preset.epochs, seed=int(self.seed), lr=preset.lr,
                 weight_decay=preset.weight_decay, batch_size=preset.batch_size,
                 lambda_adv=float(self.lambda_adv), branch_dropout=preset.branch_dropout,
+                lr_step_epochs=preset.lr_step_epochs, lr_gamma=preset.lr_gamma,
+                adv_form=preset.adv_form,
                 device=device, fingerprint=self._fingerprint(preset, cases, y),
                 checkpoint_dir=Path(self.checkpoint_dir) if self.checkpoint_dir else None,
                 progress=self.progress, val_table=val_table, generator=gen,
@@ -272,7 +276,7 @@ class DeepStrokeClassifier(CaseModel):
         with torch_settings(self._threads(), device=self.device):
             inputs = self._inputs(cases, preset)
             table, reasons = build_table(inputs, self.net_.spec,
-                                         spec_shape=(preset.n_mels, preset.n_frames))
+                                         spec_shape=preset.spec_shape)
             device = resolve_device(self.device)
             self.net_.to(device)
             p, _ = predict_table(self.net_, table, device, batch_size=preset.batch_size)

@@ -37,6 +37,18 @@ class DeepPreset:
     num_threads : torch CPU threads (0 = one per core). The narrow ``tiny`` nets run
         fastest on one thread: small convolutions gain little from a second one, and on
         a shared machine OpenMP threads that wait on each other slow training tenfold.
+    lr_step_epochs, lr_gamma : the learning rate is multiplied by ``lr_gamma`` every
+        ``lr_step_epochs`` epochs (0: constant).
+    trim_silence : cut leading and trailing non-speech (voice activity) before the
+        spectrogram, so silence takes no columns.
+    spec_px : side of the square spectrogram image (0: ``n_mels`` x ``n_frames`` as
+        computed); spec_channels : 1 (z-scored dB) or 3 (the dB image scaled to [0, 1],
+        as a grey picture in three channels, ImageNet-normalised).
+    adv_form : ``"half_mean"`` (1/2 mean over one partner per frame pair, gradients
+        through both embeddings) or ``"paper"`` (per frame pair the sum over one "same"
+        and one "different" pair, the partner embedding held fixed, the discriminator's
+        batch-norm statistics frozen during the encoder's pass); see
+        docs/deepstroke_fidelity.md.
     """
 
     name: str
@@ -53,6 +65,19 @@ class DeepPreset:
     weight_decay: float = 1e-4
     branch_dropout: float = 0.1
     num_threads: int = 0
+    lr_step_epochs: int = 0
+    lr_gamma: float = 0.1
+    trim_silence: bool = False
+    spec_px: int = 0
+    spec_channels: int = 1
+    adv_form: str = "half_mean"
+
+    @property
+    def spec_shape(self) -> tuple[int, int, int]:
+        """(channels, rows, columns) of the spectrogram image fed to the audio branch."""
+        if self.spec_px:
+            return (self.spec_channels, self.spec_px, self.spec_px)
+        return (self.spec_channels, self.n_mels, self.n_frames)
 
     def validate(self) -> DeepPreset:
         if self.image_px < 32:
@@ -66,17 +91,40 @@ class DeepPreset:
             raise ConfigError("max_pairs >= 1, batch_size >= 2, epochs >= 1 and lr > 0 required")
         if not 0.0 <= self.branch_dropout < 0.5:
             raise ConfigError(f"branch_dropout must be in [0, 0.5), got {self.branch_dropout}")
+        if self.lr_step_epochs < 0 or not 0.0 < self.lr_gamma <= 1.0:
+            raise ConfigError(f"lr_step_epochs must be >= 0 and lr_gamma in (0, 1], got "
+                              f"{self.lr_step_epochs} / {self.lr_gamma}")
+        if self.spec_channels not in (1, 3) or not (self.spec_px == 0 or self.spec_px >= 32):
+            raise ConfigError(f"spec_channels must be 1 or 3 and spec_px 0 or >= 32, got "
+                              f"{self.spec_channels} / {self.spec_px}")
+        if self.adv_form not in ADV_FORMS:
+            raise ConfigError(f"adv_form {self.adv_form!r} is unknown; use one of "
+                              f"{', '.join(ADV_FORMS)}")
         return self
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
+ADV_FORMS = ("half_mean", "paper")
+
 PRESETS: dict[str, DeepPreset] = {
-    # The paper: 224 px crops, ResNet-34 video / ResNet-18 audio, batch 64.
+    # The paper wherever it is clear (docs/deepstroke_fidelity.md lists every point):
+    # 224 px crops, ResNet-34 video / ResNet-18 audio, a trimmed 224x224x3 spectrogram
+    # image, batch 64, lr 1e-7 decayed every 5 epochs, 20 epochs, no branch dropout, its
+    # adversarial loss. The decay factor and weight decay are not stated there: 0.1 (the
+    # usual step factor) and none.
     "paper": DeepPreset("paper", image_px=224, video_depth=34, audio_depth=18, width=1.0,
-                        n_mels=128, n_frames=224, max_pairs=32, batch_size=64, lr=1e-4,
-                        epochs=30),
+                        n_mels=128, n_frames=224, max_pairs=32, batch_size=64, lr=1e-7,
+                        epochs=20, weight_decay=0.0, branch_dropout=0.0, lr_step_epochs=5,
+                        lr_gamma=0.1, trim_silence=True, spec_px=224, spec_channels=3,
+                        adv_form="paper"),
+    # The project's own choices at the paper's sizes: Adam 1e-4 with weight decay, 30
+    # epochs at a constant rate, branch dropout, an untrimmed 128x224 z-scored
+    # spectrogram, the 1/2-mean least-squares adversarial loss.
+    "default": DeepPreset("default", image_px=224, video_depth=34, audio_depth=18,
+                          width=1.0, n_mels=128, n_frames=224, max_pairs=32, batch_size=64,
+                          lr=1e-4, epochs=30),
     # CPU tests and the demo: 64 px crops, quarter-width ResNets, few pairs per case.
     "tiny": DeepPreset("tiny", image_px=64, video_depth=34, audio_depth=18, width=0.25,
                        n_mels=64, n_frames=64, max_pairs=8, batch_size=32, lr=2e-3,
@@ -85,7 +133,8 @@ PRESETS: dict[str, DeepPreset] = {
 
 
 def get_preset(name: str | DeepPreset, **overrides: object) -> DeepPreset:
-    """Preset by name (``paper``/``tiny``) with optional field overrides, validated."""
+    """Preset by name (``paper``/``default``/``tiny``) with optional field overrides,
+    validated."""
     if isinstance(name, DeepPreset):
         preset = name
     else:
@@ -102,7 +151,8 @@ class CaseInputs:
 
     frames : uint8 (F, px, px, 3) the crops used by ``pairs`` (resized).
     pairs : int (P, 2) rows of ``frames`` (earlier, later); P == 0 when none.
-    spec : float32 (n_mels, n_frames) z-scored log-Mel image, or None.
+    spec : float32 (C, H, W) spectrogram image (see :func:`spectrogram_input`; a 2-D
+        (H, W) one is taken as one channel), or None.
     video_reason / audio_reason : why that branch has no input (None when it has).
     """
 
@@ -223,9 +273,53 @@ def load_case_inputs(case_dir: str | Path, *, case_id: str, preset: DeepPreset) 
         elif not np.any(np.abs(audio) > 1e-6):
             a_reason = "audio is silent (all zeros)"
         else:
-            spec = log_mel_image(audio, rate_hz=RATE_HZ, n_mels=preset.n_mels,
-                                 n_frames=preset.n_frames)
+            spec = spectrogram_input(audio, preset=preset)
     return CaseInputs(case_id, frames, pairs, spec, v_reason, a_reason)
+
+
+def trim_to_speech(samples: np.ndarray, *, rate_hz: int = RATE_HZ,
+                   pad_s: float = 0.1) -> np.ndarray:
+    """The samples from the first to the last voice-active frame (``pad_s`` kept either
+    side); all of them when no speech is found."""
+    from strokescreen.audio.vad import voice_activity
+
+    frame_s = 0.03
+    active = np.asarray(voice_activity(samples, rate_hz=rate_hz, frame_s=frame_s), bool)
+    if not active.any():
+        return samples
+    on = np.flatnonzero(active)
+    frame = int(round(frame_s * rate_hz))
+    pad = int(round(pad_s * rate_hz))
+    lo = max(int(on[0]) * frame - pad, 0)
+    hi = min((int(on[-1]) + 1) * frame + pad, len(samples))
+    return samples[lo:hi] if hi - lo >= int(0.1 * rate_hz) else samples
+
+
+def spectrogram_input(samples: np.ndarray, *, preset: DeepPreset) -> np.ndarray:
+    """The audio branch's image of one clip: float32 (H, W) for one channel, (3, H, W)
+    for three (``preset.spec_shape`` gives C, H, W).
+
+    Optionally trimmed to speech; the log-Mel image (``n_mels`` x ``n_frames``) resized to
+    ``spec_px`` square when set; one channel z-scored over the image, or three: the dB
+    image scaled to [0, 1] over the image, repeated as a grey picture and normalised
+    with ImageNet's channel mean and sd (as a saved spectrogram picture would enter an
+    ImageNet-pretrained ResNet).
+    """
+    import cv2
+
+    if preset.trim_silence:
+        samples = trim_to_speech(samples)
+    img = np.asarray(log_mel_image(samples, rate_hz=RATE_HZ, n_mels=preset.n_mels,
+                                   n_frames=preset.n_frames), np.float32)
+    _, h, w = preset.spec_shape
+    if img.shape != (h, w):
+        img = np.asarray(cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR), np.float32)
+    if preset.spec_channels == 1:
+        return img.astype(np.float32)
+    lo, hi = float(img.min()), float(img.max())
+    unit = (img - lo) / (hi - lo) if hi - lo > 1e-6 else np.zeros_like(img)
+    rgb = (unit[None] - IMAGENET_MEAN[:, None, None]) / IMAGENET_STD[:, None, None]
+    return rgb.astype(np.float32)
 
 
 def normalise_frames(frames_u8: np.ndarray) -> np.ndarray:
@@ -255,7 +349,7 @@ class _InputCache:
             st = f.stat() if f.is_file() else None
             stamps.append((st.st_mtime_ns, st.st_size) if st else None)
         return (str(case_dir.resolve()), tuple(stamps), preset.image_px, preset.max_pairs,
-                preset.n_mels, preset.n_frames)
+                preset.n_mels, preset.n_frames, preset.spec_shape, preset.trim_silence)
 
     def get(self, case_dir: str | Path, *, case_id: str, preset: DeepPreset) -> CaseInputs:
         case_dir = Path(case_dir)

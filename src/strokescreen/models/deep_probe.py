@@ -51,7 +51,7 @@ def identity_probe(model, cases_df: pd.DataFrame, *, order_by: str | None = None
     with torch_settings(model._threads()):
         inputs = model._inputs(df, preset)
         table, _ = build_table(inputs, model.net_.spec,
-                               spec_shape=(preset.n_mels, preset.n_frames))
+                               spec_shape=preset.spec_shape)
         _, emb = predict_table(model.net_, table, torch.device("cpu"),
                                batch_size=preset.batch_size, embeddings=True)
     usable = pd.Series(table.usable, index=df.index)

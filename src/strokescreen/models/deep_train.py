@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -73,7 +74,7 @@ def resolve_device(device: str) -> torch.device:
 class PairTable:
     """All frame pairs of a set of cases, one row per pair (or one audio row per case).
 
-    frames : uint8 (F, px, px, 3); specs : float32 (n_cases, 1, n_mels, n_frames) (zeros
+    frames : uint8 (F, px, px, 3); specs : float32 (n_cases, C, H, W) (zeros
     where absent); row_case, row_a, row_b : int (R,) (row_a/b = -1 without video);
     row_video, row_audio : bool (R,) input present; usable : bool (n_cases,);
     labels : float (n_cases,); subjects : int (n_cases,) codes.
@@ -98,18 +99,21 @@ def build_table(
     *,
     labels: np.ndarray | None = None,
     subjects: np.ndarray | None = None,
-    spec_shape: tuple[int, int] = (64, 64),
+    spec_shape: tuple[int, ...] = (64, 64),
 ) -> tuple[PairTable, dict[str, list[str]]]:
     """Rows for every case the variant can use, and the skip reasons per case.
 
-    A case with pairs gives one row per pair (audio gathered per row); one without pairs
-    but with audio gives a single audio row when the variant has an audio branch. The
+    spec_shape : (H, W) or (C, H, W) of the spectrogram images.
+    A case with pairs gives one row per pair when the variant has a video branch (audio
+    gathered per row); otherwise (no pairs, or an audio-only variant) a case with audio
+    gives a single row, so an audio-only case is weighted once in the loss. The
     reasons name the branch the variant would have used and why it has no input.
     """
     n = len(inputs)
     labels = np.zeros(n) if labels is None else np.asarray(labels, dtype=np.float64)
     subjects = np.arange(n) if subjects is None else np.asarray(subjects)
-    frames, specs = [], np.zeros((n, 1, *spec_shape), np.float32)
+    shape = tuple(spec_shape) if len(spec_shape) == 3 else (1, *spec_shape)  # (C, H, W)
+    frames, specs = [], np.zeros((n, *shape), np.float32)
     rc, ra, rb, rv, rau = [], [], [], [], []
     usable = np.zeros(n, bool)
     reasons: dict[str, list[str]] = {}
@@ -124,12 +128,14 @@ def build_table(
             why.append(f"audio branch skipped: {ci.audio_reason or 'no audio'}")
         if why:
             reasons[ci.case_id] = why
-        if has_a:
-            specs[c, 0] = ci.spec
+        if has_a and ci.spec is not None:
+            specs[c] = ci.spec if ci.spec.ndim == 3 else ci.spec[None]
         if not (has_v or has_a):
             continue
         usable[c] = True
-        k = max(1, len(ci.pairs))  # one row per pair; an audio-only case gets one row
+        # one row per frame pair when the variant sees video; otherwise the case has one
+        # input (its spectrogram) and gets one row, whatever its number of frame pairs
+        k = len(ci.pairs) if has_v else 1
         rc += [c] * k
         rv += [has_v] * k
         rau += [has_a] * k
@@ -250,6 +256,65 @@ def predict_table(net: DeepStrokeNet, table: PairTable, device: torch.device, *,
     return probs, (np.concatenate(emb) if emb else None) if embeddings else None
 
 
+def same_and_different(case_of_row: np.ndarray, subject_of_row: np.ndarray,
+                       rng: np.random.Generator, *, same: str = "case"
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """For every row one "same" and one "different" partner row in the batch (-1: none).
+
+    "same": another row of the same case (``same="case"``) or of the same subject's other
+    recording (``"subject"``; another row of the case when the batch has none); never the
+    row itself. "different": a row of another subject (else of another case).
+    """
+    case = np.asarray(case_of_row)
+    subj = np.asarray(subject_of_row)
+    idx = np.arange(len(case))
+    s_out = np.full(len(case), -1, np.int64)
+    d_out = np.full(len(case), -1, np.int64)
+    for i in range(len(case)):
+        pool = idx[(case == case[i]) & (idx != i)]
+        if same == "subject":
+            other = idx[(subj == subj[i]) & (case != case[i])]
+            if len(other):
+                pool = other
+        if len(pool):
+            s_out[i] = rng.choice(pool)
+        diff = idx[subj != subj[i]]
+        diff = diff if len(diff) else idx[case != case[i]]
+        if len(diff):
+            d_out[i] = rng.choice(diff)
+    return s_out, d_out
+
+
+def paper_adversarial_losses(disc: SubjectDiscriminator, emb: torch.Tensor,
+                             same_i: np.ndarray, diff_i: np.ndarray, *, encoder: bool,
+                             count: bool = False) -> Any:
+    """The adversarial loss as the paper writes it: per frame pair ``i`` the *sum* over
+    its "same" pair and its "different" pair of the squared error, averaged over frame
+    pairs; the partner's embedding is a constant (detached).
+
+    Discriminator (``encoder=False``): targets 1 (same) and 0 (different). Encoder
+    (``encoder=True``): target 1/2 for both. Rows without a partner of a kind add no
+    term of that kind. With ``count`` returns (loss, pairs judged right, pairs seen).
+    """
+    dev = emb.device
+    terms = []
+    right = seen = 0
+    for part, target in ((same_i, 1.0), (diff_i, 0.0)):
+        ok = np.flatnonzero(part >= 0)
+        if not len(ok):
+            continue
+        a = torch.from_numpy(ok).to(dev)
+        b = torch.from_numpy(part[ok]).to(dev)
+        score = disc(emb[a], emb[b].detach())
+        goal = 0.5 if encoder else target
+        terms.append(((score - goal) ** 2).sum())
+        if count:
+            right += int(((score.detach() > 0.5) == bool(target)).sum().item())
+            seen += len(ok)
+    loss = torch.stack(terms).sum() / len(emb) if terms else torch.zeros((), device=dev)
+    return (loss, right, seen) if count else loss
+
+
 def _save_checkpoint(path: Path, state: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -276,6 +341,9 @@ def train_net(
     generator: torch.Generator | None = None,
     adv_pairs: str = "case",
     adv_output: str = "linear",
+    lr_step_epochs: int = 0,
+    lr_gamma: float = 0.1,
+    adv_form: str = "half_mean",
 ) -> tuple[SubjectDiscriminator | None, list[dict]]:
     """Train ``net`` (in place) on ``table``; returns the discriminator and the history.
 
@@ -286,8 +354,18 @@ def train_net(
     is resumed from. ``adv_pairs`` says what a "same" pair is for the discriminator:
     two frame pairs of one recording (``"case"``, the paper) or of one subject's two
     different recordings (``"subject"``). The history records, per epoch, the share of
-    pairs the discriminator judged right (``disc_accuracy``; 0.5 = fooled).
+    pairs the discriminator judged right (``disc_accuracy``; 0.5 = fooled). A variant
+    without video has one row per recording, so its "same" pairs are always
+    ``"subject"`` pairs (two recordings of one person).
+
+    The learning rate of epoch ``e`` (from 0) is ``lr * lr_gamma ** (e // lr_step_epochs)``
+    (constant when ``lr_step_epochs`` is 0), set at the start of each epoch so a resumed
+    run uses the same rates. ``adv_form``: ``"half_mean"`` (the losses of
+    :mod:`~strokescreen.models.nets.discriminator`, one partner per row) or ``"paper"``
+    (:func:`paper_adversarial_losses`).
     """
+    if adv_form not in ("half_mean", "paper"):
+        raise ValueError(f"adv_form must be 'half_mean' or 'paper', got {adv_form!r}")
     if adv_pairs not in ("case", "subject"):
         raise ValueError(f"adv_pairs must be 'case' or 'subject', got {adv_pairs!r}")
     spec = net.spec
@@ -326,9 +404,17 @@ def train_net(
         history = list(state["history"])
         start = int(state["epoch"])
     fused = spec.video and spec.audio
+    if not spec.video:
+        # one row per recording: a "same" pair can only be a subject's other recording
+        adv_pairs = "subject"
     n_batches = None
     for epoch in range(start, epochs):
         rng = np.random.default_rng([seed, epoch])
+        lr_now = lr * lr_gamma ** (epoch // lr_step_epochs) if lr_step_epochs else lr
+        for o in (opt, opt_d):
+            if o is not None:
+                for group in o.param_groups:
+                    group["lr"] = lr_now
         batches = epoch_batches(table, rng, batch_size,
                                 by=adv_pairs if disc is not None else "case")
         n_batches = len(batches)
@@ -350,7 +436,19 @@ def train_net(
             out = net(**kw)
             l_cls = classification_loss(out["logit"], y)
             l_e = l_d = torch.zeros((), device=device)
-            if disc is not None:
+            if disc is not None and adv_form == "paper":
+                same_i, diff_i = same_and_different(
+                    table.row_case[rows], table.subjects[table.row_case[rows]], rng,
+                    same=adv_pairs)
+                emb = out["embedding"]
+                for p in disc.parameters():
+                    p.requires_grad_(False)
+                disc.eval()  # the encoder's pass leaves D's batch-norm statistics alone
+                l_e = paper_adversarial_losses(disc, emb, same_i, diff_i, encoder=True)
+                disc.train()
+                for p in disc.parameters():
+                    p.requires_grad_(True)
+            elif disc is not None:
                 partner, same = sample_partners(table.row_case[rows],
                                                 table.subjects[table.row_case[rows]], rng,
                                                 same=adv_pairs)
@@ -365,7 +463,16 @@ def train_net(
             opt.zero_grad(set_to_none=True)
             (l_cls + lambda_adv * l_e).backward()
             opt.step()
-            if disc is not None:
+            if disc is not None and adv_form == "paper":
+                emb_d = out["embedding"].detach()
+                l_d, right, seen = paper_adversarial_losses(disc, emb_d, same_i, diff_i,
+                                                            encoder=False, count=True)
+                d_right += right
+                d_seen += seen
+                opt_d.zero_grad(set_to_none=True)  # type: ignore[union-attr]
+                (lambda_adv * l_d).backward()
+                opt_d.step()  # type: ignore[union-attr]
+            elif disc is not None:
                 emb_d = out["embedding"].detach()
                 d_out = disc(emb_d, emb_d[p_t])
                 l_d = discriminator_loss(d_out, same_t)
@@ -385,6 +492,7 @@ def train_net(
         rec: dict[str, float | None] = {
             "epoch": epoch + 1, **{k: v / max(1, n_batches) for k, v in sums.items()}}
         rec["disc_accuracy"] = d_right / d_seen if d_seen else None
+        rec["lr"] = lr_now
         case_p = np.array([row_p[table.row_case == c].mean() if table.usable[c] else np.nan
                            for c in range(len(table.case_ids))])
         rec["train_auc"] = _auc(table.labels, case_p)

@@ -238,3 +238,17 @@ register_model(
     kind="classical",
     description="gradient-boosted depth-2 trees (150 rounds, learning rate 0.05)",
 )
+register_model(
+    "dummy",
+    "strokescreen.models.baselines:make_dummy",
+    kind="classical",
+    description="always the training prevalence of stroke (AUC 0.5): the floor every "
+    "model must clear; reads no features",
+)
+register_model(
+    "mmdl-late-fusion",
+    "strokescreen.models.baselines:make_mmdl_late_fusion",
+    kind="deep",
+    description="MMDL-style baseline: video and audio networks trained separately, "
+    "mean of their probabilities",
+)

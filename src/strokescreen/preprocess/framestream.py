@@ -38,7 +38,6 @@ from strokescreen.preprocess.proposal import (
     Reference,
     decide,
     motion_reason,
-    pose_steps,
     reference_pose,
 )
 
@@ -127,7 +126,6 @@ class CaseStream:
         self.motion: list[str] = []  # reasons decided while streaming (frontality aside)
         self.pending: deque[tuple[int, np.ndarray]] = deque()  # (frame, image) undecided
         self.prev_small: np.ndarray | None = None
-        self.prev_box: tuple[int, int, int, int] | None = None
         self.landmarks = Spill(folder / ".landmarks.raw", (n_points, 3), np.float32)
         self.crops = Spill(folder / ".candidates.raw", (self.crop_px, self.crop_px, 3),
                            np.uint8)
@@ -155,15 +153,16 @@ class CaseStream:
         if lm is None:
             self.poses.append(np.full(3, np.nan))
             self.params.append(np.full(4, np.nan))
-            self.prev_box, self.prev_small = None, None
         else:
             self.poses.append(np.array(head_pose(lm, width=self.width, height=self.height)))
             self.params.append(stabilise.frame_transform(lm, crop_px=self.crop_px))
             sh, sw = small.shape[:2]
             box = face_crop_box(lm * np.float32(scale), width=sw, height=sh)
-            if self.prev_small is not None and self.prev_box is not None:
+            # the previous decoded frame exists even when no face was found in it: the
+            # first frame after a face gap is measured in its own face box like any other
+            if self.prev_small is not None and self.prev_small.shape == small.shape:
                 flow = face_flow(self.prev_small, small, box)
-            self.prev_box, self.prev_small = box, small
+        self.prev_small = small
         self.flows.append(flow)
 
     def _decide_motion(self, upto: int) -> None:
@@ -174,8 +173,8 @@ class CaseStream:
         while self.pending and self.pending[0][0] < upto:
             i, image = self.pending.popleft()
             lo, hi = max(i - w + 1, 0), min(i + w, len(found))  # all that frame i depends on
-            reason = motion_reason(i - lo, found[lo:hi], pose_steps(poses[lo:hi]),
-                                   flows[lo:hi], self.cfg)
+            reason = motion_reason(i - lo, found[lo:hi], poses[lo:hi], flows[lo:hi],
+                                   self.cfg)
             if reason == "":
                 p = stabilise.smooth_params(self.params.view, i, window=self.cfg.smooth_frames)
                 self.crops.append(stabilise.crop(image, p, crop_px=self.crop_px))

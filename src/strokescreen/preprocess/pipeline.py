@@ -52,7 +52,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 # 2: flow shrinks by pyramid + bilinear; the patient is followed
 # 3: frontality judged against the recording's own reference pose (proposal.reference)
-STAGE_VERSION = "preprocess-3"
+# 4: face gaps: the first frame after a gap is flow-tested (flow from the previous decoded
+#    frame, or into the next one), a window's pose change bridges gaps
+STAGE_VERSION = "preprocess-4"
 
 
 

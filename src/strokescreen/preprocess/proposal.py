@@ -8,10 +8,11 @@ this order (the first that applies is reported):
                   pose: the recording's own (default, see :func:`reference_pose`) or,
                   with ``reference: absolute``, the paper's 0° on every axis;
 ``pose_change``   the frame lies in a window of ``window_frames`` frames whose summed
-                  pose change (|Δyaw| + |Δpitch| + |Δroll| between consecutive frames)
-                  exceeds ``beta2_deg``;
+                  pose change (|Δyaw| + |Δpitch| + |Δroll| between consecutive face
+                  frames, so a jump across a face gap counts) exceeds ``beta2_deg``;
 ``large_motion``  face-region flow above ``flow_high_px`` (a hand, a large move);
-``no_motion``     face-region flow below ``flow_low_px`` (a frozen or duplicated frame).
+``no_motion``     face-region flow below ``flow_low_px`` (a frozen or duplicated frame),
+                  or no flow measurable into or out of the frame.
 
 Every reason but ``not_frontal`` depends on a few neighbouring frames only and is decided
 while the video streams (:func:`motion_reason`); ``not_frontal`` needs the reference,
@@ -126,35 +127,78 @@ def frontal(pose: np.ndarray, ref: Reference) -> np.ndarray:
 
 
 def pose_steps(pose: np.ndarray) -> np.ndarray:
-    """Summed absolute pose change into each frame, degrees; shape (n,). NaN -> 0."""
-    d = np.zeros(len(pose))
+    """Summed absolute pose change into each frame from the one before, degrees; (n,).
+
+    NaN where either frame has no pose (a face gap). :func:`window_pose_change` bridges
+    gaps; this is the plain consecutive-frame step.
+    """
+    d = np.full(len(pose), np.nan)
+    if len(pose):
+        d[0] = 0.0
     if len(pose) > 1:
-        step = np.abs(np.diff(pose, axis=0)).sum(axis=1)
-        d[1:] = np.where(np.isfinite(step), step, 0.0)
+        d[1:] = np.abs(np.diff(np.asarray(pose, dtype=float), axis=0)).sum(axis=1)
     return d
 
 
-def motion_reason(i: int, face_found: np.ndarray, steps: np.ndarray, flow: np.ndarray,
+def window_pose_change(pose: np.ndarray) -> float:
+    """Summed pose change (|Δyaw| + |Δpitch| + |Δroll|, degrees) across one window.
+
+    pose (w, 3), NaN rows for frames without a face. The change is summed between
+    consecutive *face* frames of the window, so a head turn during a face gap inside the
+    window counts in full (its step is the difference across the gap) rather than as 0.
+    A window with fewer than two face frames has no measurable change (0).
+    """
+    p = np.asarray(pose, dtype=float).reshape(-1, 3)
+    p = p[np.all(np.isfinite(p), axis=1)]
+    if len(p) < 2:
+        return 0.0
+    return float(np.abs(np.diff(p, axis=0)).sum())
+
+
+def frame_flow(i: int, face_found: np.ndarray, flow: np.ndarray) -> float:
+    """The face-region flow frame ``i`` is judged by (NaN when none can be measured).
+
+    Its own (from frame i−1 to i, in frame i's face box; measured even when frame i−1 had
+    no face found, see :mod:`strokescreen.preprocess.framestream`); where that is missing
+    (the first frame of a video, a box too small), the flow into the next frame when that
+    frame has a face: the frame must pass the test on one of its two adjacent pairs.
+    """
+    f = float(flow[i])
+    if math.isfinite(f):
+        return f
+    if i + 1 < len(flow) and face_found[i + 1]:
+        return float(flow[i + 1])
+    return math.nan
+
+
+def motion_reason(i: int, face_found: np.ndarray, pose: np.ndarray, flow: np.ndarray,
                   cfg: ProposalConfig) -> str:
     """Reason frame ``i`` is rejected, frontality aside ('' when kept so far).
 
-    Looks at frames i−w+1 … i+w−1 only. face_found (n,) bool; steps from
-    :func:`pose_steps`; flow (n,).
+    Looks at frames i−w+1 … i+w−1 only. face_found (n,) bool; pose (n, 3) degrees (NaN
+    without a face); flow (n,).
+
+    Face gaps: a window's pose change bridges gaps (:func:`window_pose_change`), and the
+    first frame after a gap gets a flow test like any other (:func:`frame_flow`); a face
+    frame whose flow cannot be measured on either adjacent pair is ``no_motion``
+    (no measurable face motion), never kept untested.
     """
     if not face_found[i]:
         return "no_face"
     w = cfg.window_frames
     n = len(face_found)
+    pose = np.asarray(pose, dtype=float).reshape(-1, 3)
     for start in range(max(i - w + 1, 0), i + 1):
-        end = min(start + w, n)  # window frames start .. end-1; its changes are steps[start+1:end]
-        if steps[start + 1:end].sum() > cfg.beta2_deg:
+        end = min(start + w, n)  # window: frames start .. end-1
+        if window_pose_change(pose[start:end]) > cfg.beta2_deg:
             return "pose_change"
-    f = flow[i]
-    if math.isfinite(f):
-        if f > cfg.flow_high_px:
-            return "large_motion"
-        if f < cfg.flow_low_px:
-            return "no_motion"
+    f = frame_flow(i, face_found, flow)
+    if not math.isfinite(f):
+        return "no_motion"
+    if f > cfg.flow_high_px:
+        return "large_motion"
+    if f < cfg.flow_low_px:
+        return "no_motion"
     return ""
 
 
@@ -176,8 +220,7 @@ def propose(face_found: np.ndarray, pose: np.ndarray, flow: np.ndarray,
     face_found = np.asarray(face_found, dtype=bool)
     pose = np.asarray(pose, dtype=float).reshape(-1, 3)
     flow = np.asarray(flow, dtype=float)
-    steps = pose_steps(pose)
-    motion = np.array([motion_reason(i, face_found, steps, flow, cfg)
+    motion = np.array([motion_reason(i, face_found, pose, flow, cfg)
                        for i in range(len(face_found))], dtype=object)
     ref = reference_pose(face_found, pose, cfg, landmarker=landmarker)
     return decide(motion, pose, ref)

@@ -40,6 +40,7 @@ class AblationRow:
     kind: str = "deep"
     params: dict = field(default_factory=dict)
     note: str = ""
+    probe: bool = True
 
 
 @dataclass
@@ -50,6 +51,7 @@ class AblationResult:
     table: pd.DataFrame
     predictions: pd.DataFrame
     settings: dict
+    cross_group: pd.DataFrame | None = None
 
 
 def ablation_rows(*, adv_stage: int = 4, adv_stages: tuple[int, ...] = (1, 2, 3),
@@ -68,7 +70,12 @@ def ablation_rows(*, adv_stage: int = 4, adv_stages: tuple[int, ...] = (1, 2, 3)
                 if s != adv_stage:
                     rows.append(AblationRow(f"deepstroke (discriminator at stage {s})",
                                             "deepstroke", params={"adv_stage": s}))
+    rows.append(AblationRow("mmdl-late-fusion", "mmdl-late-fusion", probe=False,
+                            note="MMDL-style: separate video and audio networks, mean of "
+                                 "their probabilities"))
     rows.append(AblationRow(classical, classical, kind="classical"))
+    rows.append(AblationRow("dummy", "dummy", kind="baseline", params={"strategy": "constant"},
+                            note="P(stroke) = 0.5 for every case"))
     return rows
 
 
@@ -77,14 +84,15 @@ def _slug(text: str) -> str:
 
 
 def _summary(pred: pd.DataFrame, *, reference_specificity: float, n_bootstrap: int,
-             seed: int) -> dict:
+             seed: int, specificity_match: str = "at_least") -> dict:
     from strokescreen.evaluation.summary import prediction_summary
 
     ok = pred[np.isfinite(pred["probability"])]
     if ok.empty or ok["label"].nunique() < 2:
         return {}
     return prediction_summary(ok, reference_specificity=reference_specificity,
-                              n_bootstrap=n_bootstrap, rng=np.random.default_rng(seed))
+                              n_bootstrap=n_bootstrap, rng=np.random.default_rng(seed),
+                              specificity_match=specificity_match)
 
 
 def _probe_mean(probes: list[dict], key: str) -> float | None:
@@ -171,7 +179,7 @@ def _fit_variant_fold(shared: dict, job: _FoldJob) -> dict:
     rec = {"probability": [None if not np.isfinite(v) else float(v) for v in p],
            "seconds": time.perf_counter() - t0, "probe": None,
            "failed": failed}
-    if shared["probe"] and row.kind == "deep" and failed is None:
+    if shared["probe"] and row.probe and row.kind == "deep" and failed is None:
         for name, part in (("probe", train), ("probe_new", test)):
             try:
                 rec[name] = identity_probe(model, part)
@@ -197,8 +205,11 @@ def run_ablation(
     audio_weights: str | None = None,
     classical: str = "logreg",
     reference_specificity: float = TRIAGE_SPECIFICITY,
+    specificity_match: str = "at_least",
     n_bootstrap: int = 1000,
     probe: bool = True,
+    cross_group: tuple[str, ...] = (),
+    cross_group_model: str = "deepstroke",
     progress: Progress | None = None,
     runner: TaskRunner | None = None,
 ) -> AblationResult:
@@ -208,14 +219,23 @@ def run_ablation(
         columns for the classical row; without them that row says so).
     work_dir : folder for finished fold runs (``runs/*.json``) and checkpoints; with a
         cluster runner it must be visible to every worker.
+    specificity_match : ``"at_least"`` (specificity >= the reference) or ``"closest"``
+        (the paper's reading: the specificity nearest to the reference).
+    cross_group : attributes (``sex``, ``age``) for the fairness runs of the paper's
+        Tables 7 and 9: ``cross_group_model`` trained on one group, tested on the other
+        (age split at 65); see :func:`strokescreen.evaluation.cross_group.cross_group_table`.
     runner : where the fits run, one task per row and fold (default: this process, one
         after the other); the table does not depend on it.
     Returns the table (one row per model: n_cases, n_evaluated, auc + CI, accuracy /
     sensitivity / specificity at 0.5 and at the reference specificity, the threshold,
     identity-probe accuracy and chance, fit seconds, note) and pooled predictions.
     """
+    from strokescreen.evaluation.metrics import SPECIFICITY_MATCHES
     from strokescreen.evaluation.splits import check_subject_disjoint, stratified_group_kfold
 
+    if specificity_match not in SPECIFICITY_MATCHES:
+        raise InputError(f"specificity match {specificity_match!r} is unknown; use one of "
+                         f"{', '.join(SPECIFICITY_MATCHES)}")
     cases = cases.reset_index(drop=True)
     y = cases["label"].to_numpy(dtype=int)
     groups = cases["subject_id"].astype(str).to_numpy()
@@ -298,21 +318,43 @@ def run_ablation(
         pred = pd.concat(fold_preds, ignore_index=True)
         preds.append(pred)
         summ = _summary(pred, reference_specificity=reference_specificity,
-                        n_bootstrap=n_bootstrap, seed=seed)
+                        n_bootstrap=n_bootstrap, seed=seed,
+                        specificity_match=specificity_match)
         note = "; ".join([row.note, *notes]) if notes else row.note
         if not summ:
             note = "; ".join(filter(None, [note, "metrics undefined (a single class or no "
                                                  "usable predictions)"]))
         table.append(_table_row(row, summ, pred, probes, probes_new, seconds, note))
-    settings = {"preset": preset, "epochs": epochs, "folds": folds, "seed": seed,
+    settings: dict = {"preset": preset, "epochs": epochs, "folds": folds, "seed": seed,
                 "adv_stage": adv_stage, "adv_stages": list(adv_stages),
-                "reference_specificity": reference_specificity, "n_bootstrap": n_bootstrap,
+                "reference_specificity": reference_specificity,
+                "specificity_match": specificity_match, "n_bootstrap": n_bootstrap,
                 "n_cases": int(len(cases)), "n_subjects": int(len(np.unique(groups))),
                 "video_weights": video_weights, "audio_weights": audio_weights,
                 "split": f"stratified group {folds}-fold by subject (seed {seed})",
                 "fold_notes": [f.note for f in fold_list if f.note]}
+    cross = None
+    if cross_group:
+        from strokescreen.evaluation.cross_group import cross_group_table
+        from strokescreen.models.registry import get_model, model_spec
+
+        kind = model_spec(cross_group_model).kind
+        cross_params: dict = dict(shared["deep_common"]) if kind == "deep" else {}
+
+        def make() -> object:
+            return get_model(cross_group_model, random_state=seed, **cross_params)
+
+        if progress is not None:
+            progress(done[0], n_total, note=f"cross-group runs of {cross_group_model}")
+        cross, _ = cross_group_table(cases, make, attributes=tuple(cross_group),
+                                     reference_specificity=reference_specificity,
+                                     specificity_match=specificity_match,
+                                     n_bootstrap=n_bootstrap, seed=seed)
+        cross.insert(0, "model", cross_group_model)
+        settings["cross_group"] = {"model": cross_group_model, "attributes": list(cross_group),
+                                   "age_split_years": 65}
     return AblationResult(pd.DataFrame(table), pd.concat(preds, ignore_index=True)
-                          if preds else pd.DataFrame(), settings)
+                          if preds else pd.DataFrame(), settings, cross)
 
 
 def _pct(x: float | None) -> str:
@@ -333,7 +375,9 @@ def ablation_markdown(result: AblationResult, *, synthetic: bool = False,
                   ""]
     lines += [f"{s['n_cases']} cases of {s['n_subjects']} subjects; {s['split']}; preset "
               f"`{s['preset']}`, epochs {s['epochs'] or 'preset default'}; reference "
-              f"specificity {100 * s['reference_specificity']:.2f} %. AUC 95 % CI: subject "
+              f"specificity {100 * s['reference_specificity']:.2f} % "
+              f"({'closest value' if s.get('specificity_match') == 'closest' else 'at least'})."
+              " AUC 95 % CI: subject "
               f"cluster bootstrap ({s['n_bootstrap']} resamples).", "",
               "| model | AUC [95 % CI] | acc @0.5 | sens @0.5 | spec @0.5 | acc @ref | "
               "sens @ref | spec @ref | identity probe: training subjects (chance) | "
@@ -351,6 +395,20 @@ def ablation_markdown(result: AblationResult, *, synthetic: bool = False,
             f" | {_pct(r['specificity_0.5'])} | {_pct(r['accuracy_ref'])} | "
             f"{_pct(r['sensitivity_ref'])} | {_pct(r['specificity_ref'])} | {probe} | "
             f"{probe_new} | {r['note'] or ''} |")
+    if result.cross_group is not None and len(result.cross_group):
+        lines += ["", "## Fairness: train on one group, test on the other", "",
+                  "Age split at 65 years. The training set never holds a case or a subject "
+                  "of the test group.", "",
+                  "| model | attribute | trained on | tested on | n train | n test | "
+                  "AUC [95 % CI] | acc @ref | sens @ref | spec @ref | note |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for r in result.cross_group.to_dict("records"):
+            auc = (f"{_num(r['auc'])} [{_num(r['auc_ci_low'])}, {_num(r['auc_ci_high'])}]"
+                   if r["auc"] is not None and np.isfinite(r["auc"]) else "–")
+            lines.append(f"| {r['model']} | {r['attribute']} | {r['train_group']} | "
+                         f"{r['test_group']} | {r['n_train']} | {r['n_test']} | {auc} | "
+                         f"{_pct(r['accuracy_ref'])} | {_pct(r['sensitivity_ref'])} | "
+                         f"{_pct(r['specificity_ref'])} | {r['note'] or ''} |")
     lines += ["", "Identity probe: a linear classifier on the frozen encoder embeddings "
               "(the stage the discriminator sees) is trained on one recording per subject "
               "and names the subject of another recording; accuracy near chance means the "
@@ -372,6 +430,9 @@ def write_ablation(result: AblationResult, out_dir: str | Path, *, synthetic: bo
     result.table.to_csv(paths["csv"], index=False)
     paths["md"].write_text(ablation_markdown(result, synthetic=synthetic, cohort=cohort))
     result.predictions.to_csv(paths["predictions"], index=False)
+    if result.cross_group is not None:
+        paths["cross_group"] = out / "fairness_cross_group.csv"
+        result.cross_group.to_csv(paths["cross_group"], index=False)
     paths["json"].write_text(json.dumps({**result.settings, "synthetic": synthetic,
                                          "cohort": cohort, "disclaimer": DISCLAIMER},
                                         indent=2, default=str))

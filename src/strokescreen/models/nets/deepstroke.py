@@ -36,6 +36,8 @@ class DeepStrokeNet(nn.Module):
         Channel multiplier of both backbones (1.0 = torchvision's ResNets).
     adv_stage : 1..4
         Stage whose (post-lateral) feature map is the embedding the discriminator sees.
+    audio_channels : 1 or 3
+        Channels of the spectrogram image (3: the paper's picture-like image).
     """
 
     def __init__(
@@ -46,6 +48,7 @@ class DeepStrokeNet(nn.Module):
         audio_depth: int = 18,
         width: float = 1.0,
         adv_stage: int = 4,
+        audio_channels: int = 1,
     ) -> None:
         super().__init__()
         if not (spec.video or spec.audio):
@@ -56,7 +59,8 @@ class DeepStrokeNet(nn.Module):
         self.adv_stage = adv_stage
         self.video = (ResNet(video_depth, width=width, in_channels=3, num_classes=None)
                       if spec.video else None)
-        self.audio = (ResNet(audio_depth, width=width, in_channels=1, num_classes=None)
+        self.audio = (ResNet(audio_depth, width=width, in_channels=audio_channels,
+                             num_classes=None)
                       if spec.audio else None)
         self.lateral: nn.ModuleList | None = None
         if spec.lateral and self.video is not None and self.audio is not None:

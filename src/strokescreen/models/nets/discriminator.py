@@ -125,9 +125,11 @@ def sample_partners(
     (recording). ``same="subject"``: another row of the same subject from a *different*
     recording when the batch has one (else of the same case), so D must recognise the
     person rather than the recording. A "different" partner is taken from another
-    subject when the batch has one (else another case of the same subject); a row with
-    no "same" partner but itself pairs with itself. Returns ``(partner, same)``: int (B,)
-    row indices and bool (B,) labels.
+    subject when the batch has one (else another case of the same subject). A row with
+    no "same" partner in the batch gets a "different" one: pairing a row with itself
+    would show D two identical embeddings, a "same" pair it learns nothing from; only a
+    batch with no other row at all pairs a row with itself. Returns ``(partner, same)``:
+    int (B,) row indices and bool (B,) labels.
     """
     if same not in ("case", "subject"):
         raise ValueError(f"same must be 'case' or 'subject', got {same!r}")
@@ -147,7 +149,7 @@ def sample_partners(
         other_subject = idx[subj != subj[i]]
         other_case = idx[case != case[i]]
         diff_pool = other_subject if len(other_subject) else other_case
-        if want_same[i] or not len(diff_pool):
+        if (want_same[i] and len(same_pool)) or not len(diff_pool):
             partner[i] = rng.choice(same_pool) if len(same_pool) else i
             is_same[i] = True
         else:
