@@ -15,7 +15,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from strokescreen.errors import ConfigError, InputError, NotFittedError
 from strokescreen.models.base import CaseModel, check_labels
 from strokescreen.models.deep_data import DeepPreset, get_preset, load_case_inputs_cached
 from strokescreen.models.nets.variants import VARIANTS, NetSpec
+
+if TYPE_CHECKING:
+    from strokescreen.models.deep_train import TrainSettings
 
 WEIGHTS = "weights.pt"
 DEEP_SIDECAR = "deep.json"
@@ -42,6 +45,13 @@ def _check_cases(cases: pd.DataFrame) -> pd.DataFrame:
 
 class DeepStrokeClassifier(CaseModel):
     """DeepStroke audio-visual network (or one of its variants) as a classifier.
+
+    The parameters stay flat keyword arguments of ``__init__`` (rather than one settings
+    object) because scikit-learn's contract requires every hyperparameter to be an
+    ``__init__`` argument: ``get_params`` / ``set_params`` / ``clone``, the CLI's
+    ``--param key=value`` and the saved model's sidecar (which stores ``get_params()``)
+    all rely on it. :meth:`fit` gathers them with the preset into the
+    :class:`~strokescreen.models.deep_train.TrainSettings` that the training loop takes.
 
     Parameters
     ----------
@@ -164,6 +174,19 @@ class DeepStrokeClassifier(CaseModel):
                              audio_depth=preset.audio_depth, width=preset.width,
                              adv_stage=self.adv_stage, audio_channels=preset.spec_channels)
 
+    def _train_settings(self, preset: DeepPreset) -> TrainSettings:
+        """The training loop's settings: the preset's schedule (with this estimator's
+        overrides already in ``preset``) and this estimator's adversarial switches."""
+        from strokescreen.models.deep_train import TrainSettings
+
+        return TrainSettings(
+            epochs=preset.epochs, seed=int(self.seed), lr=preset.lr,
+            weight_decay=preset.weight_decay, batch_size=preset.batch_size,
+            lambda_adv=float(self.lambda_adv), branch_dropout=preset.branch_dropout,
+            lr_step_epochs=preset.lr_step_epochs, lr_gamma=preset.lr_gamma,
+            adv_form=preset.adv_form, adv_pairs=self.adv_pairs, adv_output=self.adv_output,
+        ).validate()
+
     def _inputs(self, cases: pd.DataFrame, preset: DeepPreset) -> list:
         return [load_case_inputs_cached(row.case_dir, case_id=str(row.case_id), preset=preset)
                 for row in cases[["case_id", "case_dir"]].itertuples(index=False)]
@@ -232,15 +255,10 @@ class DeepStrokeClassifier(CaseModel):
                         net.freeze(branch)
             net.to(device)
             disc, history = train_net(
-                net, table, epochs=preset.epochs, seed=int(self.seed), lr=preset.lr,
-                weight_decay=preset.weight_decay, batch_size=preset.batch_size,
-                lambda_adv=float(self.lambda_adv), branch_dropout=preset.branch_dropout,
-                lr_step_epochs=preset.lr_step_epochs, lr_gamma=preset.lr_gamma,
-                adv_form=preset.adv_form,
+                net, table, self._train_settings(preset),
                 device=device, fingerprint=self._fingerprint(preset, cases, y),
                 checkpoint_dir=Path(self.checkpoint_dir) if self.checkpoint_dir else None,
-                progress=self.progress, val_table=val_table, generator=gen,
-                adv_pairs=self.adv_pairs, adv_output=self.adv_output)
+                progress=self.progress, val_table=val_table, generator=gen)
         self.net_ = net.cpu()
         self.disc_ = disc.cpu() if disc is not None else None
         self.history_ = history

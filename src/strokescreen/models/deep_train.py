@@ -19,8 +19,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from strokescreen.errors import InputError
-from strokescreen.models.deep_data import CaseInputs, normalise_frames
+from strokescreen.errors import ConfigError, InputError
+from strokescreen.models.deep_data import ADV_FORMS, CaseInputs, normalise_frames
 from strokescreen.models.nets.deepstroke import DeepStrokeNet, NetSpec
 from strokescreen.models.nets.discriminator import (
     SubjectDiscriminator,
@@ -315,6 +315,311 @@ def paper_adversarial_losses(disc: SubjectDiscriminator, emb: torch.Tensor,
     return (loss, right, seen) if count else loss
 
 
+@dataclass(frozen=True)
+class TrainSettings:
+    """What one :func:`train_net` run does: its schedule and its adversarial game.
+
+    epochs : int >= 1
+        Passes over the frame-pair table; a resumed run continues up to this epoch.
+    seed : int
+        Seeds each epoch's ``np.random.default_rng([seed, epoch])``: shuffles,
+        discriminator partners and branch dropout.
+    lr : float > 0
+        Adam learning rate of epoch 0, for the network and the discriminator alike.
+    weight_decay : float >= 0
+        Adam weight decay (L2) of the network's parameters (the discriminator has none).
+    batch_size : int >= 2
+        Frame pairs (table rows) per optimiser step.
+    lambda_adv : float >= 0
+        Weight of the adversarial losses (paper: 10; 0 trains the discriminator but lets
+        it have no effect on the encoder).
+    branch_dropout : probability in [0, 0.5)
+        Per row of a fused variant with both inputs: chance of hiding its audio, and
+        (separately) of hiding its video, in training.
+    lr_step_epochs : int >= 0; lr_gamma : float in (0, 1]
+        The learning rate of epoch ``e`` (from 0) is ``lr * lr_gamma ** (e //
+        lr_step_epochs)``; constant when ``lr_step_epochs`` is 0.
+    adv_form : ``"half_mean"`` or ``"paper"``
+        The losses of :mod:`~strokescreen.models.nets.discriminator` (one partner per
+        row) or :func:`paper_adversarial_losses`.
+    adv_pairs : ``"case"`` or ``"subject"``
+        What a "same" pair is for the discriminator: two frame pairs of one recording
+        (the paper) or of one subject's two different recordings. A variant without
+        video has one row per recording, so it always uses ``"subject"``.
+    adv_output : ``"linear"`` or ``"sigmoid"``
+        The discriminator's score (:class:`SubjectDiscriminator`'s ``output``).
+    """
+
+    epochs: int
+    seed: int
+    lr: float
+    weight_decay: float
+    batch_size: int
+    lambda_adv: float
+    branch_dropout: float
+    lr_step_epochs: int = 0
+    lr_gamma: float = 0.1
+    adv_form: str = "half_mean"
+    adv_pairs: str = "case"
+    adv_output: str = "linear"
+
+    def validate(self) -> TrainSettings:
+        """Return self, or raise one :class:`ConfigError` naming the bad value."""
+        checks = (
+            (self.epochs >= 1, "epochs", self.epochs, "an integer >= 1"),
+            (self.lr > 0, "lr", self.lr, "> 0"),
+            (self.weight_decay >= 0, "weight_decay", self.weight_decay, ">= 0"),
+            (self.batch_size >= 2, "batch_size", self.batch_size, "an integer >= 2"),
+            (self.lambda_adv >= 0, "lambda_adv", self.lambda_adv, ">= 0"),
+            (0.0 <= self.branch_dropout < 0.5, "branch_dropout", self.branch_dropout,
+             "in [0, 0.5)"),
+            (self.lr_step_epochs >= 0, "lr_step_epochs", self.lr_step_epochs, ">= 0"),
+            (0.0 < self.lr_gamma <= 1.0, "lr_gamma", self.lr_gamma, "in (0, 1]"),
+            (self.adv_form in ADV_FORMS, "adv_form", self.adv_form,
+             " or ".join(map(repr, ADV_FORMS))),
+            (self.adv_pairs in ("case", "subject"), "adv_pairs", self.adv_pairs,
+             "'case' or 'subject'"),
+            (self.adv_output in ("linear", "sigmoid"), "adv_output", self.adv_output,
+             "'linear' or 'sigmoid'"),
+        )
+        for ok, name, value, want in checks:
+            if not ok:
+                raise ConfigError(f"training setting {name} must be {want}, got {value!r}")
+        return self
+
+    def lr_of_epoch(self, epoch: int) -> float:
+        """Learning rate of ``epoch`` (from 0) under the step schedule."""
+        if self.lr_step_epochs:
+            return self.lr * self.lr_gamma ** (epoch // self.lr_step_epochs)
+        return self.lr
+
+
+@dataclass
+class _Run:
+    """What the steps of one training run share."""
+
+    net: DeepStrokeNet
+    disc: SubjectDiscriminator | None
+    opt: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer | None
+    table: PairTable
+    settings: TrainSettings
+    device: torch.device
+    # the settings' adv_pairs, or "subject" for a variant without video (one row per
+    # recording: a "same" pair can only be a subject's other recording)
+    adv_pairs: str
+
+
+@dataclass
+class _StepLosses:
+    """Losses of one batch step (floats) and the discriminator's right / seen pairs."""
+
+    cls: float
+    adv_e: float
+    adv_d: float
+    total: float
+    d_right: int
+    d_seen: int
+
+
+def _build_discriminator(net: DeepStrokeNet, table: PairTable, settings: TrainSettings,
+                         device: torch.device, generator: torch.Generator | None
+                         ) -> SubjectDiscriminator | None:
+    """The subject discriminator sized by a probe of the net's embedding (None when the
+    variant is not adversarial), initialised from ``generator`` and started neutral."""
+    if not net.spec.adversarial:
+        return None
+    with torch.no_grad():
+        net.eval()
+        probe = net(**batch_tensors(net, table, np.arange(min(2, len(table.row_case))),
+                                    device))["embedding"]
+    disc = SubjectDiscriminator(probe.shape[1], int(min(probe.shape[2:])),
+                                output=settings.adv_output)
+    if generator is not None:
+        from strokescreen.models.nets.resnet import init_resnet
+
+        init_resnet(disc, generator)
+    disc.start_neutral()
+    disc.to(device)
+    return disc
+
+
+def _build_optimisers(net: DeepStrokeNet, disc: SubjectDiscriminator | None,
+                      settings: TrainSettings
+                      ) -> tuple[torch.optim.Optimizer, torch.optim.Optimizer | None]:
+    """Adam for the net's trainable parameters (with weight decay) and Adam with betas
+    (0.5, 0.999) for the discriminator. The step schedule is applied per epoch by
+    :func:`_set_lr` with :meth:`TrainSettings.lr_of_epoch`."""
+    params = [p for p in net.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=settings.lr, weight_decay=settings.weight_decay)
+    opt_d = (torch.optim.Adam(disc.parameters(), lr=settings.lr, betas=(0.5, 0.999))
+             if disc is not None else None)
+    return opt, opt_d
+
+
+def _set_lr(run: _Run, lr: float) -> None:
+    for o in (run.opt, run.opt_d):
+        if o is not None:
+            for group in o.param_groups:
+                group["lr"] = lr
+
+
+def _resume(run: _Run, ckpt: Path | None, fingerprint: str) -> tuple[list[dict], int]:
+    """Load the checkpoint at ``ckpt`` when there is one; returns (history, epochs done)."""
+    if ckpt is None or not ckpt.is_file():
+        return [], 0
+    state = torch.load(ckpt, map_location=run.device, weights_only=True)
+    if state.get("fingerprint") != fingerprint:
+        raise InputError(
+            f"checkpoint {ckpt} belongs to another training (different variant, "
+            "settings or cases); use another checkpoint folder or delete it")
+    run.net.load_state_dict(state["net"])
+    run.opt.load_state_dict(state["opt"])
+    if run.disc is not None:
+        run.disc.load_state_dict(state["disc"])
+        run.opt_d.load_state_dict(state["opt_d"])  # type: ignore[union-attr]
+    return list(state["history"]), int(state["epoch"])
+
+
+def _write_checkpoint(run: _Run, ckpt: Path, *, fingerprint: str, epochs_done: int,
+                      history: list[dict]) -> None:
+    """Everything a resumed run needs after ``epochs_done`` epochs, written atomically."""
+    state = {"fingerprint": fingerprint, "epoch": epochs_done, "net": run.net.state_dict(),
+             "opt": run.opt.state_dict(), "history": history}
+    if run.disc is not None:
+        state["disc"] = run.disc.state_dict()
+        state["opt_d"] = run.opt_d.state_dict()  # type: ignore[union-attr]
+    _save_checkpoint(ckpt, state)
+
+
+def _branch_dropout(run: _Run, rows: np.ndarray, rng: np.random.Generator
+                    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Rows whose audio / video is hidden this step (fused variants only)."""
+    p = run.settings.branch_dropout
+    if not (run.net.spec.video and run.net.spec.audio and p > 0):
+        return None, None
+    u = rng.random(len(rows))
+    both = run.table.row_video[rows] & run.table.row_audio[rows]
+    return both & (u < p), both & (u >= p) & (u < 2 * p)
+
+
+@contextmanager
+def _frozen(disc: SubjectDiscriminator) -> Iterator[None]:
+    """The discriminator's parameters take no gradient inside the block."""
+    for p in disc.parameters():
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in disc.parameters():
+            p.requires_grad_(True)
+
+
+def _batch_step(run: _Run, rows: np.ndarray, rng: np.random.Generator
+                ) -> tuple[_StepLosses, torch.Tensor]:
+    """One optimiser step on ``rows``: the encoder and heads minimise
+    L_cls + lambda * L_adv(E) with D fixed, then D minimises lambda * L_adv(D) on
+    detached embeddings. Returns the losses and the rows' logits (detached)."""
+    net, disc, table, device = run.net, run.disc, run.table, run.device
+    lambda_adv, paper = run.settings.lambda_adv, run.settings.adv_form == "paper"
+    drop_a, drop_v = _branch_dropout(run, rows, rng)
+    kw = batch_tensors(net, table, rows, device, drop_audio=drop_a, drop_video=drop_v)
+    cases = table.row_case[rows]
+    y = torch.from_numpy(table.labels[cases].astype(np.float32)).to(device)
+    out = net(**kw)
+    emb = out["embedding"]
+    l_cls = classification_loss(out["logit"], y)
+    l_e = l_d = torch.zeros((), device=device)
+    if disc is not None and paper:
+        same_i, diff_i = same_and_different(cases, table.subjects[cases], rng,
+                                            same=run.adv_pairs)
+        with _frozen(disc):
+            disc.eval()  # the encoder's pass leaves D's batch-norm statistics alone
+            l_e = paper_adversarial_losses(disc, emb, same_i, diff_i, encoder=True)
+            disc.train()
+    elif disc is not None:
+        partner, same = sample_partners(cases, table.subjects[cases], rng,
+                                        same=run.adv_pairs)
+        p_t = torch.from_numpy(partner).to(device)
+        same_t = torch.from_numpy(same).to(device)
+        with _frozen(disc):
+            l_e = encoder_adversarial_loss(disc(emb, emb[p_t]))
+    run.opt.zero_grad(set_to_none=True)
+    (l_cls + lambda_adv * l_e).backward()
+    run.opt.step()
+    d_right = d_seen = 0
+    if disc is not None:
+        emb_d = emb.detach()
+        if paper:
+            l_d, d_right, d_seen = paper_adversarial_losses(disc, emb_d, same_i, diff_i,
+                                                            encoder=False, count=True)
+        else:
+            d_out = disc(emb_d, emb_d[p_t])
+            l_d = discriminator_loss(d_out, same_t)
+            d_right = int(((d_out.detach() > 0.5) == same_t).sum().item())
+            d_seen = len(rows)
+        run.opt_d.zero_grad(set_to_none=True)  # type: ignore[union-attr]
+        (lambda_adv * l_d).backward()
+        run.opt_d.step()  # type: ignore[union-attr]
+    total = l_cls.item() + lambda_adv * (l_e.item() + l_d.item())
+    losses = _StepLosses(cls=l_cls.item(), adv_e=l_e.item(), adv_d=l_d.item(), total=total,
+                         d_right=d_right, d_seen=d_seen)
+    return losses, out["logit"].detach()
+
+
+def _train_epoch(run: _Run, epoch: int, *, progress: Progress | None,
+                 val_table: PairTable | None) -> tuple[dict[str, float | None], int]:
+    """One pass over the table with epoch ``epoch``'s (from 0) rates and random draws;
+    returns its history record (mean losses, discriminator accuracy, lr, AUCs) and its
+    number of batches."""
+    settings, table = run.settings, run.table
+    epochs = settings.epochs
+    rng = np.random.default_rng([settings.seed, epoch])
+    lr_now = settings.lr_of_epoch(epoch)
+    _set_lr(run, lr_now)
+    batches = epoch_batches(table, rng, settings.batch_size,
+                            by=run.adv_pairs if run.disc is not None else "case")
+    n_batches = len(batches)
+    run.net.train()
+    if run.disc is not None:
+        run.disc.train()
+    sums = {"loss": 0.0, "loss_cls": 0.0, "loss_adv_e": 0.0, "loss_adv_d": 0.0}
+    d_right = d_seen = 0
+    row_p = np.full(len(table.row_case), np.nan)
+    for b, rows in enumerate(batches):
+        step, logit = _batch_step(run, rows, rng)
+        d_right += step.d_right
+        d_seen += step.d_seen
+        row_p[rows] = torch.sigmoid(logit).double().cpu().numpy()
+        for k, v in (("loss", step.total), ("loss_cls", step.cls),
+                     ("loss_adv_e", step.adv_e), ("loss_adv_d", step.adv_d)):
+            sums[k] += v
+        if progress is not None:
+            progress(epoch * n_batches + b + 1, total=epochs * n_batches,
+                     note=f"epoch {epoch + 1}/{epochs} loss {step.total:.3f}")
+    rec: dict[str, float | None] = {
+        "epoch": epoch + 1, **{k: v / max(1, n_batches) for k, v in sums.items()}}
+    rec["disc_accuracy"] = d_right / d_seen if d_seen else None
+    rec["lr"] = lr_now
+    case_p = np.array([row_p[table.row_case == c].mean() if table.usable[c] else np.nan
+                       for c in range(len(table.case_ids))])
+    rec["train_auc"] = _auc(table.labels, case_p)
+    rec["val_auc"] = None
+    if val_table is not None:
+        rec["val_auc"] = _auc(val_table.labels, predict_table(run.net, val_table, run.device)[0])
+    return rec, n_batches
+
+
+def _report_epoch(progress: Progress, rec: dict, *, epochs: int, n_batches: int) -> None:
+    """The end-of-epoch progress note: mean loss and the validation (else training) AUC."""
+    epoch = int(rec["epoch"])
+    auc = rec["val_auc"] if rec["val_auc"] is not None else rec["train_auc"]
+    which = "val" if rec["val_auc"] is not None else "train"
+    auc_s = f"{auc:.3f}" if auc is not None else "n/a"
+    progress(epoch * n_batches, total=epochs * n_batches,
+             note=f"epoch {epoch}/{epochs} loss {rec['loss']:.3f} {which} AUC {auc_s}")
+
+
 def _save_checkpoint(path: Path, state: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -325,193 +630,46 @@ def _save_checkpoint(path: Path, state: dict) -> None:
 def train_net(
     net: DeepStrokeNet,
     table: PairTable,
+    settings: TrainSettings,
     *,
-    epochs: int,
-    seed: int,
-    lr: float,
-    weight_decay: float,
-    batch_size: int,
-    lambda_adv: float,
-    branch_dropout: float,
     device: torch.device,
     fingerprint: str,
     checkpoint_dir: Path | None = None,
     progress: Progress | None = None,
     val_table: PairTable | None = None,
     generator: torch.Generator | None = None,
-    adv_pairs: str = "case",
-    adv_output: str = "linear",
-    lr_step_epochs: int = 0,
-    lr_gamma: float = 0.1,
-    adv_form: str = "half_mean",
 ) -> tuple[SubjectDiscriminator | None, list[dict]]:
-    """Train ``net`` (in place) on ``table``; returns the discriminator and the history.
+    """Train ``net`` (in place) on ``table`` under ``settings``; returns the discriminator
+    (None for a variant without one) and the history, one record per epoch.
 
     One step: the encoder and heads minimise L_cls + lambda * L_adv(E) with D fixed; then
     D minimises lambda * L_adv(D) on detached embeddings (E frozen). The reported loss is
-    L_cls + lambda * (L_adv(E) + L_adv(D)). After every epoch the full state goes to
-    ``checkpoint_dir/last.pt``; a checkpoint found there with the same ``fingerprint``
-    is resumed from. ``adv_pairs`` says what a "same" pair is for the discriminator:
-    two frame pairs of one recording (``"case"``, the paper) or of one subject's two
-    different recordings (``"subject"``). The history records, per epoch, the share of
-    pairs the discriminator judged right (``disc_accuracy``; 0.5 = fooled). A variant
-    without video has one row per recording, so its "same" pairs are always
-    ``"subject"`` pairs (two recordings of one person).
+    L_cls + lambda * (L_adv(E) + L_adv(D)). The history records, per epoch, the mean
+    losses, the share of pairs the discriminator judged right (``disc_accuracy``; 0.5 =
+    fooled), the learning rate and the training (and, with ``val_table``, validation)
+    AUC. The learning rate is set at the start of each epoch, so a resumed run uses the
+    same rates.
 
-    The learning rate of epoch ``e`` (from 0) is ``lr * lr_gamma ** (e // lr_step_epochs)``
-    (constant when ``lr_step_epochs`` is 0), set at the start of each epoch so a resumed
-    run uses the same rates. ``adv_form``: ``"half_mean"`` (the losses of
-    :mod:`~strokescreen.models.nets.discriminator`, one partner per row) or ``"paper"``
-    (:func:`paper_adversarial_losses`).
+    device : where the net (already moved there) trains. fingerprint : identifies this
+    training; after every epoch the full state goes to ``checkpoint_dir/last.pt``, and a
+    checkpoint found there with the same fingerprint is resumed from (another one raises
+    :class:`InputError`). progress : ``progress(done, total=..., note=...)`` per batch
+    and per epoch. generator : initialises the discriminator's weights.
     """
-    if adv_form not in ("half_mean", "paper"):
-        raise ValueError(f"adv_form must be 'half_mean' or 'paper', got {adv_form!r}")
-    if adv_pairs not in ("case", "subject"):
-        raise ValueError(f"adv_pairs must be 'case' or 'subject', got {adv_pairs!r}")
-    spec = net.spec
-    disc = None
-    if spec.adversarial:
-        with torch.no_grad():
-            net.eval()
-            probe = net(**batch_tensors(net, table, np.arange(min(2, len(table.row_case))),
-                                        device))["embedding"]
-        disc = SubjectDiscriminator(probe.shape[1], int(min(probe.shape[2:])),
-                                    output=adv_output)
-        if generator is not None:
-            from strokescreen.models.nets.resnet import init_resnet
-
-            init_resnet(disc, generator)
-        disc.start_neutral()
-        disc.to(device)
-    params = [p for p in net.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    opt_d = (torch.optim.Adam(disc.parameters(), lr=lr, betas=(0.5, 0.999))
-             if disc is not None else None)
-    history: list[dict] = []
-    start = 0
+    settings.validate()
+    disc = _build_discriminator(net, table, settings, device, generator)
+    opt, opt_d = _build_optimisers(net, disc, settings)
+    run = _Run(net=net, disc=disc, opt=opt, opt_d=opt_d, table=table, settings=settings,
+               device=device, adv_pairs=settings.adv_pairs if net.spec.video else "subject")
     ckpt = Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir else None
-    if ckpt is not None and ckpt.is_file():
-        state = torch.load(ckpt, map_location=device, weights_only=True)
-        if state.get("fingerprint") != fingerprint:
-            raise InputError(
-                f"checkpoint {ckpt} belongs to another training (different variant, "
-                "settings or cases); use another checkpoint folder or delete it")
-        net.load_state_dict(state["net"])
-        opt.load_state_dict(state["opt"])
-        if disc is not None:
-            disc.load_state_dict(state["disc"])
-            opt_d.load_state_dict(state["opt_d"])  # type: ignore[union-attr]
-        history = list(state["history"])
-        start = int(state["epoch"])
-    fused = spec.video and spec.audio
-    if not spec.video:
-        # one row per recording: a "same" pair can only be a subject's other recording
-        adv_pairs = "subject"
-    n_batches = None
-    for epoch in range(start, epochs):
-        rng = np.random.default_rng([seed, epoch])
-        lr_now = lr * lr_gamma ** (epoch // lr_step_epochs) if lr_step_epochs else lr
-        for o in (opt, opt_d):
-            if o is not None:
-                for group in o.param_groups:
-                    group["lr"] = lr_now
-        batches = epoch_batches(table, rng, batch_size,
-                                by=adv_pairs if disc is not None else "case")
-        n_batches = len(batches)
-        net.train()
-        if disc is not None:
-            disc.train()
-        sums = {"loss": 0.0, "loss_cls": 0.0, "loss_adv_e": 0.0, "loss_adv_d": 0.0}
-        d_right = d_seen = 0
-        row_p = np.full(len(table.row_case), np.nan)
-        for b, rows in enumerate(batches):
-            drop_a = drop_v = None
-            if fused and branch_dropout > 0:
-                u = rng.random(len(rows))
-                both = table.row_video[rows] & table.row_audio[rows]
-                drop_a = both & (u < branch_dropout)
-                drop_v = both & (u >= branch_dropout) & (u < 2 * branch_dropout)
-            kw = batch_tensors(net, table, rows, device, drop_audio=drop_a, drop_video=drop_v)
-            y = torch.from_numpy(table.labels[table.row_case[rows]].astype(np.float32)).to(device)
-            out = net(**kw)
-            l_cls = classification_loss(out["logit"], y)
-            l_e = l_d = torch.zeros((), device=device)
-            if disc is not None and adv_form == "paper":
-                same_i, diff_i = same_and_different(
-                    table.row_case[rows], table.subjects[table.row_case[rows]], rng,
-                    same=adv_pairs)
-                emb = out["embedding"]
-                for p in disc.parameters():
-                    p.requires_grad_(False)
-                disc.eval()  # the encoder's pass leaves D's batch-norm statistics alone
-                l_e = paper_adversarial_losses(disc, emb, same_i, diff_i, encoder=True)
-                disc.train()
-                for p in disc.parameters():
-                    p.requires_grad_(True)
-            elif disc is not None:
-                partner, same = sample_partners(table.row_case[rows],
-                                                table.subjects[table.row_case[rows]], rng,
-                                                same=adv_pairs)
-                p_t = torch.from_numpy(partner).to(device)
-                same_t = torch.from_numpy(same).to(device)
-                emb = out["embedding"]
-                for p in disc.parameters():
-                    p.requires_grad_(False)
-                l_e = encoder_adversarial_loss(disc(emb, emb[p_t]))
-                for p in disc.parameters():
-                    p.requires_grad_(True)
-            opt.zero_grad(set_to_none=True)
-            (l_cls + lambda_adv * l_e).backward()
-            opt.step()
-            if disc is not None and adv_form == "paper":
-                emb_d = out["embedding"].detach()
-                l_d, right, seen = paper_adversarial_losses(disc, emb_d, same_i, diff_i,
-                                                            encoder=False, count=True)
-                d_right += right
-                d_seen += seen
-                opt_d.zero_grad(set_to_none=True)  # type: ignore[union-attr]
-                (lambda_adv * l_d).backward()
-                opt_d.step()  # type: ignore[union-attr]
-            elif disc is not None:
-                emb_d = out["embedding"].detach()
-                d_out = disc(emb_d, emb_d[p_t])
-                l_d = discriminator_loss(d_out, same_t)
-                d_right += int(((d_out.detach() > 0.5) == same_t).sum().item())
-                d_seen += len(rows)
-                opt_d.zero_grad(set_to_none=True)  # type: ignore[union-attr]
-                (lambda_adv * l_d).backward()
-                opt_d.step()  # type: ignore[union-attr]
-            row_p[rows] = torch.sigmoid(out["logit"].detach()).double().cpu().numpy()
-            total = l_cls.item() + lambda_adv * (l_e.item() + l_d.item())
-            for k, v in (("loss", total), ("loss_cls", l_cls.item()),
-                         ("loss_adv_e", l_e.item()), ("loss_adv_d", l_d.item())):
-                sums[k] += v
-            if progress is not None:
-                progress(epoch * n_batches + b + 1, total=epochs * n_batches,
-                         note=f"epoch {epoch + 1}/{epochs} loss {total:.3f}")
-        rec: dict[str, float | None] = {
-            "epoch": epoch + 1, **{k: v / max(1, n_batches) for k, v in sums.items()}}
-        rec["disc_accuracy"] = d_right / d_seen if d_seen else None
-        rec["lr"] = lr_now
-        case_p = np.array([row_p[table.row_case == c].mean() if table.usable[c] else np.nan
-                           for c in range(len(table.case_ids))])
-        rec["train_auc"] = _auc(table.labels, case_p)
-        rec["val_auc"] = None
-        if val_table is not None:
-            rec["val_auc"] = _auc(val_table.labels, predict_table(net, val_table, device)[0])
+    history, start = _resume(run, ckpt, fingerprint)
+    for epoch in range(start, settings.epochs):
+        rec, n_batches = _train_epoch(run, epoch, progress=progress, val_table=val_table)
         history.append(rec)
         if ckpt is not None:
-            state = {"fingerprint": fingerprint, "epoch": epoch + 1, "net": net.state_dict(),
-                     "opt": opt.state_dict(), "history": history}
-            if disc is not None:
-                state["disc"] = disc.state_dict()
-                state["opt_d"] = opt_d.state_dict()  # type: ignore[union-attr]
-            _save_checkpoint(ckpt, state)
+            _write_checkpoint(run, ckpt, fingerprint=fingerprint, epochs_done=epoch + 1,
+                              history=history)
         if progress is not None:
-            auc = rec["val_auc"] if rec["val_auc"] is not None else rec["train_auc"]
-            which = "val" if rec["val_auc"] is not None else "train"
-            auc_s = f"{auc:.3f}" if auc is not None else "n/a"
-            progress((epoch + 1) * n_batches, total=epochs * n_batches,
-                     note=f"epoch {epoch + 1}/{epochs} loss {rec['loss']:.3f} {which} AUC {auc_s}")
+            _report_epoch(progress, rec, epochs=settings.epochs, n_batches=n_batches)
     net.eval()
     return disc, history
