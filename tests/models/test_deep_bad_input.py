@@ -70,3 +70,31 @@ def test_checkpoint_of_another_training_is_refused(cohort, tmp_path):
 def test_loading_a_folder_that_is_not_a_model(tmp_path):
     with pytest.raises(InputError, match="no model.json"):
         DeepStrokeClassifier.load(tmp_path)
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("epochs", 0), ("lr", 0.0), ("batch_size", 1), ("lambda_adv", float("nan")),
+    ("branch_dropout", 0.5), ("lr_gamma", 1.5), ("adv_form", "mean"),
+    ("adv_pairs", "person"), ("adv_output", "tanh")])
+def test_train_settings_name_the_bad_value(field, value):
+    from dataclasses import replace
+
+    from strokescreen.models.deep_train import TrainSettings
+
+    good = TrainSettings(epochs=2, seed=0, lr=1e-3, weight_decay=1e-4, batch_size=8,
+                         lambda_adv=10.0, branch_dropout=0.1)
+    assert good.validate() is good
+    with pytest.raises(ConfigError, match=f"^training setting {field} must be .*got"):
+        replace(good, **{field: value}).validate()
+
+
+def test_train_settings_follow_the_estimator_and_its_preset():
+    m = DeepStrokeClassifier(preset="tiny", epochs=3, lr=1e-2, seed=7, lambda_adv=2.0,
+                             adv_pairs="subject", adv_output="sigmoid")
+    s = m._train_settings(m._preset())
+    assert (s.epochs, s.lr, s.seed, s.lambda_adv) == (3, 1e-2, 7, 2.0)
+    assert (s.adv_pairs, s.adv_output, s.batch_size) == ("subject", "sigmoid", 32)
+    assert s.lr_of_epoch(5) == 1e-2  # tiny: constant rate
+    from dataclasses import replace
+
+    assert replace(s, lr_step_epochs=2, lr_gamma=0.5).lr_of_epoch(5) == 1e-2 * 0.25
