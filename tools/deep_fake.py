@@ -1,8 +1,10 @@
 """Small fake case folders with a planted stroke signal, for tests and benchmarks.
 
 Not the synthetic cohort of :mod:`strokescreen.synth` (faces animated from portraits):
-these folders hold only what the deep model reads (``crops.npz`` + ``audio.wav``), fast to
-write, with a known answer:
+these are complete case folders of the typed contract
+(:mod:`strokescreen.preprocess.artifacts`: ``meta.json``, ``quality.json``,
+``frames.parquet``, ``crops.npz``, ``audio.wav``) whose content is only what the deep model
+reads (crops and audio; no landmarks, ``n_points`` 0), fast to write, with a known answer:
 
 - every subject has its own smooth random texture and its own amount of motion (step
   length per frame, 0.5-4 px): identity; every frame is that texture moved by a random
@@ -20,7 +22,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from strokescreen.preprocess.artifacts import (
+    AUDIO_WAV,
+    CROPS_NPZ,
+    FRAMES_PARQUET,
+    CaseMeta,
+    CaseQuality,
+    atomic_dir,
+    write_meta,
+    write_quality,
+)
+
 RATE_HZ = 16000
+FPS = 30.0
 
 
 def subject_texture(rng: np.random.Generator, *, px: int) -> np.ndarray:
@@ -99,24 +113,50 @@ def write_fake_case(case_dir: str | Path, *, texture: np.ndarray, stroke: bool,
                     still_half: str = "left",
                     shift_px: float = 2.0, f0_hz: float | None = None,
                     strength: float = 1.0) -> Path:
-    """Write ``crops.npz`` (frames, index) and ``audio.wav`` (skipped when
-    ``audio_seconds`` is None) into ``case_dir``; returns the folder."""
+    """Write a complete case folder into ``case_dir`` (replacing one there); returns it.
+
+    ``crops.npz`` holds the crops of the kept frames ``index`` (real frame numbers);
+    ``audio.wav`` is left out when ``audio_seconds`` is None, and ``meta.json`` then says
+    the recording has no soundtrack. ``frames.parquet`` has one row per frame of the
+    ``n_video_frames`` (or up to the last kept one), kept where in ``index``.
+    """
     import soundfile
 
     case_dir = Path(case_dir)
-    case_dir.mkdir(parents=True, exist_ok=True)
     if index is None:
         index = kept_index(rng, n_video_frames=n_video_frames)
+    index = np.asarray(index, np.int64)
     frames = fake_frames(texture, index, stroke=stroke, rng=rng, still_half=still_half,
                          shift_px=shift_px, strength=strength)
-    np.savez(case_dir / "crops.npz", frames=frames, index=np.asarray(index, np.int64))
-    if audio_seconds is not None:
-        soundfile.write(str(case_dir / "audio.wav"),
-                        fake_audio(rng, seconds=audio_seconds, stroke=stroke, f0_hz=f0_hz,
-                                   strength=strength),
-                        RATE_HZ,
-                        subtype="PCM_16")
+    audio = None if audio_seconds is None else fake_audio(
+        rng, seconds=audio_seconds, stroke=stroke, f0_hz=f0_hz, strength=strength)
+    n_frames = max(n_video_frames, int(index.max()) + 1 if len(index) else 0)
+    with atomic_dir(case_dir, overwrite=True) as tmp:
+        np.savez(tmp / CROPS_NPZ, frames=frames, index=index)
+        if audio is not None:
+            soundfile.write(str(tmp / AUDIO_WAV), audio, RATE_HZ, subtype="PCM_16")
+        _frame_table(n_frames, index).to_parquet(tmp / FRAMES_PARQUET, index=False)
+        write_quality(tmp, CaseQuality(verdict="good", reasons=[], n_frames=n_frames,
+                                       n_kept=len(index)))
+        write_meta(tmp, CaseMeta(
+            input_sha256="fake", fps=FPS, n_frames=n_frames, audio_present=audio is not None,
+            cache_key="fake", duration_s=n_frames / FPS, landmarker="none", n_points=0,
+            audio_rate_hz=RATE_HZ if audio is not None else None,
+            audio_s=audio_seconds, audio_note="" if audio is not None else "no audio track",
+            stage_version="tools.deep_fake"))  # meta.json last: it marks the folder complete
     return case_dir
+
+
+def _frame_table(n_frames: int, index: np.ndarray) -> pd.DataFrame:
+    """``frames.parquet`` of a fake case: the columns :func:`load_case` and
+    :func:`read_frame_table` read, without landmark columns (``n_points`` 0)."""
+    frame = np.arange(n_frames, dtype=np.int64)
+    kept = np.isin(frame, index)
+    zero = np.zeros(n_frames, np.float32)
+    return pd.DataFrame({
+        "frame": frame, "t": frame / FPS, "face_found": kept, "yaw": zero, "pitch": zero,
+        "roll": zero, "flow": zero, "kept": kept,
+        "reject_reason": np.where(kept, "", "not kept (fake)")})
 
 
 def fake_cohort(work: str | Path, *, n_subjects: int, n_recordings: int = 1,

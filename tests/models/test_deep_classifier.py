@@ -132,7 +132,7 @@ def test_missing_branch_falls_back_or_gives_nan_with_reason(cohort, tmp_path):
     ])
     train = pd.concat([cohort, odd], ignore_index=True)
     m = DeepStrokeClassifier(variant="deepstroke", epochs=1, seed=0).fit(train)
-    assert m.skipped_["noaudio"] == ["audio branch skipped: no audio.wav"]
+    assert m.skipped_["noaudio"] == ["audio branch skipped: video has no audio track"]
     assert m.skipped_["nopairs"] == [
         "video branch skipped: no truly adjacent pair among 4 kept frames"]
     assert m.skipped_["nothing"][-1] == "case skipped in training"

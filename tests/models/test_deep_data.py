@@ -65,21 +65,31 @@ def test_missing_branches_are_reported_not_raised(tmp_path):
     ci = load_case_inputs(d, case_id="noaudio", preset=TINY)
     assert ci.pairs.shape == (0, 2) and ci.spec is None
     assert ci.video_reason == "no truly adjacent pair among 3 kept frames"
-    assert ci.audio_reason == "no audio.wav"
+    assert ci.audio_reason == "video has no audio track"  # meta.json: no soundtrack
+    d = write_fake_case(tmp_path / "lost", texture=tex, stroke=False, rng=rng,
+                        index=np.array([0, 1, 2]))
+    (d / "audio.wav").unlink()  # the recording had sound, its file is gone
+    (d / "crops.npz").unlink()
+    ci = load_case_inputs(d, case_id="lost", preset=TINY)
+    assert ci.audio_reason == "no audio.wav" and ci.spec is None
+    assert ci.video_reason == "no truly adjacent pair among 0 kept frames"
     empty = tmp_path / "empty"
     empty.mkdir()
     ci = load_case_inputs(empty, case_id="e", preset=TINY)
-    assert ci.video_reason.startswith("no crops.npz")
+    assert ci.video_reason.startswith("unreadable case artifacts")
+    assert "no meta.json" in ci.video_reason and ci.audio_reason == ci.video_reason
     ci = load_case_inputs(tmp_path / "absent", case_id="a", preset=TINY)
     assert ci.video_reason.startswith("case folder not found")
-    broken = tmp_path / "broken"
-    broken.mkdir()
+    broken = write_fake_case(tmp_path / "broken", texture=tex, stroke=False, rng=rng,
+                             index=np.array([0, 1, 2]))
     (broken / "crops.npz").write_bytes(b"PK\x03\x04 not really a zip")
     ci = load_case_inputs(broken, case_id="b", preset=TINY)
     assert ci.video_reason.startswith("unreadable case artifacts") and ci.spec is None
-    (broken / "meta.json").write_text("{}")  # an artifact folder without its other files
+    assert "BadZipFile" in ci.video_reason
+    (broken / "meta.json").write_text("{}")  # a meta.json of no known version
     ci = load_case_inputs(broken, case_id="b", preset=TINY)
     assert ci.audio_reason.startswith("unreadable case artifacts")
+    assert "missing audio_present" in ci.audio_reason
 
 
 def test_log_mel_image_is_standardised_and_shows_the_tone():

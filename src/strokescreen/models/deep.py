@@ -1,7 +1,8 @@
 """DeepStroke-style audio-visual classifier behind the scikit-learn contract.
 
 ``DeepStrokeClassifier(variant=..., preset=...)`` reads each case's artifact folder
-(``case_dir`` column: ``crops.npz`` + ``audio.wav``), trains the network of
+(``case_dir`` column; its crops and audio, through
+:func:`strokescreen.preprocess.artifacts.load_case`), trains the network of
 :mod:`strokescreen.models.nets.deepstroke` with the subject discriminator, and gives
 case probabilities (mean over the case's frame pairs). Variants by name are in
 :data:`DEEP_MODELS`.

@@ -192,47 +192,16 @@ def log_mel_image(samples: np.ndarray, *, rate_hz: int, n_mels: int, n_frames: i
 
 def _read_crops_and_audio(case_dir: Path) -> tuple[np.ndarray | None, np.ndarray | None,
                                                   np.ndarray | None, str | None, str | None]:
-    """(crops, index, audio, video_reason, audio_reason) from an artifact folder.
+    """(crops, index, audio, video_reason, audio_reason) of a case folder, read through
+    :func:`strokescreen.preprocess.artifacts.load_case` (an incomplete folder raises its
+    :class:`InputError`)."""
+    from strokescreen.preprocess.artifacts import load_case
 
-    A complete artifact folder (with ``meta.json``) is read with
-    :func:`strokescreen.preprocess.artifacts.load_case`; a bare folder holding only the two
-    files this model needs (``crops.npz``, ``audio.wav``; tests, benchmarks) is read
-    directly.
-    """
-    from strokescreen.preprocess.artifacts import is_complete, load_case
-
-    if is_complete(case_dir):
-        art = load_case(case_dir)
-        v_reason = None if len(art.crop_index) else "no kept frames (crops.npz empty or absent)"
-        a_reason = None if art.audio is not None else (
-            "no audio.wav" if art.meta.audio_present else "video has no audio track")
-        return art.crops, art.crop_index, art.audio, v_reason, a_reason
-    crops = index = audio = None
-    v_reason = a_reason = None
-    npz = case_dir / CROPS_NPZ
-    if npz.is_file():
-        with np.load(npz) as z:
-            crops, index = z["frames"], z["index"]
-    else:
-        v_reason = "no crops.npz (no kept frames)"
-    wav = case_dir / AUDIO_WAV
-    if wav.is_file():
-        audio = _read_wav(wav)
-    else:
-        a_reason = "no audio.wav"
-    return crops, index, audio, v_reason, a_reason
-
-
-def _read_wav(path: Path) -> np.ndarray:
-    from strokescreen.io.audio import read_wav
-
-    samples, rate = read_wav(path)
-    if rate != RATE_HZ:
-        import librosa
-
-        samples = librosa.resample(np.asarray(samples, np.float32), orig_sr=rate,
-                                   target_sr=RATE_HZ)
-    return np.asarray(samples, dtype=np.float32)
+    art = load_case(case_dir)
+    v_reason = None if len(art.crop_index) else "no kept frames (crops.npz empty or absent)"
+    a_reason = None if art.audio is not None else (
+        "no audio.wav" if art.meta.audio_present else "video has no audio track")
+    return art.crops, art.crop_index, art.audio, v_reason, a_reason
 
 
 def load_case_inputs(case_dir: str | Path, *, case_id: str, preset: DeepPreset) -> CaseInputs:
