@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from strokescreen.cli import app
-from tests.report.report_helpers import PRIVATE_NAME, make_clip, planted_model
+from tests.assess_helpers import PRIVATE_NAME, make_clip, planted_model
 
 runner = CliRunner()
 

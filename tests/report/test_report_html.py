@@ -6,7 +6,7 @@ import copy
 
 from strokescreen.report.html import range_text, render_report
 from strokescreen.report.texts import DISCLAIMER, RERECORD, SYNTHETIC_TEXT
-from tests.report.report_helpers import external_references
+from tests.assess_helpers import external_references
 
 BASE = {
     "recording": {"id": "abc123def456", "duration_s": 30.0, "width": 1280, "height": 720,

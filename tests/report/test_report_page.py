@@ -12,7 +12,7 @@ from strokescreen.preprocess.stabilise import TEMPLATE
 from strokescreen.report import figures
 from strokescreen.report.measures import measures_from_features
 from strokescreen.report.page import read_crops, read_frame_table
-from tests.report.report_helpers import case_feature_values
+from tests.assess_helpers import case_feature_values
 
 
 @pytest.fixture(scope="module")
