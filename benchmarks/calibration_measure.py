@@ -30,6 +30,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--bootstrap", type=int, default=200)
     args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
     parts = []
     for i, path in enumerate(args.tables):
         t = pd.read_parquet(path)
