@@ -357,6 +357,13 @@ def run_ablation(
                           if preds else pd.DataFrame(), settings, cross)
 
 
+def _auc_cell(r: dict) -> str:
+    """``AUC [low, high]`` of a table row, or a dash when the AUC is undefined."""
+    if r["auc"] is None or not np.isfinite(r["auc"]):
+        return "–"
+    return f"{_num(r['auc'])} [{_num(r['auc_ci_low'])}, {_num(r['auc_ci_high'])}]"
+
+
 def _pct(x: float | None) -> str:
     return "–" if x is None or not np.isfinite(x) else f"{100 * x:.1f}"
 
@@ -384,8 +391,7 @@ def ablation_markdown(result: AblationResult, *, synthetic: bool = False,
               "identity probe: new subjects (chance) | note |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in result.table.to_dict("records"):
-        auc = (f"{_num(r['auc'])} [{_num(r['auc_ci_low'])}, {_num(r['auc_ci_high'])}]"
-               if r["auc"] is not None and np.isfinite(r["auc"]) else "–")
+        auc = _auc_cell(r)
         probe, probe_new = (
             f"{_pct(r[f'{k}_accuracy'])} % ({_pct(r[f'{k}_chance'])} %)"
             if r[f"{k}_accuracy"] is not None and np.isfinite(r[f"{k}_accuracy"]) else "–"
@@ -403,8 +409,7 @@ def ablation_markdown(result: AblationResult, *, synthetic: bool = False,
                   "AUC [95 % CI] | acc @ref | sens @ref | spec @ref | note |",
                   "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in result.cross_group.to_dict("records"):
-            auc = (f"{_num(r['auc'])} [{_num(r['auc_ci_low'])}, {_num(r['auc_ci_high'])}]"
-                   if r["auc"] is not None and np.isfinite(r["auc"]) else "–")
+            auc = _auc_cell(r)
             lines.append(f"| {r['model']} | {r['attribute']} | {r['train_group']} | "
                          f"{r['test_group']} | {r['n_train']} | {r['n_test']} | {auc} | "
                          f"{_pct(r['accuracy_ref'])} | {_pct(r['sensitivity_ref'])} | "
