@@ -142,3 +142,21 @@ def test_a_damaged_calibration_block_is_refused():
         Calibrator.from_dict({"method": "sigmoid", "slope": 1.0})
     q = Calibrator("sigmoid", intercept=0.0, slope=1.0).transform(np.array([0.3, np.nan]))
     assert q[0] == pytest.approx(0.3) and np.isnan(q[1])
+
+
+def test_recalibration_never_inverts_the_ranking():
+    # held-out predictions that rank the classes the wrong way round (a handful of
+    # training subjects): a logistic fit gives a negative slope, which would turn the final
+    # model's ranking upside down; the map is left out instead, with the reason recorded
+    rng = np.random.default_rng(3)
+    y = np.repeat([0, 1], 20)
+    held_out = np.where(y == 1, 0.3, 0.7) + rng.normal(0, 0.05, y.size)
+    cal = Calibrator.fit("sigmoid", held_out, y)
+    assert cal.method == "none"
+    assert "slope" in cal.values["skipped"]
+    p = np.array([0.1, 0.4, 0.9])
+    assert np.array_equal(cal.transform(p), p)
+    assert Calibrator.from_dict(cal.to_dict()).method == "none"
+    # a ranking in the right direction is recalibrated as before
+    ok = Calibrator.fit("sigmoid", 1.0 - held_out, y)
+    assert ok.method == "sigmoid" and ok.values["slope"] > 0

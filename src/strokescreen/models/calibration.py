@@ -134,6 +134,14 @@ class Calibrator:
                 "cohort with more subjects of each class")
         if method == "sigmoid":
             a, b = logistic_fit(logit(p), y)
+            if not b > 0.0:
+                # Recalibration may rescale a model's probabilities, never reorder them: a
+                # slope <= 0 (held-out predictions that do not rank the classes, as happens
+                # with a handful of training subjects) would invert or flatten the ranking
+                # the final model learns from all of them. Keep its probabilities as they are.
+                return cls("none", skipped=(
+                    f"sigmoid recalibration skipped: the held-out training predictions did "
+                    f"not rank the classes (fitted slope {b:.2f} <= 0)"))
             return cls("sigmoid", intercept=float(a), slope=float(b))
         from sklearn.isotonic import IsotonicRegression
 

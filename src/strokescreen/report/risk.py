@@ -135,7 +135,8 @@ def calibration_info(risk: RiskModel) -> dict[str, Any] | None:
     cal = op.get("calibration")
     if not isinstance(cal, dict):
         return None
-    method = (risk.sidecar.get("calibration") or {}).get("method", "none")
+    block = risk.sidecar.get("calibration") or {}
+    method = block.get("method", "none")
     ppv, npv = _pct(op.get("ppv")), _pct(op.get("npv"))
     slope, intercept, brier = _pct(cal.get("slope")), _pct(cal.get("intercept")), \
         _pct(cal.get("brier"))
@@ -150,7 +151,7 @@ def calibration_info(risk: RiskModel) -> dict[str, Any] | None:
         sentence = "The calibration of this probability could not be measured in validation."
     return {
         "method": method,
-        "method_text": {"none": "not recalibrated",
+        "method_text": block.get("skipped") or {"none": "not recalibrated",
                         "sigmoid": "recalibrated (logistic) on held-out training subjects",
                         "isotonic": "recalibrated (isotonic) on held-out training subjects"}.get(
                             method, method),
