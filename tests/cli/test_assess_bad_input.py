@@ -50,6 +50,13 @@ def test_not_a_video_exits_3(tmp_path):
     assert "notes.mp4" not in res.output
     with pytest.raises(InputError):
         assess_video(bad, tmp_path / "out2")
+    # an unreadable recording leaves no output folder behind; one the user made stays
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out2").exists()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    with pytest.raises(InputError):
+        assess_video(bad, mine)
+    assert mine.is_dir()
 
 
 def test_non_empty_out_is_refused(tmp_path):

@@ -324,9 +324,16 @@ def assess_video(
 
     video, out = Path(video), Path(out_dir)
     run = _Run(progress)
+    created = not out.exists()
     risk = _prepare(video, out, model_dir=model_dir, overwrite=overwrite)
     case_dir = out / "case"
-    meta, quality, speech = _preprocess(video, case_dir, run, config=config)
+    try:
+        meta, quality, speech = _preprocess(video, case_dir, run, config=config)
+    except InputError:
+        # an unreadable recording leaves nothing behind: not even the folder we made
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise
     result = _new_result(meta, quality, risk, run)
     features: dict[str, Any] | None = None
     if quality.verdict != "unusable":
