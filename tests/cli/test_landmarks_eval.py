@@ -56,3 +56,48 @@ def test_eval_writes_points_errors_summary_and_ced(tmp_path):
     comp = s["comparisons"][0]
     assert comp["a"] == "mediapipe68" and comp["by_error"]["nme_51"]["n_excluded"] == 1
     assert (out / "ced.png").stat().st_size > 1000
+
+
+def test_eval_finds_a_face_that_is_small_in_a_large_picture(tmp_path):
+    """takeo pasted at its own size into a 1600 x 1200 picture: the mesh's short-range
+    detector alone misses a face this small in the frame; the photo search finds it, and
+    the points land where the annotation (moved by the same offset) says."""
+    from PIL import Image
+
+    folder = tmp_path / "small"
+    folder.mkdir()
+    face = Image.open(real_file("landmarks", "takeo.png")).convert("RGB")
+    canvas = Image.new("RGB", (1600, 1200), (96, 96, 96))
+    dx, dy = 1100, 700
+    canvas.paste(face, (dx, dy))
+    canvas.save(folder / "takeo_far.png")
+    truth = read_pts(real_file("landmarks", "takeo.pts")) + [dx, dy]
+    lines = ["version: 1", "n_points: 68", "{", *[f"{x:.3f} {y:.3f}" for x, y in truth], "}"]
+    (folder / "takeo_far.pts").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["landmarks-eval", str(folder), "--out", str(out),
+                              "--landmarker", "ibug68"])
+    assert res.exit_code == 0, res.output
+    (row,) = list(csv.DictReader((out / "errors.csv").open()))
+    assert row["found"] == "True"
+    assert float(row["nme_51"]) < 0.08  # takeo alone: 4.3 %
+
+
+def test_the_graph_detector_alone_misses_that_face():
+    """The case the photo search exists for (guards the test above from being vacuous)."""
+    from PIL import Image
+
+    from strokescreen.face.landmarks import get_landmarker
+
+    face = Image.open(real_file("landmarks", "takeo.png")).convert("RGB")
+    canvas = Image.new("RGB", (1600, 1200), (96, 96, 96))
+    canvas.paste(face, (1100, 700))
+    image = np.asarray(canvas)
+    video_mode = get_landmarker("ibug68", static=True)
+    photo_mode = get_landmarker("ibug68", static=True, photo=True)
+    try:
+        assert video_mode.detect(image) == []
+        assert len(photo_mode.detect(image)) == 1
+    finally:
+        video_mode.close()
+        photo_mode.close()

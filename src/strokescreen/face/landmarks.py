@@ -314,14 +314,23 @@ def landmarker_points(name: str) -> int:
 
 
 def get_landmarker(name: str = "mediapipe", *, static: bool = False, **options: object) -> Landmarker:
-    """Build a landmarker by name or trained model folder; an unknown name lists the valid ones."""
+    """Build a landmarker by name or trained model folder; an unknown name lists the valid ones.
+
+    ``photo=True`` (an option) is for still photos: MediaPipe-based landmarkers then also
+    search for faces that are small in the picture (:mod:`strokescreen.face.photo`).
+    """
     check_landmarker(name)
     if name == "ibug68":
         name = DEFAULT_68
     if name not in _REGISTRY:  # a trained model folder
         return _mediapipe_ert68(model=name, **options)
     cls = _REGISTRY[name]
+    if name == "mediapipe" and options.get("photo"):
+        from strokescreen.face.photo import PhotoLandmarker
+
+        return PhotoLandmarker(**options)  # type: ignore[arg-type]
     if name == "mediapipe":
+        options.pop("photo", None)
         return cls(static=static, **options)  # type: ignore[no-any-return, operator]
     return cls(**options)  # type: ignore[no-any-return, operator]
 

@@ -22,11 +22,15 @@ from __future__ import annotations
 import importlib.util
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from strokescreen.errors import InputError, MissingExtraError
 from strokescreen.face.schemes import to_ibug68
+
+if TYPE_CHECKING:
+    from strokescreen.face.landmarks import Landmarker
 
 #: box centre along the eye-centre -> mouth-centre line, as a fraction of its length
 BOX_ALONG = 0.44
@@ -85,16 +89,28 @@ def resolve_model(model: str | Path | None) -> Path:
                      "dlib .dat shape predictor)")
 
 
+def _still_mesh(*, max_faces: int, photo: bool) -> Landmarker:
+    """MediaPipe's 478-point mesh on still images: per video frame (``photo=False``, the
+    graph's detector only) or for photos (``photo=True``: with the face-detector fallback
+    of :class:`strokescreen.face.photo.PhotoLandmarker`, which finds faces that are small
+    in the picture)."""
+    if photo:
+        from strokescreen.face.photo import PhotoLandmarker
+
+        return PhotoLandmarker(max_faces=max_faces)
+    from strokescreen.face.landmarks import MediaPipeLandmarker
+
+    return MediaPipeLandmarker(static=True, max_faces=max_faces)
+
+
 class MediaPipe68Landmarker:
     """MediaPipe face mesh (still-image mode) mapped to iBUG 68 by fixed vertices."""
 
     name = "mediapipe68"
     n_points = 68
 
-    def __init__(self, *, max_faces: int = 3, **_: object):
-        from strokescreen.face.landmarks import MediaPipeLandmarker
-
-        self._mesh = MediaPipeLandmarker(static=True, max_faces=max_faces)
+    def __init__(self, *, max_faces: int = 3, photo: bool = False, **_: object):
+        self._mesh = _still_mesh(max_faces=max_faces, photo=photo)
 
     def detect(self, image_rgb: np.ndarray) -> list[np.ndarray]:
         return [to_ibug68(f).astype(np.float32) for f in self._mesh.detect(image_rgb)]
@@ -113,15 +129,13 @@ class MediaPipeERTLandmarker:
     n_points = 68
 
     def __init__(self, *, model: str | Path | None = None, passes: int = 2,
-                 max_faces: int = 3, **_: object):
-        from strokescreen.face.landmarks import MediaPipeLandmarker
-
+                 max_faces: int = 3, photo: bool = False, **_: object):
         dlib = _dlib()
         self.model_path = resolve_model(model)
         self.name = "mediapipe-ert68" if model is None else str(model)
         self._predictor = dlib.shape_predictor(str(self.model_path))
         self._rect = dlib.rectangle
-        self._mesh = MediaPipeLandmarker(static=True, max_faces=max_faces)
+        self._mesh = _still_mesh(max_faces=max_faces, photo=photo)
         self._passes = max(int(passes), 1)
 
     def refine(self, image_rgb: np.ndarray, points68: np.ndarray) -> np.ndarray:
@@ -151,12 +165,12 @@ class MediaPipeFit68Landmarker:
     name = "mediapipe-fit68"
     n_points = 68
 
-    def __init__(self, *, max_faces: int = 3, mapping: str | Path | None = None, **_: object):
-        from strokescreen.face.landmarks import MediaPipeLandmarker
+    def __init__(self, *, max_faces: int = 3, mapping: str | Path | None = None,
+                 photo: bool = False, **_: object):
         from strokescreen.face.mesh_fit import load_mesh_mapping
 
         self._mapping = load_mesh_mapping(mapping)
-        self._mesh = MediaPipeLandmarker(static=True, max_faces=max_faces)
+        self._mesh = _still_mesh(max_faces=max_faces, photo=photo)
 
     def detect(self, image_rgb: np.ndarray) -> list[np.ndarray]:
         from strokescreen.face.mesh_fit import apply_mesh_mapping

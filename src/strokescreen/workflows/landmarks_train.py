@@ -93,7 +93,8 @@ def train_landmarker(folder: str | Path, out_dir: str | Path, *, folds: int = 5,
         if progress is not None:
             progress(done, steps, note)
 
-    rough_lm, base_lm = MediaPipe68Landmarker(max_faces=1), get_landmarker(base, static=True)
+    rough_lm = MediaPipe68Landmarker(max_faces=1, photo=True)
+    base_lm = get_landmarker(base, static=True, photo=True)
     rough: list[np.ndarray | None] = []
     before: list[np.ndarray | None] = []
     try:
