@@ -126,3 +126,25 @@ def test_serve_warns_off_loopback_without_secure_cookies(tmp_path, monkeypatch):
     r = CliRunner().invoke(app, ["serve", "--data", str(tmp_path / "d"), "--host", "0.0.0.0",
                                  "--secure-cookies"])
     assert r.exit_code == 0 and "without --secure-cookies" not in r.output
+
+
+def test_an_unexpected_error_is_a_bare_500_with_the_security_headers(settings_for):
+    """A bug in a route must not answer without the headers (Starlette's own 500 page is
+    sent from outside the middleware) nor show the error's text."""
+    from fastapi.testclient import TestClient
+
+    from strokescreen.app.main import create_app
+
+    app = create_app(settings_for())
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret patient file name.mp4")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/boom")
+    assert r.status_code == 500
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["cache-control"] == "no-store"
+    assert "content-security-policy" in r.headers
+    assert "secret" not in r.text and "RuntimeError" not in r.text

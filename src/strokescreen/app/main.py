@@ -72,9 +72,12 @@ class SecurityHeaders:
 
         static = scope.get("path", "").startswith("/static/")
         https = self.https or scope.get("scheme") == "https"
+        started = False
 
         async def send_wrapper(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 names = {k.lower() for k, _ in headers}
                 defaults = {
@@ -93,7 +96,19 @@ class SecurityHeaders:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_wrapper)
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            # Starlette's own 500 page is sent from outside every middleware, without these
+            # headers: answer here (no detail: it could name a patient's file) and re-raise
+            # so that the server still logs the error.
+            if not started:
+                body = b"internal error; the request was not completed"
+                await send_wrapper({"type": "http.response.start", "status": 500, "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode())]})
+                await send_wrapper({"type": "http.response.body", "body": body})
+            raise
 
 
 class DataDirLock:
