@@ -79,6 +79,29 @@ RefSpecOpt = Annotated[
 ]
 
 
+TargetOpt = Annotated[
+    str, typer.Option("--target", help="label (stroke 0/1, default) or a graded column: "
+                      "severity (none/subtle/mild/moderate -> 0..3) or any numeric column")
+]
+FeatureSetOpt = Annotated[
+    str, typer.Option("--feature-set", help="default (face + speech), face, speech, "
+                      "metadata or fused (face + speech + clinical metadata)")
+]
+MetadataOpt = Annotated[
+    str | None, typer.Option("--metadata", help="comma-separated clinical metadata columns "
+                             "(default: those present of age, sex, days_since_onset, "
+                             "hypertension, diabetes, atrial_fibrillation, smoking, "
+                             "hyperlipidaemia); never label/severity/side/condition")
+]
+
+
+def split_names(text: str | None) -> list[str] | None:
+    """"age, sex" -> ["age", "sex"]; None stays None."""
+    if text is None:
+        return None
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
 def with_preset(model: str, params: dict[str, Any], preset: str | None) -> dict[str, Any]:
     """``params`` plus ``preset`` for a deep model; ConfigError (exit 2) otherwise.
 
@@ -146,14 +169,22 @@ def evaluate(
     scheduler: SchedulerOpt = None,
     workers: Annotated[int, typer.Option(
         "--workers", help="with --engine dask and no --scheduler: LocalCluster workers")] = 2,
+    target: TargetOpt = "label",
+    feature_set: FeatureSetOpt = "default",
+    metadata: MetadataOpt = None,
+    compare_feature_sets: Annotated[bool, typer.Option(
+        "--compare-feature-sets", help="evaluate face only, speech only, metadata only and "
+        "fused on the same folds; the report shows them side by side")] = False,
 ) -> None:
-    """Subject-grouped evaluation: predictions, metrics, ROC, fairness and an HTML report."""
+    """Subject-grouped evaluation: predictions, metrics, ROC, fairness and an HTML report.
+
+    With --target COLUMN (e.g. severity) a graded model (ridge, rf-regressor,
+    ordinal-logit) is scored with MAE, RMSE, Spearman, kappa and Bland-Altman instead."""
+    from strokescreen.cli._graded import run_evaluate_outcomes
     from strokescreen.evaluation.config import EvaluationConfig
-    from strokescreen.evaluation.engine import cross_validate
-    from strokescreen.evaluation.writer import write_evaluation
-    from strokescreen.models.calibration import calibrated_factory, check_method
-    from strokescreen.models.registry import model_factory
+    from strokescreen.features.metadata import check_feature_set
     from strokescreen.workflows.engine import check_engine
+    from strokescreen.workflows.feature_sets import build_factory
 
     check_engine(engine)
     if workers < 1:
@@ -171,31 +202,25 @@ def evaluate(
         importance=importance,
     )
     config.validate()
-    spec = config.split_spec()
+    check_feature_set(feature_set)
+    if target != "label" and split == "holdout":
+        raise ConfigError("--split holdout is not offered for a graded target; use "
+                          "--split group-kfold or --split loso")
     params = with_preset(model, parse_params(param), preset)
-    factory = calibrated_factory(model_factory(model, random_state=seed, **params),
-                                 check_method(calibration), seed=seed)
+    factory = build_factory(model, params, seed=seed, target=target, calibration=calibration)
     # the local engine fits the folds one after the other here, as before; dask: one task
     # per fold (and per case while the feature table is built)
     with engine_runner(engine, scheduler, workers=1 if engine == "local" else workers,
                        folders=[work] if work is not None else []) as runner:
         cases, cohort, synthetic = load_cases(manifest, work, features, runner=runner)
-        with progress_bar(f"evaluating {model}", total=None) as cb:
-            result = cross_validate(
-                cases,
-                None,
-                factory,
-                spec,
-                **config.engine_kwargs(),
-                model_name=model,
-                synthetic=synthetic,
-                cohort_name=cohort,
-                progress=cb,
-                runner=runner,
-            )
-    result.metrics["config"] = dataclasses.asdict(config)
-    paths = write_evaluation(result, out)
-    m = result.metrics
+        outcome, paths = run_evaluate_outcomes(
+            cases, factory, config, out, model=model, target=target, feature_set=feature_set,
+            metadata=split_names(metadata), compare=compare_feature_sets, synthetic=synthetic,
+            cohort=cohort, runner=runner)
+    if outcome.graded:
+        return
+    m = outcome.result.metrics
+    spec = config.split_spec()
     ci = m.get("auc_ci") or [None, None]
     console.print(
         f"{model} on {cohort}: {m['n_cases']} cases, {m['n_subjects']} subjects; {spec.describe()}"
