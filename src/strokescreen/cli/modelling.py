@@ -260,10 +260,17 @@ def train(
         bool, typer.Option("--overwrite", help="replace an existing model folder")
     ] = False,
     calibration: CalibrationOpt = "sigmoid",
+    target: TargetOpt = "label",
+    feature_set: FeatureSetOpt = "default",
+    metadata: MetadataOpt = None,
 ) -> None:
-    """Fit a model on a cohort and save it with a threshold chosen out of fold."""
+    """Fit a model on a cohort and save it with a threshold chosen out of fold.
+
+    With --target COLUMN a graded model is saved with its out-of-fold MAE, Spearman and
+    kappa instead of a threshold."""
     from strokescreen.evaluation.training import save_trained, train_model
-    from strokescreen.models.registry import model_factory
+    from strokescreen.features.metadata import apply_feature_set, check_feature_set
+    from strokescreen.workflows.feature_sets import build_factory
 
     if not 0.0 <= reference_spec <= 1.0:
         raise ConfigError(f"--reference-spec {reference_spec} is not a fraction in [0, 1]")
@@ -272,13 +279,25 @@ def train(
     from strokescreen.models.calibration import check_method
 
     check_method(calibration)
+    check_feature_set(feature_set)
     params = with_preset(model, parse_params(param), preset)
-    model_factory(model, random_state=seed, **params)  # unknown names/params fail before work
+    # unknown names/params, and a model that cannot predict the target, fail before work
+    probe = build_factory(model, params, seed=seed, target=target)()
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise InputError(
             f"{out} already exists and is not empty; choose a new --out or pass --overwrite"
         )
     cases, cohort, synthetic = load_cases(manifest, work, features)
+    fs_info: dict[str, Any] = {"name": "case folders (deep model)"}
+    if getattr(probe, "uses_features", True):
+        cases, info = apply_feature_set(cases, feature_set, metadata_columns=split_names(metadata),
+                                        target=target)
+        fs_info = info.to_dict()
+    if target != "label":
+        _train_graded(cases, out, model=model, params=params, target=target, folds=folds,
+                      seed=seed, cohort=cohort, synthetic=synthetic, overwrite=overwrite,
+                      feature_set=fs_info)
+        return
     with progress_bar(f"training {model}", total=folds + 1) as cb:
         trained = train_model(
             cases,
@@ -292,6 +311,7 @@ def train(
             calibration=calibration,
             progress=cb,
         )
+    trained.extra = {"target": {"name": "label", "kind": "label"}, "feature_set": fs_info}
     save_trained(trained, out, overwrite=overwrite)
     op = trained.operating_point
     console.print(
@@ -305,6 +325,30 @@ def train(
     console.print(f"probabilities: calibration {calibration}; out of fold Brier "
                   f"{_fmt(cal.get('brier'))}, slope {_fmt(cal.get('slope'))}, intercept "
                   f"{_fmt(cal.get('intercept'))}")
+    if synthetic:
+        console.print("[bold yellow]trained on SYNTHETIC data[/]")
+    console.print(f"model folder: {out}")
+    console.print(DISCLAIMER)
+
+
+def _train_graded(cases: pd.DataFrame, out: Path, *, model: str, params: dict[str, Any],
+                  target: str, folds: int, seed: int, cohort: str, synthetic: bool,
+                  overwrite: bool, feature_set: dict[str, Any]) -> None:
+    from strokescreen.evaluation.graded_training import train_graded_model
+    from strokescreen.evaluation.training import save_trained
+
+    with progress_bar(f"training {model} on {target}", total=folds + 1) as cb:
+        trained = train_graded_model(cases, model, target, params=params, folds=folds,
+                                     seed=seed, cohort_name=cohort, synthetic=synthetic,
+                                     progress=cb)
+    trained.extra["feature_set"] = feature_set
+    save_trained(trained, out, overwrite=overwrite)
+    op = trained.operating_point
+    console.print(f"trained {model} on {target} ({op['target']['kind']}) of {cohort}: "
+                  f"{op['n_cases']} cases, {op['n_subjects']} subjects")
+    kappa = f", kappa {_fmt(op.get('kappa_quadratic'))}" if "kappa_quadratic" in op else ""
+    console.print(f"out of fold: MAE {_fmt(op['mae'])}, Spearman rho {_fmt(op['spearman'])}"
+                  f"{kappa}")
     if synthetic:
         console.print("[bold yellow]trained on SYNTHETIC data[/]")
     console.print(f"model folder: {out}")

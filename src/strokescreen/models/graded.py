@@ -62,10 +62,8 @@ class GradedSklearnModel(SklearnModel):
         self.y_range_ = (float(y.min()), float(y.max()))
         return self
 
-    @property
-    def feature_schema(self) -> list[str]:
-        self._check_fitted("pipeline_")
-        return [str(n) for n in self.feature_names_in_]
+    def _check_fitted(self, attribute: str = "pipeline_") -> None:
+        super()._check_fitted(attribute)
 
     def predict(self, cases: pd.DataFrame, **_: Any) -> np.ndarray:  # type: ignore[override]
         """Predicted target value per case, shape (n_cases,), in the target's units."""
