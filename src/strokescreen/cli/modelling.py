@@ -7,7 +7,6 @@ preprocessing) or a precomputed feature table (``--features FILE.parquet|.csv`` 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any

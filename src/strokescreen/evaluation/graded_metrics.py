@@ -84,9 +84,10 @@ def subject_bootstrap_ci(
 
 
 def round_to_grades(pred: np.ndarray, grades: np.ndarray) -> np.ndarray:
-    """Each prediction rounded to the nearest integer, clipped to [min, max] of ``grades``."""
+    """Each prediction rounded to the nearest integer (halves up), clipped to [min, max] of
+    ``grades``."""
     g = np.asarray(grades, float)
-    return np.clip(np.round(np.asarray(pred, float)), g.min(), g.max())
+    return np.clip(np.floor(np.asarray(pred, float) + 0.5), g.min(), g.max())
 
 
 def grade_agreement(y: np.ndarray, pred_grade: np.ndarray) -> dict[str, float]:

@@ -45,9 +45,9 @@ def _f(x: object, digits: int = 3) -> str:
 
 
 def _ci(ci: object) -> str:
-    if not ci:
+    if not isinstance(ci, (list, tuple)) or len(ci) != 2:
         return ""
-    lo, hi = ci  # type: ignore[misc]
+    lo, hi = ci[0], ci[1]
     return f" (95% CI {_f(lo)} to {_f(hi)})"
 
 

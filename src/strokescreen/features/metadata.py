@@ -178,7 +178,9 @@ def add_metadata_features(
         missingness alone separates the classes is left out (noted).
     """
     declared = columns is not None
-    cols = check_metadata_columns(columns if declared else METADATA_COLUMNS, target=target)
+    cols = check_metadata_columns(
+        METADATA_COLUMNS if columns is None else columns, target=target
+    )
     if declared:
         absent = [c for c in cols if c not in cases.columns]
         if absent:
