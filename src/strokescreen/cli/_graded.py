@@ -50,9 +50,13 @@ def print_comparison(table: pd.DataFrame) -> None:
     cols = [c for c in ("feature_set", "n_features", "auc", "mae", "spearman",
                         "kappa_quadratic") if c in table.columns]
     console.print("feature sets (same folds):")
-    for rec in table[cols].to_dict(orient="records"):
+    for rec in table.to_dict(orient="records"):
+        if isinstance(rec.get("note"), str):
+            console.print(f"  feature_set {rec['feature_set']}: {rec['note']}")
+            continue
         console.print("  " + ", ".join(
-            f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in rec.items()))
+            f"{k} {rec[k]:.3f}" if isinstance(rec[k], float) else f"{k} {rec[k]}"
+            for k in cols))
 
 
 def run_evaluate_outcomes(
@@ -99,7 +103,7 @@ def run_evaluate_outcomes(
         for name, o in outcomes.items():
             o.result.metrics["config"] = dataclasses.asdict(config)
             write_outcome(o, out / "by_feature_set" / name)
-        outcome = outcomes["fused"]
+        outcome = outcomes.get("fused") or list(outcomes.values())[-1]
     else:
         with progress_bar(f"evaluating {model}", total=None) as cb:
             outcome = evaluate_outcome(cases, factory, config, feature_set=feature_set,

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from strokescreen.errors import ConfigError
+from strokescreen.errors import ConfigError, InputError
 from strokescreen.evaluation.config import EvaluationConfig
 from strokescreen.evaluation.engine import EvaluationResult, cross_validate
 from strokescreen.evaluation.graded_engine import (
@@ -135,13 +135,23 @@ def compare_feature_sets(
     if not kwargs.get("uses_features", True):
         raise ConfigError("--compare-feature-sets needs a model that reads feature columns "
                           "(a classical or graded model, not a deep one)")
-    outcomes = {}
+    outcomes: dict[str, Outcome] = {}
+    rows = []
     for name in sets:
+        try:  # a set with no columns in this table (no metadata recorded) is a row, not a stop
+            apply_feature_set(cases, name, metadata_columns=kwargs.get("metadata_columns"),
+                              target=kwargs.get("target", "label"))
+        except InputError as exc:
+            rows.append({"feature_set": name, "n_features": 0, "note": f"not run: {exc}"})
+            continue
         prog = progress_for(name) if progress_for is not None else None
         outcomes[name] = evaluate_outcome(cases, factory, config, feature_set=name,
                                           progress=prog, **kwargs)
-    table = pd.DataFrame([comparison_row(o) for o in outcomes.values()])
-    return outcomes, table
+        rows.append(comparison_row(outcomes[name]))
+    if not outcomes:
+        raise InputError("no feature set of " + ", ".join(sets) + " has feature columns; "
+                         "build the table with `strokescreen features`")
+    return outcomes, pd.DataFrame(rows)
 
 
 def write_outcome(outcome: Outcome, out: Path, *,
