@@ -17,8 +17,9 @@ from typing import Any
 import pandas as pd
 
 from strokescreen.errors import ConfigError, InputError
+from strokescreen.evaluation import engine as label_engine
 from strokescreen.evaluation.config import EvaluationConfig
-from strokescreen.evaluation.engine import EvaluationResult, cross_validate
+from strokescreen.evaluation.engine import EvaluationResult
 from strokescreen.evaluation.graded_engine import (
     GradedResult,
     check_model_target,
@@ -82,7 +83,8 @@ def evaluate_outcome(
         table, info = cases, FeatureSetInfo("case folders (deep model)")
     result: EvaluationResult | GradedResult
     if target == "label":
-        result = cross_validate(table, None, factory, config.split_spec(),
+        # looked up on the module at call time, so a test can stand in for the engine
+        result = label_engine.cross_validate(table, None, factory, config.split_spec(),
                                 **config.engine_kwargs(), model_name=model_name,
                                 synthetic=synthetic, cohort_name=cohort_name, progress=progress,
                                 runner=runner)
