@@ -94,6 +94,17 @@ def table_html(df: pd.DataFrame) -> str:
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
+def feature_set_line(metrics: dict) -> str:
+    """One paragraph naming the feature set and its clinical metadata ('' when unknown)."""
+    fs = metrics.get("feature_set")
+    if not isinstance(fs, dict):
+        return ""
+    meta = ", ".join(fs.get("metadata_columns") or [])
+    return (f"<p>Features: <b>{html.escape(str(fs.get('name')))}</b> "
+            f"({fs.get('n_features', 0)} columns"
+            + (f"; clinical metadata: {html.escape(meta)}" if meta else "") + ").</p>")
+
+
 def comparison_section(comparison: pd.DataFrame | None) -> str:
     """The feature-set comparison as a report section ('' when there is none)."""
     if comparison is None or comparison.empty:
@@ -120,6 +131,7 @@ def render_graded_report(result: GradedResult, ba_png: bytes, *,
         f"{m['n_subjects']} subjects. Split: {esc(m['split']['description'])}; no subject is in "
         f"both the training and the test part of any fold. strokescreen "
         f"{esc(str(m['strokescreen_version']))}, seed {m['seed']}.</p>")
+    parts.append(feature_set_line(m))
     rows = [("MAE", _f(m["mae"]), _f(m["floor"]["mae"])),
             ("RMSE", _f(m["rmse"]), _f(m["floor"]["rmse"])),
             ("Spearman rho", _f(m["spearman"]) + _ci(m.get("spearman_ci")), "")]
@@ -180,5 +192,5 @@ def write_graded_evaluation(result: GradedResult, out_dir: str | Path, *,
     return paths
 
 
-__all__ = ["bland_altman_png", "comparison_section", "render_graded_report",
+__all__ = ["bland_altman_png", "comparison_section", "feature_set_line", "render_graded_report",
            "write_graded_evaluation"]

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from strokescreen.evaluation.graded_report import comparison_section
+from strokescreen.evaluation.graded_report import comparison_section, feature_set_line
 from strokescreen.evaluation.plots import (
     calibration_figure_png,
     decision_curve_png,
@@ -120,7 +120,9 @@ def write_evaluation(
     paths["report"] = out / "report.html"
     paths["report"].write_text(
         render_report(result, png, title=title, calibration_png=cal_png,
-                      decision_png=dca_png, extra_html=comparison_section(comparison)),
+                      decision_png=dca_png,
+                      extra_html=feature_set_line(result.metrics)
+                      + comparison_section(comparison)),
         encoding="utf-8"
     )
     return paths
