@@ -6,7 +6,7 @@ array and :meth:`predict` gives one number per case in the target's units. They 
 same feature columns (``face_*``, ``speech_*``, ``meta_*``), imputed with the training
 medians and standardised inside the fold.
 
-- ``ridge``: ridge regression (L2, alpha 1);
+- ``ridge``: ridge regression (L2; the penalty chosen inside each training part);
 - ``rf-regressor``: random-forest regression;
 - ``ordinal-logit``: ordinal regression by thresholds (Frank & Hall, 2001): one logistic
   model of P(y > g) per cut between consecutive training grades, made monotone, and the
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from sklearn.dummy import DummyRegressor
 from sklearn.ensemble import RandomForestRegressor
-from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
 
 from strokescreen.errors import InputError
 from strokescreen.models.base import feature_columns
@@ -124,9 +124,18 @@ class OrdinalThresholds(GradedSklearnModel):
         return pd.Series(coef, index=list(self.feature_names_in_), name="importance")
 
 
-def make_ridge(*, alpha: float = 1.0, random_state: int | None = None) -> GradedSklearnModel:
-    """Ridge regression on median-imputed, standardised features."""
-    return GradedSklearnModel(Ridge(alpha=alpha))
+#: Penalties that ``ridge`` chooses among (by efficient leave-one-out on the training part).
+RIDGE_ALPHAS: tuple[float, ...] = tuple(float(a) for a in np.logspace(-2, 4, 13))
+
+
+def make_ridge(*, alpha: float | None = None,
+               random_state: int | None = None) -> GradedSklearnModel:
+    """Ridge regression on median-imputed, standardised features; ``alpha`` None chooses
+    the penalty among :data:`RIDGE_ALPHAS` inside each training part (generalised
+    cross-validation), since a fixed small penalty overfits a table with more features
+    than subjects."""
+    return GradedSklearnModel(RidgeCV(alphas=RIDGE_ALPHAS) if alpha is None
+                              else Ridge(alpha=alpha))
 
 
 def make_rf_regressor(
