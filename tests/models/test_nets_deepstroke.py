@@ -20,7 +20,8 @@ PX, MELS, COLS = 64, 64, 64
 
 
 def _net(spec: NetSpec, adv_stage: int = 4, seed: int = 0) -> DeepStrokeNet:
-    net = DeepStrokeNet(spec, video_depth=34, audio_depth=18, width=0.25, adv_stage=adv_stage)
+    net = DeepStrokeNet(spec, video_depth=34, audio_depth=18, width=0.25, adv_stage=adv_stage,
+                        meta_dim=3 if spec.metadata else 0)
     net.init_weights(torch.Generator().manual_seed(seed))
     return net.eval()
 
@@ -45,12 +46,14 @@ def test_every_variant_forward_on_a_batch(variant):
         kw["frames_a"] = kw["frames_b"] = None
     if not spec.audio:
         kw["audio"] = None
+    if spec.metadata:
+        kw["meta"] = torch.zeros(3, 3)
     out = net(**kw)
     assert tuple(out["logit"].shape) == (6,)
     assert torch.isfinite(out["logit"]).all()
     # embedding at stage 4 of a 64 px input: 64/4/8 = 2 px (video); audio-only: 64x64 mel
     assert tuple(out["embedding"].shape) == (6, 128, 2, 2)
-    has = (128 if spec.video else 0) + (128 if spec.audio else 0)
+    has = (128 if spec.video else 0) + (128 if spec.audio else 0) + (16 if spec.metadata else 0)
     assert out["pooled"].shape[1] == has
     assert (net.lateral is not None) == (spec.lateral and spec.video and spec.audio)
 

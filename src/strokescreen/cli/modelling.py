@@ -7,7 +7,6 @@ preprocessing) or a precomputed feature table (``--features FILE.parquet|.csv`` 
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -79,6 +78,29 @@ RefSpecOpt = Annotated[
 ]
 
 
+TargetOpt = Annotated[
+    str, typer.Option("--target", help="label (stroke 0/1, default) or a graded column: "
+                      "severity (none/subtle/mild/moderate -> 0..3) or any numeric column")
+]
+FeatureSetOpt = Annotated[
+    str, typer.Option("--feature-set", help="default (face + speech), face, speech, "
+                      "metadata or fused (face + speech + clinical metadata)")
+]
+MetadataOpt = Annotated[
+    str | None, typer.Option("--metadata", help="comma-separated clinical metadata columns "
+                             "(default: those present of age, sex, days_since_onset, "
+                             "hypertension, diabetes, atrial_fibrillation, smoking, "
+                             "hyperlipidaemia); never label/severity/side/condition")
+]
+
+
+def split_names(text: str | None) -> list[str] | None:
+    """"age, sex" -> ["age", "sex"]; None stays None."""
+    if text is None:
+        return None
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
 def with_preset(model: str, params: dict[str, Any], preset: str | None) -> dict[str, Any]:
     """``params`` plus ``preset`` for a deep model; ConfigError (exit 2) otherwise.
 
@@ -146,14 +168,22 @@ def evaluate(
     scheduler: SchedulerOpt = None,
     workers: Annotated[int, typer.Option(
         "--workers", help="with --engine dask and no --scheduler: LocalCluster workers")] = 2,
+    target: TargetOpt = "label",
+    feature_set: FeatureSetOpt = "default",
+    metadata: MetadataOpt = None,
+    compare_feature_sets: Annotated[bool, typer.Option(
+        "--compare-feature-sets", help="evaluate face only, speech only, metadata only and "
+        "fused on the same folds; the report shows them side by side")] = False,
 ) -> None:
-    """Subject-grouped evaluation: predictions, metrics, ROC, fairness and an HTML report."""
+    """Subject-grouped evaluation: predictions, metrics, ROC, fairness and an HTML report.
+
+    With --target COLUMN (e.g. severity) a graded model (ridge, rf-regressor,
+    ordinal-logit) is scored with MAE, RMSE, Spearman, kappa and Bland-Altman instead."""
+    from strokescreen.cli._graded import run_evaluate_outcomes
     from strokescreen.evaluation.config import EvaluationConfig
-    from strokescreen.evaluation.engine import cross_validate
-    from strokescreen.evaluation.writer import write_evaluation
-    from strokescreen.models.calibration import calibrated_factory, check_method
-    from strokescreen.models.registry import model_factory
+    from strokescreen.features.metadata import check_feature_set
     from strokescreen.workflows.engine import check_engine
+    from strokescreen.workflows.feature_sets import build_factory
 
     check_engine(engine)
     if workers < 1:
@@ -171,31 +201,25 @@ def evaluate(
         importance=importance,
     )
     config.validate()
-    spec = config.split_spec()
+    check_feature_set(feature_set)
+    if target != "label" and split == "holdout":
+        raise ConfigError("--split holdout is not offered for a graded target; use "
+                          "--split group-kfold or --split loso")
     params = with_preset(model, parse_params(param), preset)
-    factory = calibrated_factory(model_factory(model, random_state=seed, **params),
-                                 check_method(calibration), seed=seed)
+    factory = build_factory(model, params, seed=seed, target=target, calibration=calibration)
     # the local engine fits the folds one after the other here, as before; dask: one task
     # per fold (and per case while the feature table is built)
     with engine_runner(engine, scheduler, workers=1 if engine == "local" else workers,
                        folders=[work] if work is not None else []) as runner:
         cases, cohort, synthetic = load_cases(manifest, work, features, runner=runner)
-        with progress_bar(f"evaluating {model}", total=None) as cb:
-            result = cross_validate(
-                cases,
-                None,
-                factory,
-                spec,
-                **config.engine_kwargs(),
-                model_name=model,
-                synthetic=synthetic,
-                cohort_name=cohort,
-                progress=cb,
-                runner=runner,
-            )
-    result.metrics["config"] = dataclasses.asdict(config)
-    paths = write_evaluation(result, out)
-    m = result.metrics
+        outcome, paths = run_evaluate_outcomes(
+            cases, factory, config, out, model=model, target=target, feature_set=feature_set,
+            metadata=split_names(metadata), compare=compare_feature_sets, synthetic=synthetic,
+            cohort=cohort, runner=runner)
+    if outcome.graded:
+        return
+    m = outcome.result.metrics
+    spec = config.split_spec()
     ci = m.get("auc_ci") or [None, None]
     console.print(
         f"{model} on {cohort}: {m['n_cases']} cases, {m['n_subjects']} subjects; {spec.describe()}"
@@ -235,10 +259,17 @@ def train(
         bool, typer.Option("--overwrite", help="replace an existing model folder")
     ] = False,
     calibration: CalibrationOpt = "sigmoid",
+    target: TargetOpt = "label",
+    feature_set: FeatureSetOpt = "default",
+    metadata: MetadataOpt = None,
 ) -> None:
-    """Fit a model on a cohort and save it with a threshold chosen out of fold."""
+    """Fit a model on a cohort and save it with a threshold chosen out of fold.
+
+    With --target COLUMN a graded model is saved with its out-of-fold MAE, Spearman and
+    kappa instead of a threshold."""
     from strokescreen.evaluation.training import save_trained, train_model
-    from strokescreen.models.registry import model_factory
+    from strokescreen.features.metadata import apply_feature_set, check_feature_set
+    from strokescreen.workflows.feature_sets import build_factory
 
     if not 0.0 <= reference_spec <= 1.0:
         raise ConfigError(f"--reference-spec {reference_spec} is not a fraction in [0, 1]")
@@ -247,13 +278,25 @@ def train(
     from strokescreen.models.calibration import check_method
 
     check_method(calibration)
+    check_feature_set(feature_set)
     params = with_preset(model, parse_params(param), preset)
-    model_factory(model, random_state=seed, **params)  # unknown names/params fail before work
+    # unknown names/params, and a model that cannot predict the target, fail before work
+    probe = build_factory(model, params, seed=seed, target=target)()
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise InputError(
             f"{out} already exists and is not empty; choose a new --out or pass --overwrite"
         )
     cases, cohort, synthetic = load_cases(manifest, work, features)
+    fs_info: dict[str, Any] = {"name": "case folders (deep model)"}
+    if getattr(probe, "uses_features", True):
+        cases, info = apply_feature_set(cases, feature_set, metadata_columns=split_names(metadata),
+                                        target=target)
+        fs_info = info.to_dict()
+    if target != "label":
+        _train_graded(cases, out, model=model, params=params, target=target, folds=folds,
+                      seed=seed, cohort=cohort, synthetic=synthetic, overwrite=overwrite,
+                      feature_set=fs_info)
+        return
     with progress_bar(f"training {model}", total=folds + 1) as cb:
         trained = train_model(
             cases,
@@ -267,6 +310,7 @@ def train(
             calibration=calibration,
             progress=cb,
         )
+    trained.extra = {"target": {"name": "label", "kind": "label"}, "feature_set": fs_info}
     save_trained(trained, out, overwrite=overwrite)
     op = trained.operating_point
     console.print(
@@ -280,6 +324,30 @@ def train(
     console.print(f"probabilities: calibration {calibration}; out of fold Brier "
                   f"{_fmt(cal.get('brier'))}, slope {_fmt(cal.get('slope'))}, intercept "
                   f"{_fmt(cal.get('intercept'))}")
+    if synthetic:
+        console.print("[bold yellow]trained on SYNTHETIC data[/]")
+    console.print(f"model folder: {out}")
+    console.print(DISCLAIMER)
+
+
+def _train_graded(cases: pd.DataFrame, out: Path, *, model: str, params: dict[str, Any],
+                  target: str, folds: int, seed: int, cohort: str, synthetic: bool,
+                  overwrite: bool, feature_set: dict[str, Any]) -> None:
+    from strokescreen.evaluation.graded_training import train_graded_model
+    from strokescreen.evaluation.training import save_trained
+
+    with progress_bar(f"training {model} on {target}", total=folds + 1) as cb:
+        trained = train_graded_model(cases, model, target, params=params, folds=folds,
+                                     seed=seed, cohort_name=cohort, synthetic=synthetic,
+                                     progress=cb)
+    trained.extra["feature_set"] = feature_set
+    save_trained(trained, out, overwrite=overwrite)
+    op = trained.operating_point
+    console.print(f"trained {model} on {target} ({op['target']['kind']}) of {cohort}: "
+                  f"{op['n_cases']} cases, {op['n_subjects']} subjects")
+    kappa = f", kappa {_fmt(op.get('kappa_quadratic'))}" if "kappa_quadratic" in op else ""
+    console.print(f"out of fold: MAE {_fmt(op['mae'])}, Spearman rho {_fmt(op['spearman'])}"
+                  f"{kappa}")
     if synthetic:
         console.print("[bold yellow]trained on SYNTHETIC data[/]")
     console.print(f"model folder: {out}")

@@ -51,8 +51,10 @@ def render_report(
     n_importance: int = 20,
     calibration_png: bytes | None = None,
     decision_png: bytes | None = None,
+    extra_html: str = "",
 ) -> str:
-    """The report HTML (one self-contained page)."""
+    """The report HTML (one self-contained page); ``extra_html``: a section we wrote
+    (e.g. the feature-set comparison), placed after the discrimination section."""
     m = result.metrics
     ops = [("at 0.5", m["at_0.5"])]
     if m.get("at_reference_specificity"):
@@ -87,6 +89,7 @@ def render_report(
         fairness=_table(result.fairness) if len(result.fairness) else "",
         importance=_table(imp) if len(imp) else "",
         n_importance=min(n_importance, len(result.importance)),
+        extra_html=Markup(extra_html),
     )
 
 

@@ -44,6 +44,7 @@ TEMPLATE = """<!doctype html>
  (aligned comparison with the clinicians' operating point), so its sensitivity is descriptive.
  {% if m.holdout %}The prespecified row uses a threshold chosen on the training part only.{% endif %}</p>
 </div></div>
+{{ extra_html }}
 <h2>Calibration</h2>
 <div class="flex">
 {% if cal_b64 %}<div><img alt="Reliability diagram" width="460" src="data:image/png;base64,{{ cal_b64 }}"></div>{% endif %}

@@ -45,6 +45,7 @@ class TrainedModel:
     operating_point: dict
     training_cohort: dict
     oof: pd.DataFrame = field(repr=False)
+    extra: dict = field(default_factory=dict)  # target, feature set (into model.json)
 
 
 def cohort_summary(cases: pd.DataFrame, *, name: str, synthetic: bool) -> dict:
@@ -166,6 +167,7 @@ def save_trained(trained: TrainedModel, model_dir: str | Path, *, overwrite: boo
         threshold=trained.threshold,
         operating_point=trained.operating_point,
         training_cohort=trained.training_cohort,
+        extra=trained.extra or None,
         overwrite=overwrite,
     )
     trained.oof.to_csv(Path(model_dir) / "oof_predictions.csv", index=False)

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from strokescreen.evaluation.graded_report import comparison_section, feature_set_line
 from strokescreen.evaluation.plots import (
     calibration_figure_png,
     decision_curve_png,
@@ -23,6 +24,8 @@ from strokescreen.evaluation.report import render_report
 from strokescreen.jsonable import json_safe
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from strokescreen.evaluation.engine import EvaluationResult
 
 
@@ -71,17 +74,27 @@ def calibration_png_for(result: EvaluationResult) -> bytes:
 
 
 def write_evaluation(
-    result: EvaluationResult, out_dir: str | Path, *, title: str | None = None
+    result: EvaluationResult, out_dir: str | Path, *, title: str | None = None,
+    comparison: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
-    """Write every evaluation file into ``out_dir`` (created); returns name -> path."""
+    """Write every evaluation file into ``out_dir`` (created); returns name -> path.
+
+    comparison : a feature-set comparison table (``feature_sets.csv``, a report section
+        and ``metrics.json["feature_sets"]``), from `evaluate --compare-feature-sets`.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
     paths["predictions"] = out / "predictions.csv"
     result.predictions.to_csv(paths["predictions"], index=False)
     paths["metrics"] = out / "metrics.json"
+    metrics = dict(result.metrics)
+    if comparison is not None:
+        metrics["feature_sets"] = comparison.to_dict(orient="records")
+        paths["feature_sets"] = out / "feature_sets.csv"
+        comparison.to_csv(paths["feature_sets"], index=False)
     paths["metrics"].write_text(
-        json.dumps(json_safe(result.metrics), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+        json.dumps(json_safe(metrics), indent=2, allow_nan=False) + "\n", encoding="utf-8"
     )
     png = roc_png_for(result)
     paths["roc"] = out / "roc.png"
@@ -107,6 +120,9 @@ def write_evaluation(
     paths["report"] = out / "report.html"
     paths["report"].write_text(
         render_report(result, png, title=title, calibration_png=cal_png,
-                      decision_png=dca_png), encoding="utf-8"
+                      decision_png=dca_png,
+                      extra_html=feature_set_line(result.metrics)
+                      + comparison_section(comparison)),
+        encoding="utf-8"
     )
     return paths

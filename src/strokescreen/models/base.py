@@ -28,8 +28,9 @@ from sklearn.base import BaseEstimator
 
 from strokescreen.errors import InputError, NotFittedError
 
-#: Prefixes of feature columns in a case feature table.
-FEATURE_PREFIXES: tuple[str, ...] = ("face_", "speech_")
+#: Prefixes of feature columns in a case feature table (``meta_*``: encoded clinical
+#: metadata, added only by a feature set that asks for it; see features/metadata.py).
+FEATURE_PREFIXES: tuple[str, ...] = ("face_", "speech_", "meta_")
 #: Identifying columns every case table carries.
 ID_COLUMNS: tuple[str, ...] = ("case_id", "subject_id", "label", "case_dir")
 
@@ -78,6 +79,9 @@ class CaseModel(BaseEstimator):
     uses_features: ClassVar[bool] = True
     #: How :mod:`strokescreen.models.persist` stores the weights: "joblib" or e.g. "torch".
     weights_format: ClassVar[str] = "joblib"
+    #: What the model predicts: "label" (a classifier, ``predict_proba``) or "graded" (a
+    #: regression or ordinal model of a graded target, ``predict``; models/graded.py).
+    target_kind: ClassVar[str] = "label"
 
     def fit(self, cases: pd.DataFrame, y: np.ndarray) -> CaseModel:  # pragma: no cover
         raise NotImplementedError

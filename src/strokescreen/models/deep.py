@@ -77,6 +77,10 @@ class DeepStrokeClassifier(CaseModel):
         What a "same" pair is for the discriminator: two frame pairs of one recording
         (the paper) or of two different recordings of one subject (see
         docs/identity_probe_study.md for why this matters).
+    metadata : str or None
+        ``deepstroke-meta`` only: comma-separated clinical metadata columns of the cases
+        table (default: those present of ``features.metadata.METADATA_COLUMNS``); label,
+        severity, side, condition and anything derived from them are refused.
     adv_output : ``"linear"`` or ``"sigmoid"``
         The discriminator's score: linear least squares (default) or the saturating
         sigmoid form of the first implementation, kept for comparison.
@@ -120,6 +124,7 @@ class DeepStrokeClassifier(CaseModel):
         val_fraction: float = 0.0,
         device: str = "cpu",
         num_threads: int | None = None,
+        metadata: str | None = None,
     ) -> None:
         self.variant = variant
         self.preset = preset
@@ -139,6 +144,7 @@ class DeepStrokeClassifier(CaseModel):
         self.val_fraction = val_fraction
         self.device = device
         self.num_threads = num_threads
+        self.metadata = metadata
 
     # -- helpers ----------------------------------------------------------------------
     def _preset(self) -> DeepPreset:
@@ -171,9 +177,52 @@ class DeepStrokeClassifier(CaseModel):
     def _build_net(self, preset: DeepPreset, spec: NetSpec) -> Any:
         from strokescreen.models.nets.deepstroke import DeepStrokeNet
 
+        meta_dim = len(getattr(self, "meta_columns_", ())) if spec.metadata else 0
         return DeepStrokeNet(spec, video_depth=preset.video_depth,
                              audio_depth=preset.audio_depth, width=preset.width,
-                             adv_stage=self.adv_stage, audio_channels=preset.spec_channels)
+                             adv_stage=self.adv_stage, audio_channels=preset.spec_channels,
+                             meta_dim=meta_dim)
+
+    # -- clinical metadata (deepstroke-meta) ----------------------------------------------
+    def _fit_metadata(self, cases: pd.DataFrame) -> np.ndarray:
+        """Choose the metadata columns, learn fill values and scaling from ``cases``;
+        return their standardised matrix (n_cases, d)."""
+        from strokescreen.features.metadata import META_PREFIX, add_metadata_features
+
+        cols = None if self.metadata is None else [
+            c.strip() for c in str(self.metadata).split(",") if c.strip()]
+        table, used, notes = add_metadata_features(cases, columns=cols, target="label")
+        if not used:
+            raise InputError(f"{self.variant} found no clinical metadata column in the cases "
+                             f"table ({'; '.join(notes)}); add age, sex, ... to the manifest "
+                             "or use deepstroke")
+        names = [c for c in table.columns if str(c).startswith(META_PREFIX)]
+        X = table[names].to_numpy(dtype=float)
+        fill = np.nan_to_num(np.nanmedian(np.where(np.isfinite(X), X, np.nan), axis=0)
+                             if len(X) else np.zeros(len(names)), nan=0.0)
+        X = np.where(np.isfinite(X), X, fill)
+        center, scale = X.mean(axis=0), X.std(axis=0)
+        scale = np.where(scale > 1e-9, scale, 1.0)
+        self.meta_source_ = list(used)
+        self.meta_columns_ = names
+        self.meta_fill_, self.meta_center_, self.meta_scale_ = fill, center, scale
+        return ((X - center) / scale).astype(np.float32)
+
+    def _metadata_matrix(self, cases: pd.DataFrame) -> np.ndarray | None:
+        """The learned standardised metadata of ``cases`` (None for other variants); a
+        column the table lacks is treated as missing for every case."""
+        if not getattr(self, "meta_columns_", None):
+            return None
+        from strokescreen.features.metadata import encode_column
+
+        enc: dict[str, np.ndarray] = {}
+        for c in self.meta_source_:
+            col = cases[c] if c in cases.columns else pd.Series([None] * len(cases))
+            enc.update(encode_column(col.reset_index(drop=True), c))
+        X = np.column_stack([enc.get(n, np.full(len(cases), np.nan))
+                             for n in self.meta_columns_])
+        X = np.where(np.isfinite(X), X, self.meta_fill_)
+        return ((X - self.meta_center_) / self.meta_scale_).astype(np.float32)
 
     def _train_settings(self, preset: DeepPreset) -> TrainSettings:
         """The training loop's settings: the preset's schedule (with this estimator's
@@ -221,6 +270,7 @@ class DeepStrokeClassifier(CaseModel):
         preset, spec = self._preset(), self._spec()
         subjects = np.asarray(cases["subject_id"] if "subject_id" in cases else cases["case_id"])
         device = resolve_device(self.device)
+        meta = self._fit_metadata(cases) if spec.metadata else None
         with torch_settings(self._threads(), device=self.device):
             inputs = self._inputs(cases, preset)
             train_idx = np.arange(len(cases))
@@ -233,10 +283,12 @@ class DeepStrokeClassifier(CaseModel):
                 train_idx = np.flatnonzero(~val_mask)
                 val_table, _ = build_table([inputs[i] for i in np.flatnonzero(val_mask)], spec,
                                            labels=y[val_mask], subjects=subjects[val_mask],
-                                           spec_shape=preset.spec_shape)
+                                           spec_shape=preset.spec_shape,
+                                           meta=None if meta is None else meta[val_mask])
             table, reasons = build_table([inputs[i] for i in train_idx], spec,
                                          labels=y[train_idx], subjects=subjects[train_idx],
-                                         spec_shape=preset.spec_shape)
+                                         spec_shape=preset.spec_shape,
+                                         meta=None if meta is None else meta[train_idx])
             for c in np.flatnonzero(~table.usable):
                 reasons.setdefault(table.case_ids[c], []).append("case skipped in training")
             if not table.usable.any():
@@ -295,7 +347,8 @@ class DeepStrokeClassifier(CaseModel):
         with torch_settings(self._threads(), device=self.device):
             inputs = self._inputs(cases, preset)
             table, reasons = build_table(inputs, self.net_.spec,
-                                         spec_shape=preset.spec_shape)
+                                         spec_shape=preset.spec_shape,
+                                         meta=self._metadata_matrix(cases))
             device = resolve_device(self.device)
             self.net_.to(device)
             p, _ = predict_table(self.net_, table, device, batch_size=preset.batch_size)
@@ -328,6 +381,12 @@ class DeepStrokeClassifier(CaseModel):
                 "frozen": sorted(self.net_.frozen), "history": self.history_,
                 "skipped": self.skipped_, "training_cohort": self.train_summary_,
                 "torch_version": torch.__version__}
+        if getattr(self, "meta_columns_", None):
+            info["metadata"] = {
+                "source": list(self.meta_source_), "columns": list(self.meta_columns_),
+                "fill": [float(v) for v in self.meta_fill_],
+                "center": [float(v) for v in self.meta_center_],
+                "scale": [float(v) for v in self.meta_scale_]}
         (folder / DEEP_SIDECAR).write_text(json.dumps(info, indent=2, default=str) + "\n")
         return [WEIGHTS, DEEP_SIDECAR]
 
@@ -346,6 +405,13 @@ class DeepStrokeClassifier(CaseModel):
                              f"not {self.variant!r}")
         self.adv_stage = int(info.get("adv_stage", self.adv_stage))
         self.preset_ = DeepPreset(**info["preset"]).validate()
+        if info.get("metadata"):
+            md = info["metadata"]
+            self.meta_source_ = [str(c) for c in md["source"]]
+            self.meta_columns_ = [str(c) for c in md["columns"]]
+            self.meta_fill_ = np.asarray(md["fill"], float)
+            self.meta_center_ = np.asarray(md["center"], float)
+            self.meta_scale_ = np.asarray(md["scale"], float)
         net = self._build_net(self.preset_, self._spec())
         state = torch.load(folder / WEIGHTS, map_location="cpu", weights_only=True)
         net.load_state_dict(state)
@@ -419,6 +485,8 @@ _DESCRIPTIONS = {
     "deepstroke-featdiff": "DeepStroke with the frame difference after the first conv block",
     "video-only": "DeepStroke video branch alone (frame differences)",
     "audio-only": "DeepStroke audio branch alone (whole-clip log-Mel)",
+    "deepstroke-meta": "DeepStroke with a clinical-metadata encoder branch (MLP over age, "
+                       "sex, time since onset, risk factors) fused before the head",
 }
 
 

@@ -91,6 +91,7 @@ class PairTable:
     usable: np.ndarray
     labels: np.ndarray
     subjects: np.ndarray
+    meta: np.ndarray | None = None  # float32 (n_cases, d) metadata vectors, or None
 
 
 def build_table(
@@ -100,6 +101,7 @@ def build_table(
     labels: np.ndarray | None = None,
     subjects: np.ndarray | None = None,
     spec_shape: tuple[int, ...] = (64, 64),
+    meta: np.ndarray | None = None,
 ) -> tuple[PairTable, dict[str, list[str]]]:
     """Rows for every case the variant can use, and the skip reasons per case.
 
@@ -154,7 +156,8 @@ def build_table(
         specs=specs, row_case=np.asarray(rc, np.int64), row_a=np.asarray(ra, np.int64),
         row_b=np.asarray(rb, np.int64), row_video=np.asarray(rv, bool),
         row_audio=np.asarray(rau, bool), usable=usable, labels=labels,
-        subjects=np.unique(subjects, return_inverse=True)[1])
+        subjects=np.unique(subjects, return_inverse=True)[1],
+        meta=None if meta is None else np.asarray(meta, np.float32))
     return table, reasons
 
 
@@ -184,6 +187,10 @@ def batch_tensors(net: DeepStrokeNet, table: PairTable, rows: np.ndarray,
         out["audio"] = torch.from_numpy(table.specs[uniq]).to(device)
         out["audio_mask"] = torch.from_numpy(amask.astype(np.float32)).to(device)
     out["audio_index"] = torch.from_numpy(inv.astype(np.int64)).to(device)
+    if getattr(net, "meta", None) is not None:
+        if table.meta is None:
+            raise ValueError("a metadata variant needs the table's metadata vectors")
+        out["meta"] = torch.from_numpy(table.meta[uniq]).to(device)
     return out
 
 

@@ -252,3 +252,28 @@ register_model(
     description="MMDL-style baseline: video and audio networks trained separately, "
     "mean of their probabilities",
 )
+register_model(
+    "ridge",
+    "strokescreen.models.graded:make_ridge",
+    kind="classical",
+    description="graded target: ridge regression on median-imputed, standardised features",
+)
+register_model(
+    "rf-regressor",
+    "strokescreen.models.graded:make_rf_regressor",
+    kind="classical",
+    description="graded target: random-forest regression (300 trees)",
+)
+register_model(
+    "ordinal-logit",
+    "strokescreen.models.graded:make_ordinal_logit",
+    kind="classical",
+    description="graded target, integer grades: ordinal regression by thresholds "
+    "(one logistic model per cut, expected grade)",
+)
+register_model(
+    "dummy-grade",
+    "strokescreen.models.graded:make_dummy_grade",
+    kind="classical",
+    description="graded target: always the training mean (the floor every model must clear)",
+)

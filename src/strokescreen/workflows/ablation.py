@@ -28,7 +28,8 @@ from strokescreen.tasks import SerialRunner, TaskRunner
 
 DISCLAIMER = "strokescreen is a screening aid, not a diagnosis."
 DEEP_ROWS = ("deepstroke", "deepstroke-no-lateral", "deepstroke-no-adversarial",
-             "deepstroke-no-transfer", "deepstroke-featdiff", "video-only", "audio-only")
+             "deepstroke-no-transfer", "deepstroke-featdiff", "video-only", "audio-only",
+             "deepstroke-meta")
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ def ablation_rows(*, adv_stage: int = 4, adv_stages: tuple[int, ...] = (1, 2, 3)
             note = "not run: identical to deepstroke when no pretrained weight files are given"
         elif name == "deepstroke" and not weights_given:
             note = "no pretrained weights given: backbones trained from scratch"
+        elif name == "deepstroke-meta":
+            note = "plus a clinical-metadata branch (age, sex, time since onset, risk factors)"
         rows.append(AblationRow(name, name, params={"adv_stage": adv_stage}, note=note))
         if name == "deepstroke":
             for s in adv_stages:

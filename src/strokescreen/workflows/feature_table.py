@@ -131,6 +131,12 @@ def build_feature_table(
     records = run.run(_features_task, [(str(folder.absolute()), task) for _, folder, task in todo],
                       on_done=on_done, labels=[str(t[0].case_id) for t in todo],
                       task_name="features")
+    # other manifest columns (a graded target such as severity_change, clinical metadata
+    # such as days_since_onset or hypertension) travel with the case too
+    extra_cols = [c for c in manifest_df.columns if isinstance(c, str) and c.isidentifier()
+                  and c not in ("case_id", "subject_id", "label", "video", "case_dir",
+                                *OPTIONAL_MANIFEST_COLUMNS)
+                  and not c.startswith(("face_", "speech_", "meta_"))]
     rows = []
     for (r, folder, _task), rec in zip(todo, records, strict=True):
         cid = str(r.case_id)
@@ -140,6 +146,8 @@ def build_feature_table(
         for col in OPTIONAL_MANIFEST_COLUMNS:
             if hasattr(r, col):
                 row[col] = getattr(r, col)
+        for col in extra_cols:
+            row.setdefault(col, getattr(r, col, None))
         row.update({k: (np.nan if v is None else v) for k, v in rec["features"].items()})
         rows.append(row)
     table = pd.DataFrame(rows)

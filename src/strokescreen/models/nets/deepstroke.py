@@ -38,6 +38,10 @@ class DeepStrokeNet(nn.Module):
         Stage whose (post-lateral) feature map is the embedding the discriminator sees.
     audio_channels : 1 or 3
         Channels of the spectrogram image (3: the paper's picture-like image).
+    meta_dim : int
+        Width of the clinical-metadata vector (``spec.metadata`` only): a two-layer MLP
+        (``meta_dim -> meta_hidden -> meta_hidden``, ReLU) encodes it and its output is
+        concatenated with the pooled audio-visual features before the head.
     """
 
     def __init__(
@@ -49,6 +53,8 @@ class DeepStrokeNet(nn.Module):
         width: float = 1.0,
         adv_stage: int = 4,
         audio_channels: int = 1,
+        meta_dim: int = 0,
+        meta_hidden: int = 16,
     ) -> None:
         super().__init__()
         if not (spec.video or spec.audio):
@@ -71,6 +77,13 @@ class DeepStrokeNet(nn.Module):
             )
         feat = (self.video.out_channels if self.video else 0) + (
             self.audio.out_channels if self.audio else 0)
+        self.meta: nn.Sequential | None = None
+        if getattr(spec, "metadata", False):
+            if meta_dim < 1:
+                raise ValueError("a metadata variant needs meta_dim >= 1")
+            self.meta = nn.Sequential(nn.Linear(meta_dim, meta_hidden), nn.ReLU(),
+                                      nn.Linear(meta_hidden, meta_hidden), nn.ReLU())
+            feat += meta_hidden
         self.head = nn.Linear(feat, 1)
         self.frozen: set[str] = set()
 
@@ -120,6 +133,7 @@ class DeepStrokeNet(nn.Module):
         *,
         video_mask: torch.Tensor | None = None,
         audio_mask: torch.Tensor | None = None,
+        meta: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
         """One logit per frame pair.
 
@@ -133,6 +147,8 @@ class DeepStrokeNet(nn.Module):
         video_mask, audio_mask : (B,) float in {0, 1}; 0 drops that branch for that pair
             (missing input or branch dropout): its pooled features and lateral input are
             zeroed, so the head decides from the other branch.
+        meta : (U, meta_dim) float, one standardised metadata vector per case in the batch
+            (row ``audio_index`` of each pair); metadata variants only.
 
         Returns
         -------
@@ -175,6 +191,10 @@ class DeepStrokeNet(nn.Module):
             pooled.append(pa)
             if embedding is None:
                 embedding = a_stages[self.adv_stage - 1][audio_index]
+        if self.meta is not None:
+            if meta is None or audio_index is None:
+                raise ValueError("a metadata variant needs meta and audio_index")
+            pooled.append(self.meta(meta)[audio_index])
         feats = torch.cat(pooled, dim=1)
         assert embedding is not None
         return {"logit": self.head(feats).squeeze(1), "embedding": embedding, "pooled": feats}

@@ -17,6 +17,9 @@ class NetSpec:
     featdiff : take the frame difference after the first convolution block
         (conv1 -> bn1 -> relu; conv1 alone is linear and bias-free, so a difference right
         after it would equal the image difference) instead of on the images.
+    metadata : a clinical-metadata encoder branch (small MLP over age, sex, time since
+        onset, risk factors; features/metadata.py) whose output joins the pooled
+        audio-visual features before the head.
     """
 
     video: bool = True
@@ -25,6 +28,7 @@ class NetSpec:
     adversarial: bool = True
     transfer: bool = True
     featdiff: bool = False
+    metadata: bool = False
 
     def to_dict(self) -> dict[str, bool]:
         return asdict(self)
@@ -38,5 +42,6 @@ VARIANTS: dict[str, NetSpec] = {
     "deepstroke-featdiff": NetSpec(featdiff=True),
     "video-only": NetSpec(audio=False, lateral=False),
     "audio-only": NetSpec(video=False, lateral=False),
+    "deepstroke-meta": NetSpec(metadata=True),
 }
 """Variant name -> switches. ``deepstroke-no-lateral`` is the late-fusion model."""
