@@ -52,10 +52,10 @@ def build_net(arch: str, preset: VideoPreset, *, generator: Any = None,
     if arch == "region-cnn":
         from strokescreen.models.nets.region import RegionSiameseNet
 
-        net = RegionSiameseNet(preset.region_channels)
+        region = RegionSiameseNet(preset.region_channels)
         if generator is not None:
-            init_resnet(net, generator)
-        return net
+            init_resnet(region, generator)
+        return region
     if arch == "i3d":
         from strokescreen.models.nets.video3d import I3DResNet
 
@@ -64,18 +64,18 @@ def build_net(arch: str, preset: VideoPreset, *, generator: Any = None,
             init_resnet(flat, generator)
         if video_weights:
             load_weights_file(flat, video_weights)
-        net = I3DResNet(flat)
+        i3d = I3DResNet(flat)
         if generator is not None:
-            init_resnet(net.fc, generator)
-        return net
+            init_resnet(i3d.fc, generator)
+        return i3d
     if arch == "slowfast":
         from strokescreen.models.nets.video3d import SlowFastNet
 
-        net = SlowFastNet(alpha=preset.sf_alpha, beta=preset.sf_beta,
-                          channels=preset.sf_channels, blocks=preset.sf_blocks)
+        slowfast = SlowFastNet(alpha=preset.sf_alpha, beta=preset.sf_beta,
+                               channels=preset.sf_channels, blocks=preset.sf_blocks)
         if generator is not None:
-            _init_3d(net, generator)
-        return net
+            _init_3d(slowfast, generator)
+        return slowfast
     raise InputError(f"unknown video baseline {arch!r}; valid: {', '.join(ARCHS)}")
 
 

@@ -50,10 +50,10 @@ class RegionSiameseNet(nn.Module):
                  ) -> None:
         super().__init__()
         self.encoders = nn.ModuleDict({r: RegionEncoder(widths) for r in REGIONS})
-        d = self.encoders[REGIONS[0]].out_channels
-        hidden = hidden or d
-        self.head = nn.Sequential(nn.Linear(2 * len(REGIONS) * d, hidden), nn.ReLU(inplace=True),
-                                  nn.Linear(hidden, 1))
+        d = int(widths[-1])
+        width = int(hidden or d)
+        self.head = nn.Sequential(nn.Linear(2 * len(REGIONS) * d, width), nn.ReLU(inplace=True),
+                                  nn.Linear(width, 1))
 
     def embed(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(left, right) embeddings (B, 3, D): each region's encoder runs once on both

@@ -51,12 +51,14 @@ def inflate_conv(conv: nn.Conv2d, time_kernel: int) -> TimePadConv3d:
     repeated along time and divided by ``time_kernel``; same spatial stride/padding."""
     if conv.padding != (conv.kernel_size[0] // 2, conv.kernel_size[1] // 2):
         raise ValueError(f"cannot inflate a convolution with padding {conv.padding}")
-    out = TimePadConv3d(conv.in_channels, conv.out_channels, (time_kernel, *conv.kernel_size),
-                        (1, *conv.stride), bias=conv.bias is not None)
+    kh, kw = conv.kernel_size
+    sh, sw = conv.stride
+    out = TimePadConv3d(conv.in_channels, conv.out_channels, (time_kernel, kh, kw),
+                        (1, sh, sw), bias=conv.bias is not None)
     with torch.no_grad():
         w = conv.weight.unsqueeze(2).repeat(1, 1, time_kernel, 1, 1) / time_kernel
         out.conv.weight.copy_(w)
-        if conv.bias is not None:
+        if conv.bias is not None and out.conv.bias is not None:
             out.conv.bias.copy_(conv.bias)
     return out
 
@@ -79,7 +81,8 @@ class InflatedBlock(nn.Module):
         self.bn2 = inflate_bn(block.bn2)
         self.downsample: nn.Module | None = None
         if block.downsample is not None:
-            conv, bn = block.downsample[0], block.downsample[1]
+            conv, bn = list(block.downsample.children())
+            assert isinstance(conv, nn.Conv2d) and isinstance(bn, nn.BatchNorm2d)
             self.downsample = nn.Sequential(inflate_conv(conv, 1), inflate_bn(bn))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -103,7 +106,8 @@ class I3DResNet(nn.Module):
         self.maxpool = nn.MaxPool3d((1, 3, 3), (1, 2, 2), (0, 1, 1))
         for i, stage in enumerate(resnet.stages()):
             setattr(self, f"layer{i + 1}", nn.Sequential(
-                *[InflatedBlock(b, time_kernel=block_time) for b in stage]))
+                *[InflatedBlock(b, time_kernel=block_time)  # type: ignore[arg-type]
+                  for b in stage.children()]))
         self.out_channels = resnet.out_channels
         self.fc = nn.Linear(self.out_channels, 1)
 
