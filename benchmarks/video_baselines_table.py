@@ -34,9 +34,9 @@ def _cases(args: argparse.Namespace, tmp: Path) -> tuple[pd.DataFrame, str, bool
         cases = fake_cohort(tmp / "cohort", n_subjects=8, n_recordings=2, seed=3,
                             n_video_frames=40, audio_seconds=0.5)
         return cases, "fake artifact folders (tools.deep_fake)", True
+    from strokescreen.io.cohort_checks import is_synthetic
     from strokescreen.io.manifest import read_manifest
     from strokescreen.preprocess.cohort import case_dir
-    from strokescreen.synth.base import is_synthetic
 
     manifest = Path(args.manifest)
     df = read_manifest(manifest, require_videos=False)
