@@ -43,7 +43,8 @@ def test_ablation_table_on_a_small_cohort(cohort_dir, monkeypatch):
     assert table["model"].tolist() == [
         "deepstroke", "deepstroke (discriminator at stage 2)", "deepstroke-no-lateral",
         "deepstroke-no-adversarial", "deepstroke-no-transfer", "deepstroke-featdiff",
-        "video-only", "audio-only", "deepstroke-meta", "mmdl-late-fusion", "logreg", "dummy"]
+        "video-only", "audio-only", "deepstroke-meta", "mmdl-late-fusion", "region-cnn", "I3D",
+        "SlowFast", "logreg", "dummy"]
     by = table.set_index("model")
     # the planted feature separates the classes on every fold (pooled AUC mixes 2 folds)
     assert by.loc["logreg", "auc"] > 0.9 and by.loc["logreg", "accuracy_0.5"] > 0.8

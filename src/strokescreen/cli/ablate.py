@@ -2,7 +2,8 @@
 
 Runs the full DeepStroke model, every variant (late fusion, without adversarial training,
 without transfer, feature-level difference, video-only, audio-only, the discriminator at
-earlier stages) and the classical baseline on the same subject-grouped folds; writes
+earlier stages), the region-crop and 3-D video baselines (region-cnn, I3D, SlowFast) and
+the classical baseline on the same subject-grouped folds (``--rows`` picks some); writes
 ``ablation.csv`` and ``ablation.md`` with the identity-probe accuracy per deep model.
 """
 
@@ -67,10 +68,13 @@ def ablate(
         "group, test on the other; age split at 65)")] = "",
     cross_group_model: Annotated[str, typer.Option(
         "--cross-group-model", help="model of the fairness runs")] = "deepstroke",
+    rows: Annotated[str, typer.Option(
+        "--rows", help="only these rows, comma-separated labels or models, e.g. "
+        "region-cnn,I3D,SlowFast ('' for all)")] = "",
 ) -> None:
     """Ablation table: DeepStroke, its variants and a classical model on the same folds."""
     from strokescreen.models.deep_data import get_preset
-    from strokescreen.workflows.ablation import run_ablation, write_ablation
+    from strokescreen.workflows.ablation import ablation_rows, run_ablation, write_ablation
     from strokescreen.workflows.cases import ablation_cases
     from strokescreen.workflows.engine import check_engine
 
@@ -90,6 +94,12 @@ def ablate(
         raise ConfigError(f"--cross-group {cross_group!r}: use sex and/or age")
     if spec_match not in ("at_least", "closest"):
         raise ConfigError(f"--spec-match {spec_match!r}: use at_least or closest")
+    only = tuple(r.strip() for r in rows.split(",") if r.strip())
+    known = [(r.label, r.model) for r in ablation_rows(classical=classical)]
+    unknown = [r for r in only if not any(r in pair for pair in known)]
+    if unknown:
+        raise InputError(f"--rows {','.join(unknown)}: unknown row(s); valid: "
+                         f"{', '.join(label for label, _ in known)}")
     # the local engine fits one after the other here, as before; dask: one task per row
     # and fold, each worker writing its finished run into OUT/work/runs
     with engine_runner(engine, scheduler, workers=1 if engine == "local" else workers,
@@ -103,7 +113,8 @@ def ablate(
                 audio_weights=str(audio_weights) if audio_weights else None,
                 classical=classical, reference_specificity=reference_spec,
                 n_bootstrap=bootstrap, specificity_match=spec_match, cross_group=groups,
-                cross_group_model=cross_group_model, progress=cb, runner=runner)
+                cross_group_model=cross_group_model, progress=cb, runner=runner,
+                only=only)
     if cases.attrs.get("feature_note"):
         mask = result.table["model"] == classical
         result.table.loc[mask, "note"] = (result.table.loc[mask, "note"].astype(str)

@@ -277,3 +277,23 @@ register_model(
     kind="classical",
     description="graded target: always the training mean (the floor every model must clear)",
 )
+register_model(
+    "region-cnn",
+    "strokescreen.models.video_models:make_region_cnn",
+    kind="deep",
+    description="Siamese left-vs-right CNN on eye, nose and mouth crops (shared encoder, "
+    "classifier sees only the two sides' embedding differences)",
+)
+register_model(
+    "i3d",
+    "strokescreen.models.video_models:make_i3d",
+    kind="deep",
+    description="I3D-style 3-D ResNet inflated from a 2-D ResNet, on clips of kept frames",
+)
+register_model(
+    "slowfast",
+    "strokescreen.models.video_models:make_slowfast",
+    kind="deep",
+    description="SlowFast-style two-pathway 3-D network (slow: few frames, many channels; "
+    "fast: all frames, few channels; lateral connections)",
+)

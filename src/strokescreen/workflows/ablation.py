@@ -30,6 +30,12 @@ DISCLAIMER = "strokescreen is a screening aid, not a diagnosis."
 DEEP_ROWS = ("deepstroke", "deepstroke-no-lateral", "deepstroke-no-adversarial",
              "deepstroke-no-transfer", "deepstroke-featdiff", "video-only", "audio-only",
              "deepstroke-meta")
+#: (row label, registered model, note) of the region-crop and 3-D video baselines.
+VIDEO_BASELINE_ROWS = (
+    ("region-cnn", "region-cnn", "Siamese left-vs-right eye/nose/mouth crops"),
+    ("I3D", "i3d", "I3D-style inflated 3-D ResNet on clips of kept frames"),
+    ("SlowFast", "slowfast", "SlowFast-style slow and fast pathways on clips of kept frames"),
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,11 @@ def ablation_rows(*, adv_stage: int = 4, adv_stages: tuple[int, ...] = (1, 2, 3)
     rows.append(AblationRow("mmdl-late-fusion", "mmdl-late-fusion", probe=False,
                             note="MMDL-style: separate video and audio networks, mean of "
                                  "their probabilities"))
+    for label, model, note in VIDEO_BASELINE_ROWS:
+        if model == "i3d":
+            note += ("; 2-D ResNet weights inflated" if weights_given else
+                     "; no 2-D weights given: inflated from a fresh 2-D ResNet (from scratch)")
+        rows.append(AblationRow(label, model, probe=False, note=note))
     rows.append(AblationRow(classical, classical, kind="classical"))
     rows.append(AblationRow("dummy", "dummy", kind="baseline", params={"strategy": "constant"},
                             note="P(stroke) = 0.5 for every case"))
@@ -215,6 +226,7 @@ def run_ablation(
     cross_group_model: str = "deepstroke",
     progress: Progress | None = None,
     runner: TaskRunner | None = None,
+    only: tuple[str, ...] = (),
 ) -> AblationResult:
     """Run every row of :func:`ablation_rows` on the same stratified subject-grouped folds.
 
@@ -229,6 +241,7 @@ def run_ablation(
         (age split at 65); see :func:`strokescreen.evaluation.cross_group.cross_group_table`.
     runner : where the fits run, one task per row and fold (default: this process, one
         after the other); the table does not depend on it.
+    only : row labels or model names to run (empty: every row); the table holds those.
     Returns the table (one row per model: n_cases, n_evaluated, auc + CI, accuracy /
     sensitivity / specificity at 0.5 and at the reference specificity, the threshold,
     identity-probe accuracy and chance, fit seconds, note) and pooled predictions.
@@ -245,6 +258,12 @@ def run_ablation(
     fold_list = stratified_group_kfold(y, groups, n_folds=folds, seed=seed)
     rows = ablation_rows(adv_stage=adv_stage, adv_stages=adv_stages,
                          weights_given=bool(video_weights or audio_weights), classical=classical)
+    if only:
+        unknown = sorted(set(only) - {r.label for r in rows} - {r.model for r in rows})
+        if unknown:
+            raise InputError(f"ablation rows {unknown} are unknown; valid: "
+                             f"{', '.join(r.label for r in rows)}")
+        rows = [r for r in rows if r.label in only or r.model in only]
     work = Path(work_dir).absolute()
     (work / "runs").mkdir(parents=True, exist_ok=True)
     has_features = any(str(c).startswith(FEATURE_PREFIXES) for c in cases.columns)
