@@ -98,3 +98,11 @@ def test_train_graded_model_records_target_and_features(tmp_path, table_csv):
     assert side["extra"]["feature_set"]["name"] == "fused"
     assert "meta_age" in side["feature_schema"]["columns"]
     assert side["operating_point"]["spearman"] > 0.7
+
+
+@pytest.mark.parametrize("command", ["evaluate", "train"])
+def test_deep_model_refuses_feature_set_options(tmp_path, table_csv, command):
+    res = _run([command, "--features", str(table_csv), "--out", str(tmp_path / "o"), "--model",
+                "deepstroke", "--feature-set", "fused"])
+    assert res.exit_code == 2 and "reads the case folders" in res.stderr
+    assert not (tmp_path / "o").exists()
