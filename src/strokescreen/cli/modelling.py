@@ -25,13 +25,14 @@ if TYPE_CHECKING:  # pandas loads lazily: it is slow to import
 
 def load_cases(
     manifest: Path | None, work: Path | None, features: Path | None, *,
-    runner: TaskRunner | None = None,
+    runner: TaskRunner | None = None, target: str = "label",
 ) -> tuple[pd.DataFrame, str, bool]:
     """The command's cases (see :func:`strokescreen.workflows.cases.load_cases`), with a bar."""
     from strokescreen.workflows import cases
 
     with progress_bar("features", total=None) as cb:
-        return cases.load_cases(manifest, work, features, progress=cb, runner=runner)
+        return cases.load_cases(manifest, work, features, progress=cb, runner=runner,
+                                require_two_classes=target == "label")
 
 
 def parse_params(items: list[str] | None) -> dict[str, Any]:
@@ -212,7 +213,8 @@ def evaluate(
     # per fold (and per case while the feature table is built)
     with engine_runner(engine, scheduler, workers=1 if engine == "local" else workers,
                        folders=[work] if work is not None else []) as runner:
-        cases, cohort, synthetic = load_cases(manifest, work, features, runner=runner)
+        cases, cohort, synthetic = load_cases(manifest, work, features, runner=runner,
+                                              target=target)
         outcome, paths = run_evaluate_outcomes(
             cases, factory, config, out, model=model, target=target, feature_set=feature_set,
             metadata=split_names(metadata), compare=compare_feature_sets, synthetic=synthetic,
@@ -289,7 +291,7 @@ def train(
         raise InputError(
             f"{out} already exists and is not empty; choose a new --out or pass --overwrite"
         )
-    cases, cohort, synthetic = load_cases(manifest, work, features)
+    cases, cohort, synthetic = load_cases(manifest, work, features, target=target)
     fs_info: dict[str, Any] = {"name": "case folders (deep model)"}
     if uses_features:
         cases, info = apply_feature_set(cases, feature_set, metadata_columns=split_names(metadata),
