@@ -128,3 +128,12 @@ def test_a_deep_model_reports_the_metadata_it_read():
     out = evaluate_outcome(graded_table(12), _FakeDeep, EvaluationConfig(n_bootstrap=0,
                            importance="none", folds=3), model_name="fake", uses_features=False)
     assert out.result.metrics["feature_set"]["metadata_columns"] == ["age", "sex"]
+
+
+def test_a_graded_model_has_no_probability():
+    from strokescreen.errors import InputError
+
+    m = make_ridge().fit(graded_table(8), np.arange(16) % 4)
+    assert m.predict(graded_table(8)).shape == (16,)
+    with pytest.raises(InputError, match="not a stroke probability"):
+        m.predict_proba(graded_table(8))
