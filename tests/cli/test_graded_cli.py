@@ -98,3 +98,24 @@ def test_train_graded_model_records_target_and_features(tmp_path, table_csv):
     assert side["extra"]["feature_set"]["name"] == "fused"
     assert "meta_age" in side["feature_schema"]["columns"]
     assert side["operating_point"]["spearman"] > 0.7
+
+
+@pytest.mark.parametrize("command", ["evaluate", "train"])
+def test_deep_model_refuses_feature_set_options(tmp_path, table_csv, command):
+    res = _run([command, "--features", str(table_csv), "--out", str(tmp_path / "o"), "--model",
+                "deepstroke", "--feature-set", "fused"])
+    assert res.exit_code == 2 and "reads the case folders" in res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_patients_only_cohort_is_fine_for_a_graded_target(tmp_path):
+    path = tmp_path / "patients.csv"
+    t = graded_table(24)
+    t[t["label"] == 1].to_csv(path, index=False)  # a recovery cohort: stroke patients only
+    out = tmp_path / "rec"
+    res = _run(["evaluate", "--features", str(path), "--out", str(out), "--target",
+                "severity_change", "--model", "ridge", "--bootstrap", "20"])
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "metrics.json").read_text())["target"]["kind"] == "continuous"
+    res = _run(["evaluate", "--features", str(path), "--out", str(tmp_path / "lab")])
+    assert res.exit_code == 3 and "have label 1" in res.stderr

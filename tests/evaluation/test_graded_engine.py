@@ -11,6 +11,7 @@ from strokescreen.errors import ConfigError
 from strokescreen.evaluation.config import EvaluationConfig
 from strokescreen.evaluation.graded_engine import cross_validate_graded, graded_folds
 from strokescreen.evaluation.splits import SplitSpec
+from strokescreen.models.base import CaseModel
 from strokescreen.models.graded import GradedSklearnModel, make_ridge
 from strokescreen.models.registry import model_factory
 from strokescreen.workflows.feature_sets import build_factory, evaluate_outcome
@@ -109,3 +110,30 @@ def test_metadata_alone_cannot_beat_chance_when_the_outcome_ignores_it():
                                                       "days_since_onset"}
     fused = evaluate_outcome(table, factory, config, feature_set="fused", model_name="logreg")
     assert fused.result.metrics["auc"] > 0.8
+
+
+class _FakeDeep(CaseModel):  # reads case folders, not features
+    uses_features = False
+
+    def fit(self, cases, y):
+        self.meta_source_ = ["age", "sex"]
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, cases):
+        return np.tile([0.5, 0.5], (len(cases), 1))
+
+
+def test_a_deep_model_reports_the_metadata_it_read():
+    out = evaluate_outcome(graded_table(12), _FakeDeep, EvaluationConfig(n_bootstrap=0,
+                           importance="none", folds=3), model_name="fake", uses_features=False)
+    assert out.result.metrics["feature_set"]["metadata_columns"] == ["age", "sex"]
+
+
+def test_a_graded_model_has_no_probability():
+    from strokescreen.errors import InputError
+
+    m = make_ridge().fit(graded_table(8), np.arange(16) % 4)
+    assert m.predict(graded_table(8)).shape == (16,)
+    with pytest.raises(InputError, match="not a stroke probability"):
+        m.predict_proba(graded_table(8))

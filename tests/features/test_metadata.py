@@ -51,10 +51,12 @@ def test_encoding_with_missing_indicator():
 def test_missingness_that_encodes_the_label_is_left_out():
     t = graded_table(12)
     t.loc[t["label"] == 0, "days_since_onset"] = np.nan  # controls have no onset
-    out, used, notes = add_metadata_features(t, target="label")
-    assert "days_since_onset" not in used and any("days_since_onset" in n for n in notes)
-    _, used_graded, _ = add_metadata_features(t, target="severity")
-    assert "days_since_onset" in used_graded
+    for target in ("label", "severity"):  # "no onset" is also "severity none"
+        out, used, notes = add_metadata_features(t, target=target)
+        assert "days_since_onset" not in used and any("days_since_onset" in n for n in notes)
+        assert "meta_days_since_onset_missing" not in out.columns
+    _, used_all, _ = add_metadata_features(graded_table(12), target="severity")
+    assert "days_since_onset" in used_all  # recorded for every case: kept
 
 
 def test_feature_sets_keep_their_columns():

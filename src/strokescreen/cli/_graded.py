@@ -18,6 +18,18 @@ if TYPE_CHECKING:
     from strokescreen.workflows.feature_sets import Outcome
 
 
+def check_feature_options(probe: Any, model: str, feature_set: str,
+                          metadata: list[str] | None) -> bool:
+    """Whether ``probe`` reads feature columns; ConfigError when a deep model (which reads
+    case folders) is given --feature-set or --metadata."""
+    uses = bool(getattr(probe, "uses_features", True))
+    if not uses and (feature_set != "default" or metadata is not None):
+        raise ConfigError(f"--feature-set/--metadata apply to models that read feature columns;"
+                          f" '{model}' reads the case folders (deep models take metadata "
+                          "with deepstroke-meta and --param metadata=age,sex)")
+    return uses
+
+
 def _f(x: Any) -> str:
     return "n/a" if x is None else f"{x:.3f}"
 
@@ -71,11 +83,7 @@ def run_evaluate_outcomes(
         write_outcome,
     )
 
-    uses_features = bool(getattr(factory(), "uses_features", True))
-    if not uses_features and (feature_set != "default" or metadata is not None):
-        raise ConfigError(f"--feature-set/--metadata apply to models that read feature columns;"
-                          f" '{model}' reads the case folders (deep models take metadata "
-                          "with deepstroke-meta and --param metadata=age,sex)")
+    uses_features = check_feature_options(factory(), model, feature_set, metadata)
     kw: dict[str, Any] = dict(target=target, metadata_columns=metadata, model_name=model,
                               uses_features=uses_features, synthetic=synthetic,
                               cohort_name=cohort, runner=runner)

@@ -25,13 +25,14 @@ if TYPE_CHECKING:  # pandas loads lazily: it is slow to import
 
 def load_cases(
     manifest: Path | None, work: Path | None, features: Path | None, *,
-    runner: TaskRunner | None = None,
+    runner: TaskRunner | None = None, target: str = "label",
 ) -> tuple[pd.DataFrame, str, bool]:
     """The command's cases (see :func:`strokescreen.workflows.cases.load_cases`), with a bar."""
     from strokescreen.workflows import cases
 
     with progress_bar("features", total=None) as cb:
-        return cases.load_cases(manifest, work, features, progress=cb, runner=runner)
+        return cases.load_cases(manifest, work, features, progress=cb, runner=runner,
+                                require_two_classes=target == "label")
 
 
 def parse_params(items: list[str] | None) -> dict[str, Any]:
@@ -179,7 +180,7 @@ def evaluate(
 
     With --target COLUMN (e.g. severity) a graded model (ridge, rf-regressor,
     ordinal-logit) is scored with MAE, RMSE, Spearman, kappa and Bland-Altman instead."""
-    from strokescreen.cli._graded import run_evaluate_outcomes
+    from strokescreen.cli._graded import check_feature_options, run_evaluate_outcomes
     from strokescreen.evaluation.config import EvaluationConfig
     from strokescreen.features.metadata import check_feature_set
     from strokescreen.workflows.engine import check_engine
@@ -207,11 +208,13 @@ def evaluate(
                           "--split group-kfold or --split loso")
     params = with_preset(model, parse_params(param), preset)
     factory = build_factory(model, params, seed=seed, target=target, calibration=calibration)
+    check_feature_options(factory(), model, feature_set, split_names(metadata))
     # the local engine fits the folds one after the other here, as before; dask: one task
     # per fold (and per case while the feature table is built)
     with engine_runner(engine, scheduler, workers=1 if engine == "local" else workers,
                        folders=[work] if work is not None else []) as runner:
-        cases, cohort, synthetic = load_cases(manifest, work, features, runner=runner)
+        cases, cohort, synthetic = load_cases(manifest, work, features, runner=runner,
+                                              target=target)
         outcome, paths = run_evaluate_outcomes(
             cases, factory, config, out, model=model, target=target, feature_set=feature_set,
             metadata=split_names(metadata), compare=compare_feature_sets, synthetic=synthetic,
@@ -267,6 +270,7 @@ def train(
 
     With --target COLUMN a graded model is saved with its out-of-fold MAE, Spearman and
     kappa instead of a threshold."""
+    from strokescreen.cli._graded import check_feature_options
     from strokescreen.evaluation.training import save_trained, train_model
     from strokescreen.features.metadata import apply_feature_set, check_feature_set
     from strokescreen.workflows.feature_sets import build_factory
@@ -282,13 +286,14 @@ def train(
     params = with_preset(model, parse_params(param), preset)
     # unknown names/params, and a model that cannot predict the target, fail before work
     probe = build_factory(model, params, seed=seed, target=target)()
+    uses_features = check_feature_options(probe, model, feature_set, split_names(metadata))
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise InputError(
             f"{out} already exists and is not empty; choose a new --out or pass --overwrite"
         )
-    cases, cohort, synthetic = load_cases(manifest, work, features)
+    cases, cohort, synthetic = load_cases(manifest, work, features, target=target)
     fs_info: dict[str, Any] = {"name": "case folders (deep model)"}
-    if getattr(probe, "uses_features", True):
+    if uses_features:
         cases, info = apply_feature_set(cases, feature_set, metadata_columns=split_names(metadata),
                                         target=target)
         fs_info = info.to_dict()

@@ -18,8 +18,10 @@ Columns that carry the outcome can never be metadata: ``label``, ``severity``, `
 refuses them with one line.
 
 A metadata column whose *missingness* alone separates the two label classes (time since
-onset, empty for every control) encodes the label; :func:`add_metadata_features` leaves it
-out when the target is ``label`` and says so in its notes.
+onset, empty for every control) encodes the label (and so the grade "none" of a severity
+target): :func:`add_metadata_features` leaves it out, whatever the target, and says so in
+its notes. A cohort where it is recorded for everyone (a recovery cohort of patients)
+keeps it.
 """
 
 from __future__ import annotations
@@ -174,8 +176,8 @@ def add_metadata_features(
 
     columns : the declared metadata columns; None uses the present ones of
         :data:`METADATA_COLUMNS`. A declared column that the table lacks is an InputError.
-    target : the evaluated target; never metadata, and with ``label`` a column whose
-        missingness alone separates the classes is left out (noted).
+    target : the evaluated target; never metadata. A column whose missingness alone
+        separates the label classes is left out (noted).
     """
     declared = columns is not None
     cols = check_metadata_columns(
@@ -192,7 +194,7 @@ def add_metadata_features(
     for c in cols:
         if c not in cases.columns:
             continue
-        if target == "label" and _missing_separates_label(cases, c):
+        if _missing_separates_label(cases, c):
             notes.append(f"metadata column {c!r} left out: it is missing for exactly one class, "
                          "so its missingness encodes the label")
             continue

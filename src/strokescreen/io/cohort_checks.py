@@ -145,15 +145,20 @@ def validate_cohort(
     base_dir: str | Path | None = None,
     source: str = "manifest",
     line_offset: int = 2,
+    require_two_classes: bool = True,
 ) -> None:
-    """Run every check in order: columns, rows, ids, duplicates, labels, classes, videos."""
+    """Run every check in order: columns, rows, ids, duplicates, labels, classes, videos.
+
+    require_two_classes : False for a graded target, which a cohort of patients only (all
+        label 1, e.g. a recovery cohort) can still be evaluated on."""
     required = tuple(required)
     check_required_columns(df, required, source=source)
     check_not_empty(df, source=source)
     check_ids_present(df, line_offset=line_offset)
     check_unique_case_ids(df, line_offset=line_offset)
     check_labels(df, line_offset=line_offset)
-    check_two_classes(df)
+    if require_two_classes:
+        check_two_classes(df)
     if check_videos and "video" in required:
         check_videos_exist(df, base_dir=base_dir, line_offset=line_offset)
 

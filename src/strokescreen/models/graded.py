@@ -72,8 +72,9 @@ class GradedSklearnModel(SklearnModel):
             return np.asarray(self.pipeline_.predict(X), dtype=float)
 
     def predict_proba(self, cases: pd.DataFrame) -> np.ndarray:
-        raise InputError(f"{type(self).__name__} predicts a graded target, not a probability; "
-                         "use predict()")
+        raise InputError("this model predicts a graded target, not a stroke probability; "
+                         "assess and validate take a classifier (train one with --target "
+                         "label), and a graded model's figures come from `evaluate --target`")
 
 
 class OrdinalThresholds(GradedSklearnModel):

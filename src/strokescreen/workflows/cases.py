@@ -38,8 +38,9 @@ def _read_csv_table(path: Path) -> pd.DataFrame:
         raise InputError(f"{path}: not a readable CSV table ({exc})") from exc
 
 
-def read_feature_table(path: Path) -> pd.DataFrame:
-    """A precomputed feature table (.parquet or .csv), validated like a manifest."""
+def read_feature_table(path: Path, *, require_two_classes: bool = True) -> pd.DataFrame:
+    """A precomputed feature table (.parquet or .csv), validated like a manifest
+    (``require_two_classes=False`` for a graded target)."""
     if not path.is_file():
         raise InputError(f"{path}: file does not exist; check the path")
     import pandas as pd
@@ -63,6 +64,7 @@ def read_feature_table(path: Path) -> pd.DataFrame:
         check_videos=False,
         source=str(path),
         line_offset=offset,
+        require_two_classes=require_two_classes,
     )
     return df
 
@@ -77,16 +79,18 @@ def cohort_name(path: Path) -> str:
 def load_cases(
     manifest: Path | None, work: Path | None, features: Path | None, *,
     progress: Progress | None = None, runner: TaskRunner | None = None,
+    require_two_classes: bool = True,
 ) -> tuple[pd.DataFrame, str, bool]:
     """(case feature table, cohort name, synthetic) from the command's input options.
 
     ``progress(done, total, note=...)`` counts cases while the feature table is built;
-    ``runner`` runs its per-case tasks (default: this process).
+    ``runner`` runs its per-case tasks (default: this process). ``require_two_classes``:
+    False for a graded target (a cohort of patients only is fine then).
     """
     if features is not None:
         if manifest is not None:
             raise ConfigError("give either MANIFEST (with --work) or --features FILE, not both")
-        table = read_feature_table(features)
+        table = read_feature_table(features, require_two_classes=require_two_classes)
         return table, cohort_name(features), is_synthetic(table, manifest_path=features)
     if manifest is None:
         raise ConfigError(
@@ -94,7 +98,7 @@ def load_cases(
         )
     if work is None:
         raise ConfigError("--work DIR is needed with a MANIFEST (the cohort's work folder)")
-    df = read_manifest(manifest)
+    df = read_manifest(manifest, require_two_classes=require_two_classes)
     table = build_feature_table(df, work, progress=progress, runner=runner)
     check_required_columns(table, REQUIRED_TABLE_COLUMNS, source="feature table")
     synthetic = is_synthetic(df, manifest_path=manifest) or is_synthetic(table)

@@ -94,6 +94,12 @@ def evaluate_outcome(
                                        model_name=model_name, synthetic=synthetic,
                                        cohort_name=cohort_name, progress=progress,
                                        runner=runner)
+    if not uses_features:  # deepstroke-meta: the metadata its fold models read
+        fitted = [getattr(r, "model", None) for r in result.runs]
+        used = sorted({str(c) for m in fitted for c in getattr(
+            getattr(m, "estimator_", m), "meta_source_", None) or []})
+        if used:
+            info = FeatureSetInfo("case folders + clinical metadata (deep model)", tuple(used))
     result.metrics["feature_set"] = info.to_dict()
     result.metrics["notes"] = list(result.metrics.get("notes") or []) + list(info.notes)
     return Outcome(result, info)
