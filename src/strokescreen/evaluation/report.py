@@ -51,6 +51,7 @@ def render_report(
     n_importance: int = 20,
     calibration_png: bytes | None = None,
     decision_png: bytes | None = None,
+    shap_png: bytes | None = None,
 ) -> str:
     """The report HTML (one self-contained page)."""
     m = result.metrics
@@ -87,7 +88,21 @@ def render_report(
         fairness=_table(result.fairness) if len(result.fairness) else "",
         importance=_table(imp) if len(imp) else "",
         n_importance=min(n_importance, len(result.importance)),
+        shap_b64=base64.b64encode(shap_png).decode("ascii") if shap_png else "",
+        shap_families=_shap_families(result),
     )
+
+
+def _shap_families(result: EvaluationResult) -> str:
+    """Mean |SHAP| per measure family as an HTML table ("" without explanations)."""
+    table = getattr(result, "explanations", None)
+    if table is None or not len(table):
+        return ""
+    from strokescreen.models.explain import global_summary
+
+    _feat, fam = global_summary(table)
+    return _table(fam.rename(columns={"mean_abs_shap": f"mean |SHAP| ({table['unit'].iloc[0]})",
+                                      "mean_shap": "mean SHAP"}))
 
 
 class _Dot(dict):
