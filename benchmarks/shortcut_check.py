@@ -9,12 +9,13 @@ model) and writes every figure as JSON.
 
 Models: logreg, rf, gbm as registered (they read face_* and speech_* columns), the same
 three with ``scene=True`` (they may also read the scene_* background statistics, so they
-can learn a lighting shortcut), and any deep model named with ``--deep`` (tiny preset).
+can learn a lighting shortcut), logreg with ``scene="only"`` (nothing but the background:
+a model that can only cheat), and any deep model named with ``--deep`` (tiny preset).
 
     python benchmarks/shortcut_check.py \
-        --cohort plain=/work/cohorts/real60/manifest.csv,/work/cohorts/real60_work,/work/cohorts/real60_features.parquet \
-        --cohort lamp=/tmp/shap/sc30/manifest.csv,/tmp/shap/sc30_work,/tmp/shap/sc30_features.parquet \
-        --out /tmp/shap/shortcut_check.json
+        --cohort plain=real60/manifest.csv,real60_work,real60_features.parquet \
+        --cohort lamp=sc30/manifest.csv,sc30_work,sc30_features.parquet \
+        --deep video-only --deep deepstroke --out shortcut_check.json
 
 Every figure is computed on SYNTHETIC cohorts. strokescreen is a screening aid, not a
 diagnosis.
@@ -29,7 +30,7 @@ import time
 from pathlib import Path
 
 CLASSICAL = (("logreg", {}), ("rf", {}), ("gbm", {}), ("logreg", {"scene": True}),
-             ("rf", {"scene": True}), ("gbm", {"scene": True}))
+             ("rf", {"scene": True}), ("gbm", {"scene": True}), ("logreg", {"scene": "only"}))
 
 
 def _label(name: str, params: dict) -> str:
@@ -48,12 +49,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cohort", action="append", required=True,
                     help="NAME=MANIFEST,WORK[,FEATURES] (repeatable)")
     ap.add_argument("--deep", action="append", default=[], help="deep model to add (tiny)")
+    ap.add_argument("--no-classical", action="store_true", help="only the --deep models")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args(argv)
 
-    models = [(n, dict(p)) for n, p in CLASSICAL] + [(d, {"preset": "tiny"}) for d in args.deep]
+    models = [] if args.no_classical else [(n, dict(p)) for n, p in CLASSICAL]
+    models += [(d, {"preset": "tiny"}) for d in args.deep]
     results = []
     print("| cohort | model | AUC | face masked | background only | background masked | "
           "mirrored | mirrored: calls kept | mirrored: flagged kept |")

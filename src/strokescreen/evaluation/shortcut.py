@@ -2,10 +2,10 @@
 only the background, loses the background, or is mirrored.
 
 A model that learned stroke signs reads the face: masking the facial regions drops its
-AUC towards 0.5, the background alone gives about 0.5, masking the background leaves it
-unchanged, and mirroring (which moves the weak side to the other half of the face) leaves
-its calls unchanged. A model that learned a shortcut in the scene (lighting, background)
-does the opposite. These are the perturbations, each applied to the test cases of every
+AUC (to what the speech left to it gives), the background alone gives about 0.5, masking
+the background leaves it unchanged, and mirroring (which moves the weak side to the other
+half of the face) leaves its calls unchanged. A model that learned a shortcut in the scene
+(lighting, background) does the opposite. These are the perturbations, each applied to the test cases of every
 subject-grouped fold after the fold model was trained on unperturbed cases:
 
 ================== ============================================ ===========================
@@ -43,7 +43,7 @@ DESCRIPTION = {
 }
 #: What a model that reads stroke signs does under each perturbation.
 EXPECTED = {
-    "face-masked": "falls towards 0.5",
+    "face-masked": "falls (to what the speech alone gives)",
     "background-only": "about 0.5",
     "background-masked": "unchanged",
     "mirrored": "unchanged; calls follow the weak side",

@@ -133,11 +133,16 @@ class SklearnModel(CaseModel):
         return pd.Series(values, index=list(self.feature_names_in_), name="importance")
 
 
-def _prefixes(scene: bool) -> tuple[str, ...]:
+def _prefixes(scene: bool | str) -> tuple[str, ...]:
     """Feature prefixes of a classical model: ``face_``/``speech_``, plus ``scene_`` (the
     background statistics of :mod:`strokescreen.features.scene`, which carry no stroke
-    sign) when ``scene`` is set: a model made able to learn a scene shortcut, for
-    ``strokescreen shortcut-check``."""
+    sign) when ``scene`` is true: a model made able to learn a scene shortcut, for
+    ``strokescreen shortcut-check``; ``scene="only"``: the scene columns alone (a model
+    that can do nothing but cheat)."""
+    if scene == "only":
+        return ("scene_",)
+    if scene not in (True, False):
+        raise InputError(f"scene={scene!r}: use true, false or only")
     return FEATURE_PREFIXES + (("scene_",) if scene else ())
 
 
@@ -148,7 +153,7 @@ def make_logreg(
     class_weight: str | dict | None = None,
     max_iter: int = 2000,
     random_state: int | None = None,
-    scene: bool = False,
+    scene: bool | str = False,
 ) -> SklearnModel:
     """L2 logistic regression on median-imputed, standardised features (``scene``: also
     the ``scene_*`` background columns, see :func:`_prefixes`)."""
@@ -176,7 +181,7 @@ def make_rf(
     class_weight: str | dict | None = None,
     n_jobs: int = 1,
     random_state: int | None = None,
-    scene: bool = False,
+    scene: bool | str = False,
 ) -> SklearnModel:
     """Random forest on median-imputed features (scaling is harmless and kept uniform)."""
     return SklearnModel(
@@ -200,7 +205,7 @@ def make_gbm(
     max_depth: int = 2,
     subsample: float = 0.8,
     random_state: int | None = None,
-    scene: bool = False,
+    scene: bool | str = False,
 ) -> SklearnModel:
     """Gradient-boosted shallow trees (scikit-learn GradientBoostingClassifier)."""
     return SklearnModel(

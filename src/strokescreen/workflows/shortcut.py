@@ -174,6 +174,8 @@ def shortcut_check(
                 pert = _perturbed_cases(test, kind, reads_features=reads,
                                         scratch=root / f"fold-{r.fold.name}")
                 table[kind][r.fold.test] = np.asarray(r.model.predict_proba(pert), float)[:, 1]
+                if own_scratch:  # perturbed crops are large: keep one fold's at a time
+                    shutil.rmtree(root / f"fold-{r.fold.name}", ignore_errors=True)
                 done += 1
                 if progress is not None:
                     progress(done, total, note=f"{kind}, fold {r.fold.name}")
