@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     from strokescreen.jsonable import json_safe
     from strokescreen.models.registry import model_factory
     from strokescreen.workflows.cases import ablation_cases
-    from strokescreen.workflows.shortcut import shortcut_check
+    from strokescreen.workflows.shortcut import add_scene_features, shortcut_check
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cohort", action="append", required=True,
@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     models = [] if args.no_classical else [(n, dict(p)) for n, p in CLASSICAL]
     models += [(d, {"preset": "tiny"}) for d in args.deep]
     results = []
+    print("AUC: pooled out-of-fold (mean of the per-fold AUCs)")
     print("| cohort | model | AUC | face masked | background only | background masked | "
           "mirrored | mirrored: calls kept | mirrored: flagged kept |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -67,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         manifest, work = Path(parts[0]), Path(parts[1])
         features = Path(parts[2]) if len(parts) > 2 else None
         cases, _, synthetic = ablation_cases(manifest, work, features)
+        cases = add_scene_features(cases)  # once per cohort, not once per model
         for model, params in models:
             t0 = time.perf_counter()
             factory = model_factory(model, random_state=args.seed, **params)
@@ -82,10 +84,13 @@ def main(argv: list[str] | None = None) -> int:
             def f(x: float) -> str:
                 return "n/a" if x != x else f"{x:.3f}"
 
+            def a(k: str, rows: dict = rows) -> str:  # pooled AUC (mean of per-fold AUCs)
+                return f"{f(rows[k]['auc'])} ({f(rows[k]['fold_auc'])})"
+
             m = rows["mirrored"]
-            print(f"| {name} | {_label(model, params)} | {f(m['auc_clean'])} | "
-                  f"{f(rows['face-masked']['auc'])} | {f(rows['background-only']['auc'])} | "
-                  f"{f(rows['background-masked']['auc'])} | {f(m['auc'])} | "
+            print(f"| {name} | {_label(model, params)} | {f(m['auc_clean'])} "
+                  f"({f(m['fold_auc_clean'])}) | {a('face-masked')} | {a('background-only')} | "
+                  f"{a('background-masked')} | {a('mirrored')} | "
                   f"{f(m['calls_kept'])} | {f(m['flagged_kept'])} |", flush=True)
             args.out.write_text(json.dumps(json_safe(results), indent=2) + "\n")
     print("SYNTHETIC cohorts; strokescreen is a screening aid, not a diagnosis.")

@@ -127,6 +127,13 @@ def test_mirror_rule_and_feature_masks():
     s = perturbation_summary(np.array([0, 1, 0, 1]), np.array([.2, .8, .3, .7]),
                              np.array([.8, .2, .3, .7]))
     assert s["auc_clean"] == 1.0 and s["calls_kept"] == 0.5 and s["flagged_kept"] == 0.5
+    # constant predictions per fold (nothing left to read): 0.5 in every fold, while the
+    # pooled AUC of constants that differ between unbalanced folds is not 0.5
+    y = np.array([0, 1, 1, 0, 0, 1])
+    const = np.array([0.3, 0.3, 0.3, 0.6, 0.6, 0.6])
+    s = perturbation_summary(y, np.array([.1, .9, .8, .2, .3, .7]), const,
+                             folds=np.array(["a", "a", "a", "b", "b", "b"]))
+    assert s["fold_auc"] == 0.5 and s["fold_auc_clean"] == 1.0 and s["auc"] != 0.5
 
 
 # --- the video path: case folders with crops, a model that reads them -----------------
@@ -197,3 +204,15 @@ def test_video_path_perturbs_crops_and_catches_the_lamp(tmp_path):
     summary = json.loads(paths["summary"].read_text())
     assert summary["synthetic"] is True and "not a diagnosis" in summary["disclaimer"]
     assert len(pd.read_csv(paths["predictions"])) == len(cases)
+
+
+def test_scene_parameter_chooses_the_columns_a_classical_model_reads():
+    from strokescreen.errors import InputError
+
+    cases = planted(n=40, face=3.0, lamp_agreement=1.0)
+    y = cases["label"].to_numpy()
+    assert not any(c.startswith("scene_") for c in make_logreg().fit(cases, y).feature_schema)
+    assert set(make_logreg(scene="only").fit(cases, y).feature_schema) == set(SCENE_COLUMNS)
+    assert "scene_light_lr" in make_logreg(scene=True).fit(cases, y).feature_schema
+    with pytest.raises(InputError, match="scene='maybe'"):
+        make_logreg(scene="maybe")

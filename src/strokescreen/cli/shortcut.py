@@ -69,7 +69,8 @@ def shortcut_check(
     console.print(f"{model} on {cohort}: {len(result.predictions)} cases; {result.split}; "
                   f"AUC {_f(clean)} unperturbed")
     for r in result.rows:
-        console.print(f"  {r['description']}: AUC {_f(r['auc'])} (falls {_f(r['auc_drop'])}); "
+        console.print(f"  {r['description']}: AUC {_f(r['auc'])} (falls {_f(r['auc_drop'])}; "
+                      f"mean over folds {_f(r.get('fold_auc'))}); "
                       f"calls kept {_f(r['calls_kept'])}; a stroke model: "
                       f"{r['stroke_model_expected']}", highlight=False)
     for note in result.notes:

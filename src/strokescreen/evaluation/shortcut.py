@@ -118,15 +118,25 @@ def _auc(y: np.ndarray, p: np.ndarray) -> float:
     return float(roc_auc_score(y[ok], p[ok]))
 
 
+def _fold_mean_auc(y: np.ndarray, p: np.ndarray, folds: np.ndarray) -> float:
+    aucs = [_auc(y[folds == f], p[folds == f]) for f in np.unique(folds)]
+    finite = [a for a in aucs if a == a]
+    return float(np.mean(finite)) if finite else float("nan")
+
+
 def perturbation_summary(y: np.ndarray, clean: np.ndarray, perturbed: np.ndarray, *,
-                         threshold: float = 0.5) -> dict[str, float]:
+                         threshold: float = 0.5,
+                         folds: np.ndarray | None = None) -> dict[str, float]:
     """How one perturbation moved the pooled out-of-fold predictions.
 
     y : labels (n,); clean, perturbed : P(stroke) of the same cases without and with the
     perturbation, shape (n,). Returns auc_clean, auc, auc_drop (clean - perturbed),
     mean_abs_change (mean |perturbed - clean|), calls_kept (share of cases whose call at
     ``threshold`` is the same) and flagged_kept (of the cases flagged without the
-    perturbation, the share still flagged).
+    perturbation, the share still flagged). With ``folds`` (each case's fold, shape (n,))
+    also fold_auc_clean and fold_auc, the mean of the per-fold AUCs: a perturbation that
+    leaves a fold model nothing to read gives each fold a constant and exactly 0.5 there,
+    while pooling constants that differ between folds can move the pooled AUC off 0.5.
     """
     y = np.asarray(y, dtype=int)
     clean = np.asarray(clean, dtype=float)
@@ -134,6 +144,11 @@ def perturbation_summary(y: np.ndarray, clean: np.ndarray, perturbed: np.ndarray
     ok = np.isfinite(clean) & np.isfinite(perturbed)
     a0, a1 = _auc(y, clean), _auc(y, perturbed)
     c0, c1 = clean[ok] >= threshold, perturbed[ok] >= threshold
+    extra = {}
+    if folds is not None:
+        f = np.asarray(folds)[ok]
+        extra = {"fold_auc_clean": _fold_mean_auc(y[ok], clean[ok], f),
+                 "fold_auc": _fold_mean_auc(y[ok], perturbed[ok], f)}
     return {
         "auc_clean": a0,
         "auc": a1,
@@ -143,4 +158,5 @@ def perturbation_summary(y: np.ndarray, clean: np.ndarray, perturbed: np.ndarray
         "calls_kept": float(np.mean(c0 == c1)) if ok.any() else float("nan"),
         "flagged_kept": float(np.mean(c1[c0])) if c0.any() else float("nan"),
         "n": int(ok.sum()),
+        **extra,
     }

@@ -184,7 +184,8 @@ def shortcut_check(
             shutil.rmtree(root, ignore_errors=True)
     rows = []
     for kind in perturbations:
-        s = perturbation_summary(y, table["clean"], table[kind], threshold=threshold)
+        s = perturbation_summary(y, table["clean"], table[kind], threshold=threshold,
+                                 folds=fold_of.astype(str))
         rows.append({"perturbation": kind, "description": DESCRIPTION[kind],
                      "stroke_model_expected": EXPECTED[kind], **s})
     preds = pd.DataFrame({"case_id": cases["case_id"].astype(str),
