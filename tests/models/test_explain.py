@@ -49,6 +49,13 @@ def test_linear_shap_is_coefficient_times_standardised_value():
     np.testing.assert_allclose(ex.base_values, pipe["clf"].intercept_[0])
     # the case with a missing value: its SHAP value is coef x the median's standardised value
     assert np.isnan(ex.data[3, ex.features.index("speech_rate")])
+    # the closed form is shap's exact linear explainer (interventional, standardised data)
+    import shap
+
+    p_ = len(ex.features)
+    reference = shap.LinearExplainer(pipe["clf"], (np.zeros(p_), np.eye(p_)))
+    np.testing.assert_allclose(ex.values, reference.shap_values(z), atol=1e-10)
+    np.testing.assert_allclose(ex.base_values[0], float(np.ravel(reference.expected_value)[0]))
 
 
 @pytest.mark.parametrize("factory,unit", [(make_rf, "probability"), (make_gbm, "log-odds")])
