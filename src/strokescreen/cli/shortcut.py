@@ -71,7 +71,10 @@ def shortcut_check(
     for r in result.rows:
         console.print(f"  {r['description']}: AUC {_f(r['auc'])} (falls {_f(r['auc_drop'])}; "
                       f"mean over folds {_f(r.get('fold_auc'))}); "
-                      f"calls kept {_f(r['calls_kept'])}; a stroke model: "
+                      f"calls kept {_f(r['calls_kept'])}"
+                      + (f", flagged still flagged {_f(r['flagged_kept'])}"
+                         if r["perturbation"] == "mirrored" else "")
+                      + "; a stroke model: "
                       f"{r['stroke_model_expected']}", highlight=False)
     for note in result.notes:
         console.print(f"note: {note}")
