@@ -5,8 +5,9 @@ A model that learned stroke signs reads the face: masking the facial regions dro
 AUC (to what the speech left to it gives), the background alone gives about 0.5, masking
 the background leaves it unchanged, and mirroring (which moves the weak side to the other
 half of the face) leaves its calls unchanged. A model that learned a shortcut in the scene
-(lighting, background) does the opposite. These are the perturbations, each applied to the test cases of every
-subject-grouped fold after the fold model was trained on unperturbed cases:
+(lighting, background) does the opposite. These are the perturbations, each applied to
+the test cases of every subject-grouped fold after the fold model was trained on
+unperturbed cases:
 
 ================== ============================================ ===========================
 perturbation       feature models (the table's columns)         video models (the crops)
