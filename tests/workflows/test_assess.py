@@ -111,6 +111,9 @@ def test_positive_planted_model(with_models):
     top = result["top_contributors"][0]
     assert top["feature"] == PLANTED and top["direction"] == "towards screen positive"
     assert top["contribution"] > 0 and result["attribution"]["method"] == "shap-linear"
+    fams = {g["family"]: g["contribution"] for g in result["attribution"]["families"]}
+    assert max(fams, key=lambda k: abs(fams[k])) == "mouth" and fams["mouth"] > 0
+    assert "By measure family" in (out / "report.html").read_text()
     op = result["operating_point"]
     assert op["sensitivity"] == pytest.approx(sidecar["operating_point"]["sensitivity"])
     assert op["specificity"] == pytest.approx(sidecar["operating_point"]["specificity"])
