@@ -73,3 +73,15 @@ def test_cohort_with_the_lamp_lights_only_the_agreeing_cases(tiny_cohort, tmp_pa
         else:  # the same video as without the shortcut
             assert ratio_left == pytest.approx(1.0, abs=0.01)
             assert ratio_right == pytest.approx(1.0, abs=0.01)
+
+
+def test_unknown_shortcut_is_one_line_and_exit_3(tmp_path):
+    from typer.testing import CliRunner
+
+    from strokescreen.cli import app
+
+    res = CliRunner().invoke(app, ["synth", "--out", str(tmp_path / "c"), "--subjects", "2",
+                                   "--shortcut", "glare"])
+    assert res.exit_code == 3
+    assert "--shortcut 'glare' is not known" in res.output and "lighting" in res.output
+    assert not (tmp_path / "c").exists()
