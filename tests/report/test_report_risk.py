@@ -49,17 +49,37 @@ def test_operating_point_info_reads_the_sidecar():
     assert RiskModel(None, sidecar).synthetic is True
 
 
-def test_occlusion_attribution_for_a_forest():
+def test_tree_shap_attribution_for_a_forest():
     df = planted()
     model = make_rf(n_estimators=60, random_state=0).fit(df, df["label"].to_numpy())
     risk = RiskModel(model, {"threshold": 0.5})
+    case = case_table({"face_signal": 3.5, "speech_noise": 0.0}, "/x")
+    table, method, unit = attributions(risk, case)
+    assert method == "shap-tree" and unit == "probability"
+    row = table.set_index("feature")
+    assert row.loc["face_signal", "contribution"] > 0.2
+    assert abs(row.loc["speech_noise", "contribution"]) < row.loc["face_signal", "contribution"]
+    # tree SHAP: the contributions add up to P(stroke) minus the forest's expected output
+    from strokescreen.models.explain import explain
+
+    base = explain(model, case).base_values[0]
+    assert table["contribution"].sum() == pytest.approx(predict(risk, case) - base, abs=1e-6)
+
+
+def test_occlusion_attribution_for_a_pipeline_with_extra_steps():
+    from sklearn.feature_selection import SelectKBest
+
+    from strokescreen.models.classical import SklearnModel
+
+    df = planted()
+    model = SklearnModel(extra_steps=[("select", SelectKBest(k=2))]).fit(
+        df, df["label"].to_numpy())
+    risk = RiskModel(model, {"threshold": 0.5})
     medians = model.pipeline_.named_steps["impute"].statistics_
-    # a case with a stroke-like signal and the training median for the noise feature
     case = case_table({"face_signal": 3.5, "speech_noise": float(medians[1])}, "/x")
     table, method, unit = attributions(risk, case)
     assert method == "occlusion" and unit == "probability"
     row = table.set_index("feature")
-    assert row.loc["face_signal", "contribution"] > 0.2
     assert row.loc["speech_noise", "contribution"] == pytest.approx(0.0, abs=1e-12)
     # contribution = p(case) - p(case with the feature at its median)
     base = predict(risk, case)

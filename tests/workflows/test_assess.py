@@ -110,7 +110,10 @@ def test_positive_planted_model(with_models):
     assert p >= thr and result["decision"] == "screen positive"
     top = result["top_contributors"][0]
     assert top["feature"] == PLANTED and top["direction"] == "towards screen positive"
-    assert top["contribution"] > 0 and result["attribution"]["method"] == "linear"
+    assert top["contribution"] > 0 and result["attribution"]["method"] == "shap-linear"
+    fams = {g["family"]: g["contribution"] for g in result["attribution"]["families"]}
+    assert max(fams, key=lambda k: abs(fams[k])) == "mouth" and fams["mouth"] > 0
+    assert "By measure family" in (out / "report.html").read_text()
     op = result["operating_point"]
     assert op["sensitivity"] == pytest.approx(sidecar["operating_point"]["sensitivity"])
     assert op["specificity"] == pytest.approx(sidecar["operating_point"]["specificity"])
@@ -167,7 +170,7 @@ def test_linear_contributions_add_up_to_the_logit(with_models):
     table, method, unit = attributions(RiskModel(model, {"threshold": 0.5}),
                                        case_table(feats, out / "case"))
     p = result["probability"]
-    assert method == "linear" and unit == "log-odds"
+    assert method == "shap-linear" and unit == "log-odds"
     assert table["contribution"].sum() + intercept == pytest.approx(math.log(p / (1 - p)),
                                                                     abs=1e-6)
 

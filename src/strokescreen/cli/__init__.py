@@ -35,6 +35,7 @@ _COMMAND_MODULES = (
     "modelling",
     "validate",
     "ablate",
+    "shortcut",
     "assess",
     "serve",
 )

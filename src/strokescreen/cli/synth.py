@@ -31,6 +31,9 @@ def synth(
     height: Annotated[int, typer.Option("--height", help="frame height in pixels")] = 480,
     engine: EngineOpt = "local",
     scheduler: SchedulerOpt = None,
+    shortcut: Annotated[str, typer.Option(
+        "--shortcut", help="plant a shortcut that correlates with the label: none | lighting "
+        "(a side lamp; see the cohort card)")] = "none",
 ) -> None:
     """Generate a SYNTHETIC cohort: videos, manifest, per-frame truth and a cohort card."""
     from strokescreen.synth.cohort import generate_cohort
@@ -49,7 +52,8 @@ def synth(
     cfg = SynthConfig(n_subjects=subjects, recordings_per_subject=recordings_per_subject,
                       seconds=seconds, seed=seed, difficulty=difficulty, width_px=width,
                       height_px=height,
-                      portraits_dir=str(portraits) if portraits is not None else None).validate()
+                      portraits_dir=str(portraits) if portraits is not None else None,
+                      shortcut=shortcut).validate()
     n_cases = subjects * recordings_per_subject
     with engine_runner(engine, scheduler, workers=workers, folders=[out]) as runner, \
             progress_bar("synthesise", n_cases) as cb:

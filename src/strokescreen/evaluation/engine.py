@@ -74,6 +74,7 @@ class EvaluationResult:
     synthetic: bool = False
     cohort_name: str = "cohort"
     runs: list[FoldRun] = field(default_factory=list, repr=False)
+    explanations: pd.DataFrame | None = None  # out-of-fold SHAP, one row per case x feature
 
 
 def _fit_fold(shared: tuple[pd.DataFrame, np.ndarray, Callable[[], Any], np.ndarray],
@@ -385,6 +386,9 @@ def cross_validate(
         if imp.empty
         else ("pooled permutation (AUC drop) + native" if "importance_mean" in imp else "native")
     )
+    explanations = _explanations(sr, cases)
+    metrics["explanation_method"] = (
+        "none" if explanations is None else str(explanations["method"].iloc[0]))
     return EvaluationResult(
         model_name=name,
         params=params,
@@ -401,7 +405,19 @@ def cross_validate(
         synthetic=bool(synthetic),
         cohort_name=cohort_name,
         runs=sr.runs,
+        explanations=explanations,
     )
+
+
+def _explanations(sr: _SplitRun, cases: pd.DataFrame) -> pd.DataFrame | None:
+    """Out-of-fold SHAP values (hold-out: every fold model on the hold-out, averaged)."""
+    from strokescreen.evaluation.explanations import oof_explanations
+
+    if sr.holdout is not None:
+        units = [(m, idx, "holdout") for m, idx in sr.units]
+    else:
+        units = [(r.model, r.fold.test, r.fold.name) for r in sr.runs]
+    return oof_explanations(units, cases)
 
 
 def _importance(kind, units, runs, cases, y, repeats, rng, progress, total) -> pd.DataFrame:

@@ -52,6 +52,7 @@ def render_report(
     calibration_png: bytes | None = None,
     decision_png: bytes | None = None,
     extra_html: str = "",
+    shap_png: bytes | None = None,
 ) -> str:
     """The report HTML (one self-contained page); ``extra_html``: a section we wrote
     (e.g. the feature-set comparison), placed after the discrimination section."""
@@ -90,7 +91,21 @@ def render_report(
         importance=_table(imp) if len(imp) else "",
         n_importance=min(n_importance, len(result.importance)),
         extra_html=Markup(extra_html),
+        shap_b64=base64.b64encode(shap_png).decode("ascii") if shap_png else "",
+        shap_families=_shap_families(result),
     )
+
+
+def _shap_families(result: EvaluationResult) -> str:
+    """Mean |SHAP| per measure family as an HTML table ("" without explanations)."""
+    table = getattr(result, "explanations", None)
+    if table is None or not len(table):
+        return ""
+    from strokescreen.models.explain import global_summary
+
+    _feat, fam = global_summary(table)
+    return _table(fam.rename(columns={"mean_abs_shap": f"mean |SHAP| ({table['unit'].iloc[0]})",
+                                      "mean_shap": "mean SHAP"}))
 
 
 class _Dot(dict):

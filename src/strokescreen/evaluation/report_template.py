@@ -94,6 +94,10 @@ TEMPLATE = """<!doctype html>
 <h2>Global feature importance</h2>
 {% if importance %}<p class="note">{{ m.importance_method }}; top {{ n_importance }} features.</p>{{ importance|safe }}
 {% else %}<p class="note">Not computed for this model (it does not read the feature table, or importance was switched off).</p>{% endif %}
+{% if shap_b64 %}<h2>SHAP explanations (out of fold)</h2>
+<div><img alt="SHAP summary" width="760" src="data:image/png;base64,{{ shap_b64 }}"></div>
+<p class="note">{{ m.explanation_method }}: every case explained by the fold model that did not see its subject; bars are mean |SHAP| over cases, per feature and per measure family (a family's value is the sum of its features'). Per case in explanations.parquet.</p>
+{{ shap_families|safe }}{% endif %}
 <h2>Reporting checklist (TRIPOD+AI)</h2>
 <p class="note">Filled from what this evaluation knows{% if synthetic %}; the cohort is SYNTHETIC{% endif %}. Items marked &ldquo;not filled&rdquo; must be added by the authors.</p>
 <table><tr><th class="l">section</th><th class="l">item</th><th class="l">reported</th></tr>

@@ -3,7 +3,9 @@
 Files: ``predictions.csv`` (case_id, subject_id, fold, label, probability), ``metrics.json``,
 ``roc.png``, ``calibration.png`` (reliability diagram), ``decision_curve.png`` (net
 benefit against treat all / none), ``fairness.csv``,
-``feature_importance.csv``, ``report.html``; for a hold-out
+``feature_importance.csv``, ``report.html``; for models that SHAP explains (the classical
+ones) ``explanations.parquet`` (out-of-fold SHAP values, one row per case and feature) and
+``shap_summary.png``; for a hold-out
 also ``holdout_fold_predictions.csv`` (each fold model on the hold-out) and
 ``training_oof_predictions.csv`` (out-of-fold predictions on the training part).
 """
@@ -117,10 +119,20 @@ def write_evaluation(
     if result.training_oof is not None:
         paths["training_oof"] = out / "training_oof_predictions.csv"
         result.training_oof.to_csv(paths["training_oof"], index=False)
+    shap_png = None
+    if result.explanations is not None and len(result.explanations):
+        from strokescreen.evaluation.explanations import shap_summary_png
+
+        paths["explanations"] = out / "explanations.parquet"
+        result.explanations.to_parquet(paths["explanations"], index=False)
+        shap_png = shap_summary_png(result.explanations, synthetic=result.synthetic,
+                                    title=f"{result.model_name}, out-of-fold SHAP")
+        paths["shap_summary"] = out / "shap_summary.png"
+        paths["shap_summary"].write_bytes(shap_png)
     paths["report"] = out / "report.html"
     paths["report"].write_text(
         render_report(result, png, title=title, calibration_png=cal_png,
-                      decision_png=dca_png,
+                      decision_png=dca_png, shap_png=shap_png,
                       extra_html=feature_set_line(result.metrics)
                       + comparison_section(comparison)),
         encoding="utf-8"

@@ -133,6 +133,19 @@ class SklearnModel(CaseModel):
         return pd.Series(values, index=list(self.feature_names_in_), name="importance")
 
 
+def _prefixes(scene: bool | str) -> tuple[str, ...]:
+    """Feature prefixes of a classical model: ``face_``/``speech_``, plus ``scene_`` (the
+    background statistics of :mod:`strokescreen.features.scene`, which carry no stroke
+    sign) when ``scene`` is true: a model made able to learn a scene shortcut, for
+    ``strokescreen shortcut-check``; ``scene="only"``: the scene columns alone (a model
+    that can do nothing but cheat)."""
+    if scene == "only":
+        return ("scene_",)
+    if scene not in (True, False):
+        raise InputError(f"scene={scene!r}: use true, false or only")
+    return FEATURE_PREFIXES + (("scene_",) if scene else ())
+
+
 def make_logreg(
     *,
     C: float = 1.0,
@@ -140,8 +153,10 @@ def make_logreg(
     class_weight: str | dict | None = None,
     max_iter: int = 2000,
     random_state: int | None = None,
+    scene: bool | str = False,
 ) -> SklearnModel:
-    """L2 logistic regression on median-imputed, standardised features."""
+    """L2 logistic regression on median-imputed, standardised features (``scene``: also
+    the ``scene_*`` background columns, see :func:`_prefixes`)."""
     solver = "liblinear" if penalty == "l1" else "lbfgs"
     kwargs: dict = {
         "C": C,
@@ -154,7 +169,7 @@ def make_logreg(
         kwargs["l1_ratio"] = 1.0
     elif penalty != "l2":
         raise InputError(f"logreg penalty '{penalty}' is not supported; use 'l2' or 'l1'")
-    return SklearnModel(LogisticRegression(**kwargs))
+    return SklearnModel(LogisticRegression(**kwargs), feature_prefixes=_prefixes(scene))
 
 
 def make_rf(
@@ -166,6 +181,7 @@ def make_rf(
     class_weight: str | dict | None = None,
     n_jobs: int = 1,
     random_state: int | None = None,
+    scene: bool | str = False,
 ) -> SklearnModel:
     """Random forest on median-imputed features (scaling is harmless and kept uniform)."""
     return SklearnModel(
@@ -177,7 +193,8 @@ def make_rf(
             class_weight=class_weight,
             n_jobs=n_jobs,
             random_state=random_state,
-        )
+        ),
+        feature_prefixes=_prefixes(scene),
     )
 
 
@@ -188,6 +205,7 @@ def make_gbm(
     max_depth: int = 2,
     subsample: float = 0.8,
     random_state: int | None = None,
+    scene: bool | str = False,
 ) -> SklearnModel:
     """Gradient-boosted shallow trees (scikit-learn GradientBoostingClassifier)."""
     return SklearnModel(
@@ -197,5 +215,6 @@ def make_gbm(
             max_depth=max_depth,
             subsample=subsample,
             random_state=random_state,
-        )
+        ),
+        feature_prefixes=_prefixes(scene),
     )

@@ -101,6 +101,7 @@ TEMPLATE = """<!doctype html>
 <table><tr><th class="l">measure</th><th>value</th><th>training median</th><th>normal range</th><th>contribution ({{ r.attribution.unit }})</th><th class="l">pushed</th></tr>
 {% for c in r.top_contributors %}<tr><td class="l">{{ c.label }}</td><td>{{ f(c.value, 3) }}{% if c.unit %} {{ c.unit }}{% endif %}</td><td>{{ f(c.reference, 3) }}</td><td>{{ rng(c) }}</td><td>{{ sgn(c.contribution) }}</td><td class="l">{{ c.direction }}</td></tr>{% endfor %}
 </table>{% endif %}
+{% if r.attribution.families %}<p class="note">By measure family (sum of its measures' contributions): {% for g in r.attribution.families %}{{ g.family }} {{ sgn(g.contribution) }}{{ "; " if not loop.last }}{% endfor %}.</p>{% endif %}
 <p class="note">Method: {{ r.attribution.method_text }}.</p>
 {% endif %}
 

@@ -2,9 +2,10 @@
 
 Explanations say which measures pushed this case's probability most:
 
-- a logistic regression behind the classical pipeline (impute -> standardise -> logistic
-  regression) gets the exact additive split of its log-odds: coefficient x standardised
-  value per feature (``method="linear"``, contributions in log-odds);
+- every classical pipeline (impute -> standardise -> logistic regression, random forest or
+  gradient boosting) gets its SHAP values (:mod:`strokescreen.models.explain`): exact
+  linear SHAP, coefficient x standardised value (``method="shap-linear"``, log-odds), or
+  tree SHAP (``method="shap-tree"``; probability for a forest, log-odds for boosting);
 - any other model that reads the feature table gets a model-agnostic attribution: each
   feature in turn is replaced by its training median (the pipeline imputer's statistics)
   and the change in probability is the feature's contribution (``method="occlusion"``,
@@ -202,51 +203,30 @@ def predict(risk: RiskModel, cases: pd.DataFrame) -> float | None:
     return p if math.isfinite(p) else None
 
 
-def _pipeline_parts(model: Any) -> tuple[Any, Any, Any] | None:
-    """(imputer or None, scaler or None, classifier) of a plain classical pipeline."""
-    pipe = getattr(model, "pipeline_", None)
-    steps = dict(getattr(pipe, "steps", []) or [])
-    if not steps or set(steps) - {"impute", "scale", "clf"}:
-        return None
-    return steps.get("impute"), steps.get("scale"), steps["clf"]
-
-
 def attributions(risk: RiskModel, cases: pd.DataFrame) -> tuple[pd.DataFrame, str, str]:
     """Per-feature contributions to this case's prediction.
 
     Returns (table with columns feature, value, reference, contribution; method; unit of
-    the contributions). Empty table (method "none") for models without feature columns.
+    the contributions). SHAP values (:mod:`strokescreen.models.explain`) for the linear and
+    tree pipelines; the occlusion fallback for other feature models; an empty table
+    (method "none") for models without feature columns.
     """
+    from strokescreen.models.explain import explain
+
     empty = pd.DataFrame(columns=["feature", "value", "reference", "contribution"])
     if not risk.uses_features:
         return empty, "none", ""
     names = [str(n) for n in risk.model.feature_names_in_]
     x = cases[names].to_numpy(dtype=float)[0]
-    parts = _pipeline_parts(risk.model)
-    calibrator = getattr(risk.model, "calibrator_", None)
-    method = getattr(calibrator, "method", "none")
-    # a logistic recalibration keeps the additive split (log-odds scale by its slope);
-    # an isotonic one does not, so it gets the model-agnostic occlusion
-    scale = float(calibrator.values["slope"]) if calibrator is not None and method == "sigmoid" \
-        else 1.0
+    pipe = getattr(risk.model, "pipeline_", None)
+    imputer = dict(getattr(pipe, "steps", []) or []).get("impute")
     reference = np.full(len(names), np.nan)
-    if parts is not None and parts[0] is not None and hasattr(parts[0], "statistics_"):
-        reference = np.asarray(parts[0].statistics_, dtype=float)
-    linear = parts is not None and hasattr(parts[2], "coef_") and \
-        np.ravel(parts[2].coef_).size == len(names) and method in ("none", "sigmoid")
-    if parts is not None and linear:
-        imputer, scaler, clf = parts
-        z = x[None].copy()
-        if imputer is not None:
-            z = imputer.transform(z)
-        if scaler is not None:
-            z = scaler.transform(z)
-        coef = np.ravel(clf.coef_)
-        if list(getattr(clf, "classes_", [0, 1]))[-1] != 1:
-            coef = -coef
-        contrib = scale * coef * z[0]
+    if imputer is not None and hasattr(imputer, "statistics_"):
+        reference = np.asarray(imputer.statistics_, dtype=float)
+    ex = explain(risk.model, cases.iloc[:1])
+    if ex is not None:
         return (pd.DataFrame({"feature": names, "value": x, "reference": reference,
-                              "contribution": contrib}), "linear", "log-odds")
+                              "contribution": ex.values[0]}), ex.method, ex.unit)
     if not np.isfinite(reference).any():
         return empty, "none", ""
     base = predict(risk, cases)
@@ -261,8 +241,11 @@ def attributions(risk: RiskModel, cases: pd.DataFrame) -> tuple[pd.DataFrame, st
 
 
 METHOD_TEXT = {
-    "linear": "coefficient × standardised value of the logistic regression (log-odds; the "
-              "contributions and the intercept add up to the logit of the probability)",
+    "shap-linear": "exact SHAP values of the logistic regression: coefficient × standardised "
+                   "value (log-odds; with the base value they add up to the logit of the "
+                   "probability)",
+    "shap-tree": "tree SHAP values of the tree ensemble (with the base value they add up to "
+                 "the model's output)",
     "occlusion": "change in probability when the measure is replaced by its training median",
     "none": "not available: this model reads the recording directly, not the measures",
 }

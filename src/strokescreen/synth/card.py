@@ -121,6 +121,14 @@ def write_card(out: Path, config: SynthConfig, table: pd.DataFrame, *, oracle: f
         "droop, excursion, segment, planted head turns and occlusions",
         "- `truth/cases.csv`: every drawn parameter per case",
     ]
+    if config.shortcut != "none":
+        from strokescreen.synth.shortcut import card_lines
+
+        lamp = table["shortcut_lamp"].astype(bool)
+        lines += card_lines(config.shortcut, agreement=config.shortcut_agreement,
+                            strength=config.shortcut_strength, n_lamp=int(lamp.sum()),
+                            n_cases=len(table), n_lamp_stroke=int((lamp & (table.label == 1)).sum()),
+                            n_stroke=int((table.label == 1).sum()))
     path = out / "cohort_card.md"
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -99,8 +99,14 @@ def _project_all(rig: Rig, pts_mm: np.ndarray, yaw: np.ndarray, pitch: np.ndarra
 
 def render_case(case: CaseParams, portrait, *, out_dir: Path, seed: int, seconds: float,
                 fps: int, width: int, height: int, crf: int, preset: DifficultyPreset,
-                fix_deg: tuple[float, float] = (0.0, 0.0)) -> CaseResult:
-    """Render ``case`` into ``out_dir``/videos and ``out_dir``/truth; return a summary."""
+                fix_deg: tuple[float, float] = (0.0, 0.0),
+                lamp_strength: float | None = None) -> CaseResult:
+    """Render ``case`` into ``out_dir``/videos and ``out_dir``/truth; return a summary.
+
+    lamp_strength : when given, the case is lit by the planted side lamp
+    (:mod:`strokescreen.synth.shortcut`)."""
+    from strokescreen.synth.shortcut import apply_lamp, lamp_gain
+
     started = time.perf_counter()
     rng = case_rng(seed, case.case_index)
     rig = build_rig(portrait, case, width=width, height=height, fix_deg=fix_deg)
@@ -119,6 +125,7 @@ def render_case(case: CaseParams, portrait, *, out_dir: Path, seed: int, seconds
     skin = np.clip(np.array([205.0, 158.0, 128.0]) * np.exp(case.tone) * rng.uniform(0.9, 1.1, 3),
                    0, 255)
     coverage = np.zeros(tl.n_frames)
+    lamp = None if lamp_strength is None else lamp_gain(width, strength=lamp_strength)
     video_rel = f"videos/{case.case_id}.mp4"
     (out_dir / "videos").mkdir(parents=True, exist_ok=True)
     (out_dir / "truth").mkdir(parents=True, exist_ok=True)
@@ -141,6 +148,8 @@ def render_case(case: CaseParams, portrait, *, out_dir: Path, seed: int, seconds
                 rgb = (int(colour[0]), int(colour[1]), int(colour[2]))
                 mask = draw_occluder(img, polys, pos, rgb)
                 coverage[i] = max(coverage[i], face_coverage(mask, mesh_px[i]))
+            if lamp is not None:
+                img = apply_lamp(img, lamp)
             writer.write(camera(img, gain=float(c["light"][i]), noise=bank[pick[i]]))
         writer.write_audio(tl.audio)
     truth = truth_frame(case, tl, rig, w, mesh_mm, mesh_px, coverage)

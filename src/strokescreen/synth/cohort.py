@@ -20,6 +20,7 @@ from strokescreen.synth.case import CaseResult, render_case
 from strokescreen.synth.config import SynthConfig
 from strokescreen.synth.params import TASK, CaseParams, cases_frame, draw_cohort
 from strokescreen.synth.portraits import Portrait, load_portraits
+from strokescreen.synth.shortcut import lamp_on
 from strokescreen.tasks import TaskRunner, local_runner
 
 # the manifest schema's columns, in the order synthetic manifests have always had
@@ -45,6 +46,7 @@ class _Job:
     case: CaseParams
     portrait_key: tuple[int, int]
     fix_deg: tuple[float, float]
+    lamp: bool = False
 
 
 _CALIBRATED: dict[tuple, tuple[float, float]] = {}
@@ -53,7 +55,10 @@ _CALIBRATED: dict[tuple, tuple[float, float]] = {}
 def _render(shared: tuple[dict[tuple[int, int], Portrait], dict], job: _Job) -> CaseResult:
     """One case's task: render its video and truth into the cohort folder."""
     portraits, settings = shared
-    return render_case(job.case, portraits[job.portrait_key], fix_deg=job.fix_deg, **settings)
+    settings = dict(settings)
+    strength = settings.pop("lamp_strength", None)
+    return render_case(job.case, portraits[job.portrait_key], fix_deg=job.fix_deg,
+                       lamp_strength=strength if job.lamp else None, **settings)
 
 
 def prepare_portraits(config: SynthConfig) -> tuple[dict[tuple[int, int], Portrait],
@@ -96,10 +101,14 @@ def generate_cohort(config: SynthConfig, out_dir: str | Path, *, workers: int = 
     jobs = []
     for c in cases:
         key = (min(int(c.portrait_u * n_portraits), n_portraits - 1), int(c.mirror))
-        jobs.append(_Job(c, key, fixes[key]))
+        lamp = config.shortcut == "lighting" and lamp_on(
+            config.seed, c.case_index, c.label, agreement=config.shortcut_agreement)
+        jobs.append(_Job(c, key, fixes[key], lamp))
     settings = dict(out_dir=out.absolute(), seed=config.seed, seconds=config.seconds, fps=config.fps,
                     width=config.width_px, height=config.height_px, crf=config.crf,
                     preset=config.difficulty_preset())
+    if config.shortcut == "lighting":
+        settings["lamp_strength"] = config.shortcut_strength
     cb(0, len(jobs), note="rendering")
     finished = [0]
 
@@ -119,6 +128,8 @@ def generate_cohort(config: SynthConfig, out_dir: str | Path, *, workers: int = 
     table["occluded_frames"] = [r.occluded_frames for r in results]
     table["portrait"] = [portraits[j.portrait_key].name for j in jobs]
     table["synthetic"] = True
+    if config.shortcut != "none":
+        table["shortcut_lamp"] = [j.lamp for j in jobs]
     table.to_csv(out / "truth" / "cases.csv", index=False)
     auc = oracle_auc(cases, seed=config.seed)
     ref = reference_oracle_auc(config)

@@ -116,6 +116,8 @@ class SynthConfig:
     crf : x264 constant rate factor (lower = better quality, larger files).
     portraits_dir : folder of extra portraits (jpg/png), or None for the bundled one only.
     start_date, span_days : recording dates are spread over this period.
+    shortcut, shortcut_agreement, shortcut_strength : an optional planted shortcut
+        ("none" or "lighting"; see :mod:`strokescreen.synth.shortcut`).
     """
 
     n_subjects: int = 16
@@ -131,6 +133,9 @@ class SynthConfig:
     start_date: str = "2023-01-02"
     span_days: int = 540
     preset: DifficultyPreset | None = field(default=None, compare=True)
+    shortcut: str = "none"
+    shortcut_agreement: float = 0.9
+    shortcut_strength: float = 0.35
 
     def difficulty_preset(self) -> DifficultyPreset:
         """The preset in force: ``preset`` when given, else the named difficulty's."""
@@ -160,5 +165,8 @@ class SynthConfig:
             raise InputError(f"crf={self.crf}: use 0 to 51")
         if self.seed < 0:
             raise InputError(f"--seed {self.seed}: use a non-negative integer")
+        from strokescreen.synth.shortcut import check_shortcut
+
+        check_shortcut(self.shortcut, self.shortcut_agreement, self.shortcut_strength)
         self.difficulty_preset().validate()
         return self

@@ -97,6 +97,18 @@ def _contributors(table: Any, measures: dict[str, dict[str, Any]], *, top: int,
     return out
 
 
+def _family_sums(table: Any) -> list[dict[str, Any]]:
+    """Contributions summed per measure family (SHAP values add up), largest first."""
+    from strokescreen.features.families import feature_family
+
+    if not len(table):
+        return []
+    sums = table.assign(family=table["feature"].map(feature_family)).groupby("family")[
+        "contribution"].sum()
+    sums = sums[sums.abs() > 0].sort_values(key=abs, ascending=False)
+    return [{"family": str(k), "contribution": float(v)} for k, v in sums.items()]
+
+
 def _decide(result: dict[str, Any], risk: RiskModel | None, verdict: str) -> None:
     """Fill decision, decision_text and (for unusable recordings) the missing fields."""
     p, thr = result["probability"], result["threshold"]
@@ -265,7 +277,8 @@ def _predict(result: dict[str, Any], risk: RiskModel, features: dict[str, Any],
     result["probability"] = predict(risk, cases)
     table, method, unit = attributions(risk, cases)
     result["attribution"] = {"method": method, "unit": unit,
-                             "method_text": METHOD_TEXT[method]}
+                             "method_text": METHOD_TEXT[method],
+                             "families": _family_sums(table)}
     result["top_contributors"] = _contributors(table, result["measures"], top=5, unit=unit)
     run.timings["model"] = time.perf_counter() - t0
 
