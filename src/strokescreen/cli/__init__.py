@@ -36,6 +36,7 @@ _COMMAND_MODULES = (
     "validate",
     "ablate",
     "assess",
+    "parsing",
     "serve",
 )
 
