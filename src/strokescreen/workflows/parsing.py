@@ -49,11 +49,12 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
                   ablation: str = "full", hair: bool = True, epochs: int | None = None,
                   frames_per_case: int | None = None, test_share: float = 0.2,
                   val_share: float = 0.15, seed: int = 0, threads: int = 1,
-                  overwrite: bool = False, progress: Progress | None = None) -> dict[str, Any]:
+                  overwrite: bool = False, cache_dir: str | Path | None = None,
+                  progress: Progress | None = None) -> dict[str, Any]:
     """Build the crops, split by subject, train with checkpoints, save the model folder.
 
     Re-running into the same ``out`` resumes from ``out/checkpoint.pt`` (data cached in
-    ``out/_data``). Returns the training summary written into ``model.json``.
+    ``out/_data`` unless ``cache_dir`` is given). Returns the training summary written into ``model.json``.
     """
     folder = Path(out)
     if (folder / "model.json").exists() and not overwrite:
@@ -72,7 +73,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
             progress(done, total, note=f"crops {note or ''}")
 
     data = build_parsing_data(manifest, size=p.size_px, frames_per_case=fpc, hair=hair,
-                              cache_dir=folder / DATA_DIR, progress=data_progress)
+                              cache_dir=cache_dir or folder / DATA_DIR, progress=data_progress)
     split = split_subjects(data.meta["subject_id"].tolist(), test_share=test_share,
                            val_share=val_share, seed=seed)
     if not split["train"]:
@@ -148,7 +149,7 @@ def evaluate_model(model: ParsingModel, data: ParsingData) -> dict[str, Any]:
 
 
 def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str | Path, *,
-                     progress: Progress | None = None) -> dict[str, Any]:
+                     cache_dir: str | Path | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """Score each model on the held-out subjects recorded in the first model's folder.
 
     Writes ``per_class.csv`` (model x class), ``ablation.csv`` (one row per model),
@@ -173,7 +174,7 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
     for s in sizes:
         fpc = first["training"]["frames_per_case"]
         data_by_size[s] = build_parsing_data(source, size=s, frames_per_case=fpc,
-                                             subjects=held, cache_dir=out_dir / DATA_DIR)
+                                             subjects=held, cache_dir=cache_dir or out_dir / DATA_DIR)
     per_class, table, fpp_cases = [], [], []
     for i, (m, d) in enumerate(zip(models, model_dirs, strict=True)):
         data = data_by_size[m.sidecar_["model"]["input_size_px"]]

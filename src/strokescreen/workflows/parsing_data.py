@@ -49,6 +49,12 @@ class ParsingData:
                            self.points[mask], self.meta[mask].reset_index(drop=True))
 
 
+def _load(path: Path) -> ParsingData:
+    z = np.load(path, allow_pickle=False)
+    meta = pd.DataFrame(json.loads(str(z["meta"])))
+    return ParsingData(z["images"], z["labels"], z["depth"], z["points"], meta)
+
+
 def find_manifest(source: str | Path) -> Path:
     p = Path(source)
     if p.is_dir():
@@ -128,10 +134,13 @@ def build_parsing_data(source: str | Path, *, size: int, frames_per_case: int,
         tag = "all" if subjects is None else hashlib.sha256(
             ",".join(sorted(subjects)).encode()).hexdigest()[:8]
         cache = Path(cache_dir) / f"parsing_data_{key}_{tag}.npz"
-        if cache.is_file():
-            z = np.load(cache, allow_pickle=False)
-            meta = pd.DataFrame(json.loads(str(z["meta"])))
-            return ParsingData(z["images"], z["labels"], z["depth"], z["points"], meta)
+        whole = cache.with_name(f"parsing_data_{key}_all.npz")
+        for path in (cache, whole):
+            if path.is_file():
+                data = _load(path)
+                if subjects is None or path == cache:
+                    return data
+                return data.subset(data.meta["subject_id"].isin(subjects).to_numpy())
     rows: list[dict] = []
     images, labels, depth, points = [], [], [], []
     seg = PersonSegmenter() if hair else None
