@@ -104,6 +104,7 @@ def _blobs(n: int = 8, size: int = 32, seed: int = 0):
     return x, y, d
 
 
+@pytest.mark.slow
 def test_losses_fall_on_a_tiny_fit(tmp_path):
     x, y, d = _blobs()
     model = ParsingModel(epochs=6, seed=1).fit(x, y, d, checkpoint=tmp_path / "ck.pt")

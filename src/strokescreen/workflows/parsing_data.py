@@ -23,7 +23,7 @@ import pandas as pd
 from strokescreen.errors import InputError
 from strokescreen.face.landmarks import get_landmarker
 from strokescreen.io.manifest import read_manifest
-from strokescreen.io.video import iter_frames
+from strokescreen.io.video import iter_frames, probe
 from strokescreen.parsing.data import fpp_spec, make_sample, pick_frames
 from strokescreen.parsing.person import PersonSegmenter
 from strokescreen.progress import Progress
@@ -98,14 +98,16 @@ def case_samples(row: pd.Series, *, base: Path, size: int, frames_per_case: int,
                 out.append((make_sample(fr.image, pts_all[fr.index], size=size, side=side,
                                         region=region, segmenter=segmenter), fr.index))
         return out, side, region
-    lm = get_landmarker("mediapipe")
-    frames = list(iter_frames(row["video"]))
-    wanted = set(pick_frames(len(frames), frames_per_case).tolist())
+    n = max(probe(row["video"]).n_frames_est, 1)
+    wanted = set(pick_frames(n, frames_per_case).tolist())
+    lm = get_landmarker("mediapipe", static=True)
     out = []
     try:
-        for fr in frames:
+        for fr in iter_frames(row["video"]):
+            if fr.index not in wanted:
+                continue
             faces = lm.detect(fr.image)
-            if fr.index in wanted and faces:
+            if faces:
                 out.append((make_sample(fr.image, faces[0], size=size, side=side,
                                         region=region, segmenter=segmenter), fr.index))
     finally:
