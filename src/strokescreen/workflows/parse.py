@@ -148,3 +148,53 @@ def montage(parsed: list[dict[str, Any]], *, columns: int = 4, max_tiles: int = 
         r, c = divmod(i, columns)
         sheet[r * h:(r + 1) * h, c * w:(c + 1) * w] = t
     return sheet
+
+
+PARSING_OVERLAY = "parsing_overlay.png"
+
+
+def parse_case(case_dir: str | Path, model: ParsingModel | str | Path, *,
+               n_frames: int = 4) -> dict[str, Any]:
+    """Parse ``n_frames`` kept crops of a preprocessed case folder.
+
+    Returns per-side FPP shares (mean over the frames), the FPP side, and writes the
+    overlay montage ``parsing_overlay.png`` into the case folder.
+    """
+    from strokescreen.preprocess.artifacts import CROPS_NPZ
+
+    folder = Path(case_dir)
+    if not isinstance(model, ParsingModel):
+        model = load_parsing_model(model)
+    path = folder / CROPS_NPZ
+    if not path.is_file():
+        raise InputError(f"{folder}: no {CROPS_NPZ}; preprocess the recording first")
+    with np.load(path) as z:
+        crops, index = z["frames"], z["index"]
+    if len(crops) == 0:
+        raise QualityError(f"{folder}: no kept frame to parse; re-record with the face "
+                           "frontal and still")
+    picks = np.unique(np.round(np.linspace(0, len(crops) - 1, min(n_frames, len(crops))))
+                      .astype(int))
+    parsed = parse_frames(model, ((int(index[i]), crops[i]) for i in picks))
+    shares = [fpp_areas(p["labels"], p["points"]) for p in parsed]
+    left = float(np.mean([s["fpp_share_left"] for s in shares]))
+    right = float(np.mean([s["fpp_share_right"] for s in shares]))
+    cv2.imwrite(str(folder / PARSING_OVERLAY), cv2.cvtColor(montage(parsed), cv2.COLOR_RGB2BGR))
+    modelled = "fpp" in model.classes
+    training = getattr(model, "sidecar_", {}).get("training", {})
+    return {"frames": [p["frame"] for p in parsed], "fpp_share_left": left,
+            "fpp_share_right": right,
+            "fpp_side": fpp_side(left, right) if modelled else "not modelled",
+            "overlay": PARSING_OVERLAY, "trained_on_synthetic": bool(training.get("synthetic")),
+            "rule": f"the side whose face the FPP covers by {FPP_SIDE_MIN_SHARE:.0%} or more "
+                    "(the larger), mean over the key frames"}
+
+
+def side_agreement(fpp: str, landmark_side: str | None) -> dict[str, Any]:
+    """FPP side next to the landmark-based weaker side; both always shown."""
+    lm = landmark_side or "none"
+    return {"fpp_side": fpp, "landmark_side": lm, "agree": fpp == lm,
+            "text": (f"Face parsing marks the {fpp} side as weak; the landmark measures point "
+                     f"to the {lm} side: they {'agree' if fpp == lm else 'DISAGREE'}.")
+            .replace("the none side as weak", "no side as weak")
+            .replace("to the none side", "to no side")}
