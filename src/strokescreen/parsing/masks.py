@@ -54,7 +54,7 @@ def _poly(points: np.ndarray, idx: tuple[int, ...]) -> np.ndarray:
 
 def _fill(shape: tuple[int, int], polys: list[np.ndarray]) -> np.ndarray:
     out = np.zeros(shape, np.uint8)
-    cv2.fillPoly(out, polys, 1, lineType=cv2.LINE_8, shift=2)
+    cv2.fillPoly(out, polys, (1,), lineType=cv2.LINE_8, shift=2)
     return out.astype(bool)
 
 
@@ -142,7 +142,7 @@ def hair_proxy(person: np.ndarray, points: np.ndarray) -> np.ndarray:
     person : (H, W) bool person mask from a person segmenter. Ears and a hat count as hair
     here; it is a proxy for the lack of an offline hair segmenter.
     """
-    shape = person.shape
+    shape = (int(person.shape[0]), int(person.shape[1]))
     oval = _fill(shape, part_polygons(points)["oval"])
     _, d = midline(points)
     pupil = points[[T.IRIS_RIGHT[0], T.IRIS_LEFT[0]], :2].mean(0)

@@ -46,7 +46,7 @@ def summary(cm: np.ndarray, names: tuple[str, ...]) -> dict:
 def fpp_areas(labels: np.ndarray, points: np.ndarray, *, fpp_class: int = M.FPP,
               skin_class: int = M.SKIN) -> dict[str, float]:
     """FPP pixels per subject side and their share of that side's face (skin + FPP)."""
-    sign = M.side_of_midline(points, labels.shape)
+    sign = M.side_of_midline(points, (int(labels.shape[0]), int(labels.shape[1])))
     out: dict[str, float] = {}
     for side, s in (("left", 1), ("right", -1)):
         fpp = int(((labels == fpp_class) & (sign == s)).sum())

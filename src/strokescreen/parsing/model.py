@@ -79,6 +79,9 @@ class ParsingModel:
     epochs : None = the preset's.
     """
 
+    sidecar_: dict[str, Any]
+    history_: list[dict[str, Any]]
+
     def __init__(self, *, preset: str = "tiny", ablation: str = "full", hair: bool = True,
                  epochs: int | None = None, seed: int = 0, threads: int = 1):
         self.preset = preset
@@ -145,7 +148,7 @@ class ParsingModel:
         n = len(x_all)
         steps = max(1, int(np.ceil(n / p.batch_size)))
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=p.lr, total_steps=epochs * steps)
-        state = {"epoch": 0, "best": -1.0, "history": []}
+        state: dict[str, Any] = {"epoch": 0, "best": -1.0, "history": []}
         best_weights = None
         ck = Path(checkpoint) if checkpoint else None
         if ck is not None and ck.is_file():
