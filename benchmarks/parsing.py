@@ -32,6 +32,16 @@ from strokescreen.workflows.parsing import evaluate_parsing, train_parsing
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real"
 
 
+def _log(tag: str):
+    def cb(done, total=None, note=None):
+        with open(OUT_LOG, "a") as f:
+            f.write(f"{time.strftime('%H:%M:%S')} {tag} {done}/{total} {note or ''}\n")
+    return cb
+
+
+OUT_LOG = Path("/tmp/parse/bench/progress.log")
+
+
 def _dump(out: Path, stage: str, obj: dict) -> None:
     text = json.dumps(obj, indent=2, default=str)
     (out / f"results_{stage}.json").write_text(text + "\n")
@@ -41,7 +51,7 @@ def _dump(out: Path, stage: str, obj: dict) -> None:
 def stage_train(cohort: Path, out: Path, threads: int) -> None:
     t0 = time.perf_counter()
     info = train_parsing(cohort, out / "full", preset_name="tiny", threads=threads,
-                         cache_dir=out / "_data", overwrite=True)
+                         cache_dir=out / "_data", overwrite=True, progress=_log("full"))
     _dump(out, "train", {"wall_seconds": round(time.perf_counter() - t0, 1), **info})
 
 
@@ -53,7 +63,8 @@ def stage_ablate(cohort: Path, out: Path, threads: int, epochs: int) -> None:
         if (folder / "model.json").exists():
             continue
         train_parsing(cohort, folder, preset_name="tiny", ablation=name, epochs=epochs,
-                      threads=threads, cache_dir=out / "_data", overwrite=True)
+                      threads=threads, cache_dir=out / "_data", overwrite=True,
+                      progress=_log(name))
         rows[name] = round(time.perf_counter() - t0, 1)
     _dump(out, "ablate", {"epochs": epochs, "seconds": rows})
 
@@ -109,6 +120,8 @@ def main() -> None:
     ap.add_argument("--max-frames", type=int, default=4)
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
+    global OUT_LOG
+    OUT_LOG = a.out / f"progress_{a.stage}.log"
     if a.stage in ("train", "all"):
         stage_train(a.cohort, a.out, a.threads)
     if a.stage in ("ablate", "all"):

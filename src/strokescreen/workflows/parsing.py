@@ -67,6 +67,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
                          seed=seed, threads=threads)
     model.net_config()  # validates the ablation name before any work
     started = time.perf_counter()
+    cpu0 = time.process_time()
 
     def data_progress(done: float, total: float | None = None, note: str | None = None) -> None:
         if progress is not None:
@@ -83,6 +84,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     train = data.subset(np.isin(subj, split["train"]))
     val = data.subset(np.isin(subj, split["val"]))
     data_s = time.perf_counter() - started
+    cpu_data = time.process_time() - cpu0
     model.fit(train.images, train.labels, train.depth.astype(np.float32),
               val=(val.images, val.labels) if len(val.images) else None,
               checkpoint=folder / CHECKPOINT, progress=progress)
@@ -94,6 +96,8 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
         "fpp_regions": data.meta.drop_duplicates("case_id")["region"].value_counts().to_dict(),
         "data_seconds": round(data_s, 1),
         "train_seconds": round(time.perf_counter() - started - data_s, 1),
+        "data_cpu_seconds": round(cpu_data, 1),
+        "train_cpu_seconds": round(time.process_time() - cpu0 - cpu_data, 1),
         "hair_labels": "person segmentation (MediaPipe selfie) outside the face oval above "
                        "the pupil line: a proxy, no offline hair segmenter" if hair else "none",
         "note": SYNTHETIC_NOTE,
