@@ -23,6 +23,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pandas as pd
 
 from strokescreen.errors import StrokeScreenError
 from strokescreen.parsing.model import ABLATIONS
@@ -48,10 +49,27 @@ def _dump(out: Path, stage: str, obj: dict) -> None:
     print(text)
 
 
+#: real healthy faces used for training only (FPP none); the other real files stay unseen
+REAL_TRAIN = ("video/grid/bbaf2n.mpg", "video/grid/brbk7n.mpg", "video/grid/lbax4n.mpg",
+              "video/wolfgang_langer_pexels.mp4")
+
+
+def real_manifest(out: Path) -> list[Path]:
+    rows = [(f"real{i}", f"R{i}", str(REAL / f), 0, "healthy")
+            for i, f in enumerate(REAL_TRAIN) if (REAL / f).exists()]
+    if not rows:
+        return []
+    path = out / "real_train.csv"
+    pd.DataFrame(rows, columns=["case_id", "subject_id", "video", "label", "condition"]).to_csv(
+        path, index=False)
+    return [path]
+
+
 def stage_train(cohort: Path, out: Path, threads: int) -> None:
     t0 = time.perf_counter()
     info = train_parsing(cohort, out / "full", preset_name="tiny", threads=threads,
-                         cache_dir=out / "_data", overwrite=True, progress=_log("full"))
+                         cache_dir=out / "_data", overwrite=True, progress=_log("full"),
+                         extra=real_manifest(out))
     _dump(out, "train", {"wall_seconds": round(time.perf_counter() - t0, 1), **info})
 
 
@@ -64,7 +82,7 @@ def stage_ablate(cohort: Path, out: Path, threads: int, epochs: int) -> None:
             continue
         train_parsing(cohort, folder, preset_name="tiny", ablation=name, epochs=epochs,
                       threads=threads, cache_dir=out / "_data", overwrite=True,
-                      progress=_log(name))
+                      progress=_log(name), extra=real_manifest(out))
         rows[name] = round(time.perf_counter() - t0, 1)
     _dump(out, "ablate", {"epochs": epochs, "seconds": rows})
 
@@ -79,9 +97,11 @@ def stage_eval(cohort: Path, out: Path) -> None:
 
 
 def stage_real(out: Path, model: Path, max_frames: int) -> None:
+    """Every real file; those in REAL_TRAIN were seen in training (marked)."""
     files = [REAL / "landmarks" / "takeo.png", REAL / "video" / "single_face.mp4",
-             REAL / "video" / "wolfgang_langer_pexels.mp4", REAL / "video" / "face_noface.mov",
-             REAL / "video" / "no_face.mp4", *sorted((REAL / "video" / "grid").glob("*.mpg"))]
+             REAL / "video" / "face_noface.mov", REAL / "video" / "no_face.mp4",
+             REAL / "video" / "grid" / "pwij3p.mpg", REAL / "video" / "grid" / "id2_vcd_swwp2s.mpg",
+             *[REAL / f for f in REAL_TRAIN]]
     rows, tiles = [], []
     for f in files:
         if not f.exists():
@@ -94,7 +114,9 @@ def stage_real(out: Path, model: Path, max_frames: int) -> None:
             rows.append({"file": f.name, "error": str(exc)})
             continue
         sec = time.perf_counter() - t0
-        rows.append({"file": f.name, "frames": len(r["frames"]), "seconds": round(sec, 2),
+        seen = any(str(f).endswith(x) for x in REAL_TRAIN)
+        rows.append({"file": f.name, "seen_in_training": seen,
+                     "frames": len(r["frames"]), "seconds": round(sec, 2),
                      "fpp_side": r["fpp_side"], "fpp_share_left": r["fpp_share_left"],
                      "fpp_share_right": r["fpp_share_right"],
                      "mean_shares": {c: float(np.mean([fr["categories"][c]["share"]

@@ -26,6 +26,9 @@ def parsing_train(
     seed: Annotated[int, typer.Option(help="split and training seed")] = 0,
     threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
     overwrite: Annotated[bool, typer.Option(help="replace a model already in --out")] = False,
+    extra: Annotated[list[Path] | None, typer.Option(
+        "--extra", help="another cohort folder or manifest used for training only (e.g. "
+                        "real healthy faces); repeatable")] = None,
 ) -> None:
     """Train the face-parsing network (skin, hair, brows, eyes, mouth, FPP) on a cohort."""
     from strokescreen.errors import InputError
@@ -39,10 +42,13 @@ def parsing_train(
     with progress_bar("parsing-train", None) as cb:
         t = train_parsing(source, out, preset_name=preset, ablation=ablation, hair=hair,
                           epochs=epochs, frames_per_case=frames_per_case, seed=seed,
-                          threads=threads, overwrite=overwrite, progress=cb)
+                          threads=threads, overwrite=overwrite, extra=list(extra or []),
+                          progress=cb)
     s = t["subjects"]
     console.print(f"{t['n_crops']} crops of {t['n_cases']} recordings; subjects train "
                   f"{len(s['train'])} / validation {len(s['val'])} / held out {len(s['test'])}")
+    for e in t["extra_training_sources"]:
+        console.print(f"training only: {e['n_crops']} crops from {e['source']}")
     console.print(f"crops {t['data_seconds']} s, training {t['train_seconds']} s")
     if t["synthetic"]:
         console.print("trained on SYNTHETIC data")

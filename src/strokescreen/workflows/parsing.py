@@ -40,6 +40,8 @@ from strokescreen.workflows.parsing_data import (
 )
 
 CHECKPOINT = "checkpoint.pt"
+#: an extra (training-only) source is usually a few real recordings: more frames from each
+EXTRA_FRAMES = 2
 DATA_DIR = "_data"
 SYNTHETIC_NOTE = ("results on a synthetic cohort describe the generator, not people; "
                   "strokescreen is a screening aid, not a diagnosis")
@@ -50,8 +52,12 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
                   frames_per_case: int | None = None, test_share: float = 0.2,
                   val_share: float = 0.15, seed: int = 0, threads: int = 1,
                   overwrite: bool = False, cache_dir: str | Path | None = None,
+                  extra: list[str | Path] | None = None,
                   progress: Progress | None = None) -> dict[str, Any]:
     """Build the crops, split by subject, train with checkpoints, save the model folder.
+
+    extra : further cohorts / manifests (e.g. real healthy faces) used for training only;
+    the subject split (validation, held-out test) is drawn from ``source`` alone.
 
     Re-running into the same ``out`` resumes from ``out/checkpoint.pt`` (data cached in
     ``out/_data`` unless ``cache_dir`` is given). Returns the training summary written into ``model.json``.
@@ -83,6 +89,18 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     subj = data.meta["subject_id"].to_numpy()
     train = data.subset(np.isin(subj, split["train"]))
     val = data.subset(np.isin(subj, split["val"]))
+    extra_info = []
+    for src in extra or []:
+        more = build_parsing_data(src, size=p.size_px, frames_per_case=EXTRA_FRAMES * fpc,
+                                  hair=hair,
+                                  cache_dir=cache_dir or folder / DATA_DIR)
+        extra_info.append({"source": str(find_manifest(src)), "n_crops": int(len(more.images)),
+                           "n_subjects": int(more.meta["subject_id"].nunique())})
+        train = ParsingData(np.concatenate([train.images, more.images]),
+                            np.concatenate([train.labels, more.labels]),
+                            np.concatenate([train.depth, more.depth]),
+                            np.concatenate([train.points, more.points]),
+                            pd.concat([train.meta, more.meta], ignore_index=True))
     data_s = time.perf_counter() - started
     cpu_data = time.process_time() - cpu0
     model.fit(train.images, train.labels, train.depth.astype(np.float32),
@@ -91,7 +109,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     training = {
         "cohort": str(manifest), "synthetic": bool(_is_synthetic(manifest)),
         "n_cases": int(data.meta["case_id"].nunique()), "n_crops": int(len(data.images)),
-        "frames_per_case": fpc, "subjects": split,
+        "frames_per_case": fpc, "subjects": split, "extra_training_sources": extra_info,
         "n_train_crops": int(len(train.images)), "n_val_crops": int(len(val.images)),
         "fpp_regions": data.meta.drop_duplicates("case_id")["region"].value_counts().to_dict(),
         "data_seconds": round(data_s, 1),
