@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,7 +170,7 @@ def build_parsing_data(source: str | Path, *, size: int, frames_per_case: int,
                        pd.DataFrame(rows))
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp.npz")
+        tmp = cache.with_name(f"{cache.stem}.{os.getpid()}.tmp.npz")
         np.savez(tmp, images=data.images, labels=data.labels, depth=data.depth,
                  points=data.points, meta=np.array(json.dumps(data.meta.to_dict(orient="records"))))
         tmp.replace(cache)
