@@ -105,10 +105,15 @@ def test_parsing_train_and_eval_on_a_real_clip_manifest(tmp_path):
     man = tmp_path / "manifest.csv"
     pd.DataFrame(rows, columns=["case_id", "subject_id", "label", "condition", "side"]).assign(
         video=str(clip)).to_csv(man, index=False)
+    extra = tmp_path / "extra.csv"
+    pd.DataFrame([("x", "X", 0, str(clip))], columns=["case_id", "subject_id", "label",
+                                                      "video"]).to_csv(extra, index=False)
     res = runner.invoke(app, ["parsing-train", str(man), "--out", str(tmp_path / "m"),
-                              "--epochs", "1", "--frames-per-case", "2"])
+                              "--epochs", "1", "--frames-per-case", "2", "--extra", str(extra)])
     assert res.exit_code == 0, res.output
     side = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert side["training"]["extra_training_sources"][0]["n_crops"] == 4  # 2 x frames
+    assert side["training"]["n_train_crops"] == 2 * len(side["training"]["subjects"]["train"]) + 4
     s = side["training"]["subjects"]
     assert not set(s["train"]) & set(s["test"]) and not set(s["val"]) & set(s["test"])
     assert side["training"]["n_crops"] == 8
