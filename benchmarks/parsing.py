@@ -73,6 +73,34 @@ def stage_train(cohort: Path, out: Path, threads: int) -> None:
     _dump(out, "train", {"wall_seconds": round(time.perf_counter() - t0, 1), **info})
 
 
+def stage_rescue(cohort: Path, out: Path) -> None:
+    """Save the best epoch so far of an unfinished full run as a model folder (marked)."""
+    import json as _json
+
+    import torch
+
+    from strokescreen.parsing.model import ParsingModel, preset, save_parsing_model
+    from strokescreen.workflows.parsing_data import build_parsing_data, split_subjects
+
+    ck = torch.load(out / "full" / "checkpoint.pt", weights_only=True)
+    state = _json.loads(ck["state"])
+    model = ParsingModel(preset="tiny")
+    net = model.build()
+    net.load_state_dict(ck["best_net"])
+    model.net_ = net.eval()
+    model.history_ = state["history"]
+    p = preset("tiny")
+    data = build_parsing_data(cohort, size=p.size_px, frames_per_case=p.frames_per_case,
+                              cache_dir=out / "_data")
+    split = split_subjects(data.meta["subject_id"].tolist(), test_share=0.2, val_share=0.15,
+                           seed=0)
+    save_parsing_model(model, out / "full", overwrite=True, training={
+        "cohort": str(cohort), "synthetic": True, "subjects": split,
+        "frames_per_case": p.frames_per_case,
+        "note": f"UNFINISHED run: best of {state['epoch']} of {p.epochs} epochs"})
+    _dump(out, "rescue", {"epochs_done": state["epoch"], "history": state["history"]})
+
+
 def stage_ablate(cohort: Path, out: Path, threads: int, epochs: int) -> None:
     rows = {}
     for name in ABLATIONS:
@@ -136,7 +164,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cohort", type=Path, default=Path("/work/cohorts/real60"))
     ap.add_argument("--out", type=Path, default=Path("/tmp/parse/bench"))
-    ap.add_argument("--stage", choices=["train", "ablate", "eval", "real", "all"], default="all")
+    ap.add_argument("--stage", choices=["train", "ablate", "eval", "real", "all", "rescue"], default="all")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--ablation-epochs", type=int, default=3)
     ap.add_argument("--max-frames", type=int, default=4)
@@ -150,6 +178,8 @@ def main() -> None:
         stage_ablate(a.cohort, a.out, a.threads, a.ablation_epochs)
     if a.stage in ("eval", "all"):
         stage_eval(a.cohort, a.out)
+    if a.stage == "rescue":
+        stage_rescue(a.cohort, a.out)
     if a.stage in ("real", "all"):
         stage_real(a.out, a.out / "full", a.max_frames)
 
