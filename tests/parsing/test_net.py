@@ -107,12 +107,12 @@ def _blobs(n: int = 8, size: int = 32, seed: int = 0):
 @pytest.mark.slow
 def test_losses_fall_on_a_tiny_fit(tmp_path):
     x, y, d = _blobs()
-    model = ParsingModel(epochs=6, seed=1).fit(x, y, d, checkpoint=tmp_path / "ck.pt")
+    model = ParsingModel(epochs=6, seed=1).fit(x, y, d, checkpoint=tmp_path / "new" / "ck.pt")
     first, last = model.history_[0]["loss"], model.history_[-1]["loss"]
     assert sum(last.values()) < 0.9 * sum(first.values())
     assert last["ce"] < first["ce"] and last["depth"] < first["depth"]
     # the checkpoint resumes: a second fit with the same settings trains no further epoch
-    again = ParsingModel(epochs=6, seed=1).fit(x, y, d, checkpoint=tmp_path / "ck.pt")
+    again = ParsingModel(epochs=6, seed=1).fit(x, y, d, checkpoint=tmp_path / "new" / "ck.pt")
     assert len(again.history_) == 6
 
 

@@ -151,6 +151,8 @@ class ParsingModel:
         state: dict[str, Any] = {"epoch": 0, "best": -1.0, "history": []}
         best_weights = None
         ck = Path(checkpoint) if checkpoint else None
+        if ck is not None:
+            ck.parent.mkdir(parents=True, exist_ok=True)
         if ck is not None and ck.is_file():
             saved = torch.load(ck, weights_only=True)
             if saved.get("key") == self._key():
