@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"face", "audio"},
     {"preprocess", "synth"},
     {"features"},
-    {"models", "screen"},
+    {"models", "screen", "parsing"},
     {"evaluation"},
     {"report"},
     {"workflows"},

@@ -37,6 +37,7 @@ _COMMAND_MODULES = (
     "ablate",
     "shortcut",
     "assess",
+    "parsing",
     "serve",
 )
 

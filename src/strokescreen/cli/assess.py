@@ -39,6 +39,8 @@ def _print_summary(result: dict[str, Any], out: Path) -> None:
     side = result.get("affected_side") or {}
     if side.get("sentence"):
         console.print(side["sentence"], highlight=False)
+    if result.get("parsing"):
+        console.print(result["parsing"]["agreement"]["text"], highlight=False, soft_wrap=True)
     for c in result.get("top_contributors", [])[:3]:
         console.print(f"  {c['direction']}: {c['label']} ({c['contribution']:+.3f} "
                       f"{c['contribution_unit']})", highlight=False)
@@ -63,6 +65,9 @@ def assess(
     config: Annotated[Path | None, typer.Option("--config", help="preprocessing YAML")] = None,
     pdf: Annotated[bool, typer.Option(help="also print report.pdf (needs chromium)")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="print result.json to stdout")] = False,
+    parsing_model: Annotated[Path | None, typer.Option(
+        "--parsing-model", help="face-parsing model folder (`strokescreen parsing-train`): "
+                                "FPP overlay and side in the report")] = None,
 ) -> None:
     """Assess one recording: quality, measures, risk (with --model) and a report."""
     from strokescreen.config import PreprocessConfig, load_config
@@ -78,7 +83,7 @@ def assess(
 
         try:
             result = assess_video(video, out, model_dir=model, overwrite=overwrite, config=cfg,
-                                  pdf=pdf, progress=progress)
+                                  pdf=pdf, progress=progress, parsing_model=parsing_model)
         except QualityError as exc:
             raise QualityError(f"{exc} (in {out})") from None
     if as_json:

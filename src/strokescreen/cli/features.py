@@ -22,6 +22,9 @@ def features(
     overwrite: Annotated[bool, typer.Option(help="replace an existing --out file")] = False,
     engine: EngineOpt = "local",
     scheduler: SchedulerOpt = None,
+    parsing_model: Annotated[Path | None, typer.Option(
+        "--parsing-model", help="face-parsing model folder: adds FPP area left/right "
+                                "(face_fpp_share_*)")] = None,
 ) -> None:
     """One row per case with facial and speech features; features.json lands in each case folder."""
     from strokescreen.io.manifest import read_manifest
@@ -35,11 +38,16 @@ def features(
         raise InputError(f"{out}: exists; choose another --out or pass --overwrite")
     if workers < 1:
         raise ConfigError(f"--workers {workers}; use 1 or more")
+    if parsing_model is not None:
+        from strokescreen.parsing.model import read_parsing_sidecar
+
+        read_parsing_sidecar(parsing_model)
     df = read_manifest(manifest, require_two_classes=False, require_videos=False)
     with engine_runner(engine, scheduler, workers=workers, folders=[work],
                        files=first_videos(df["video"])) as runner, \
             progress_bar("features", len(df)) as cb:
-        table = build_feature_table(df, work, runner=runner, progress=cb)
+        table = build_feature_table(df, work, runner=runner, progress=cb,
+                                    parsing_model=parsing_model)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     if out.suffix.lower() == ".parquet":

@@ -76,6 +76,10 @@ TEMPLATE = """<!doctype html>
 {% if frames %}<div class="frames">{% for fr in frames %}<figure><img alt="key frame {{ loop.index }}: {{ fr.label }}" width="300" src="{{ fr.src }}">
 <figcaption>{{ fr.label }}, {{ f(fr.t, 1) }} s{% if r.affected_side.side %}; red circle: subject&rsquo;s {{ r.affected_side.side }} mouth corner{% endif %}</figcaption></figure>{% endfor %}</div>
 <p class="note">Key frames with the landmarks drawn; R / L mark the subject&rsquo;s right and left (an unmirrored recording shows the subject&rsquo;s right on the image left). Yellow lines: pupils and mouth corners.</p>{% endif %}
+{% if r.parsing %}<h3>Face parsing: the paralysed part (FPP)</h3>
+<p><strong>{{ r.parsing.agreement.text }}</strong> FPP share of the face: left {{ pct(r.parsing.fpp_share_left) }}, right {{ pct(r.parsing.fpp_share_right) }} (side rule: {{ r.parsing.rule }}).</p>
+{% if parsing_src %}<img alt="face parsing overlay on key frames" src="{{ parsing_src }}">{% endif %}
+<p class="note">Face crops above their parsing: skin, hair, brows, eyes, mouth and, in yellow, the part the network marks as paralysed. The image left is the subject&rsquo;s right.{% if r.parsing.trained_on_synthetic %} The parsing network was trained on synthetic data.{% endif %}</p>{% endif %}
 {% if asym_src %}<img alt="asymmetry over time against the normal band" src="{{ asym_src }}">{% endif %}
 <table><tr><th class="l">facial measure</th><th>value</th><th>unit</th><th>normal range</th><th class="l"></th></tr>
 {% for m in face_rows %}<tr><td class="l">{{ m.label }}</td><td>{{ f(m.value, 2) }}</td><td>{{ m.unit }}</td><td>{{ rng(m) }}</td><td class="l">{% if m.out_of_range %}<span class="out">outside</span>{% endif %}</td></tr>{% endfor %}
@@ -175,6 +179,7 @@ def _rows(measures: dict[str, dict[str, Any]], names: list[str]) -> list[dict[st
 def render_report(
     result: dict[str, Any], *, frames: list[dict[str, Any]], asym_src: str | None,
     speech_src: str | None, region_text: str, synthetic_text: str, rerecord: str,
+    parsing_src: str | None = None,
 ) -> str:
     """The HTML page of one assessment.
 
@@ -201,6 +206,7 @@ def render_report(
         r=result, f=fmt, pct=pct, sgn=signed, rng=range_text, dclass=dclass,
         band=lambda s: markupsafe.Markup(band_svg(s)), band_legend=BAND_LEGEND,
         frames=frames, asym_src=asym_src, speech_src=speech_src, region_text=region_text,
+        parsing_src=parsing_src,
         synthetic_text=synthetic_text, rerecord=rerecord,
         face_rows=_rows(measures, headline + extra),
         face_all=_rows(measures, [n for n in face_names if not n.endswith("_ipu")]),

@@ -115,8 +115,13 @@ def build_report(result: dict[str, Any], case_dir: Path, *, synthetic_text: str,
         speech = {k: v for k, v in result["measures"].items() if k.startswith("speech_")}
         png = figures.speech_png(speech)
         speech_src = figures.data_uri(png, "image/png") if png is not None else None
+    parsing_src = None
+    overlay = case_dir / str((result.get("parsing") or {}).get("overlay") or "")
+    if result.get("parsing") and overlay.is_file():
+        parsing_src = figures.data_uri(overlay.read_bytes(), "image/png")
     return render_report(
         result, frames=frames, asym_src=asym_src, speech_src=speech_src,
+        parsing_src=parsing_src,
         region_text=region_summary(result.get("region_scores") or {}),
         synthetic_text=synthetic_text, rerecord=rerecord,
     )

@@ -283,6 +283,22 @@ def _predict(result: dict[str, Any], risk: RiskModel, features: dict[str, Any],
     run.timings["model"] = time.perf_counter() - t0
 
 
+def _parse(result: dict[str, Any], case_dir: Path, parsing_model: Path, run: _Run) -> None:
+    """FPP side by the parsing network next to the landmark-based weaker side."""
+    from strokescreen.workflows.parse import parse_case, side_agreement
+
+    run.tell(0.85, "parsing the face")
+    t0 = time.perf_counter()
+    try:
+        p = parse_case(case_dir, parsing_model)
+    except QualityError as exc:
+        result["notes"].append(f"face parsing not done: {exc}")
+        return
+    p["agreement"] = side_agreement(p["fpp_side"], (result.get("affected_side") or {}).get("side"))
+    result["parsing"] = p
+    run.timings["parsing"] = time.perf_counter() - t0
+
+
 def _write_report(result: dict[str, Any], out: Path, case_dir: Path, *, pdf: bool,
                   run: _Run) -> None:
     """``report.html`` and, when asked and Chromium is there, ``report.pdf``."""
@@ -312,6 +328,7 @@ def assess_video(
     overwrite: bool = False,
     config: PreprocessConfig | None = None,
     pdf: bool = True,
+    parsing_model: Path | None = None,
 ) -> dict:
     """Assess one recording; returns the result dict (also written to ``result.json``).
 
@@ -326,6 +343,8 @@ def assess_video(
     progress : ``progress(fraction 0..1, 1.0, note=...)``, called now and then.
     config : preprocessing settings (default :class:`PreprocessConfig`).
     pdf : also print ``report.pdf`` when headless Chromium is installed.
+    parsing_model : a ``parsing-train`` model folder: the FPP overlay on key frames and the
+        FPP side next to the landmark-based weaker side (result key ``parsing``).
 
     Raises
     ------
@@ -338,6 +357,10 @@ def assess_video(
     video, out = Path(video), Path(out_dir)
     run = _Run(progress)
     created = not out.exists()
+    if parsing_model is not None:
+        from strokescreen.parsing.model import read_parsing_sidecar
+
+        read_parsing_sidecar(parsing_model)  # a wrong folder fails before any work
     risk = _prepare(video, out, model_dir=model_dir, overwrite=overwrite)
     case_dir = out / "case"
     try:
@@ -354,6 +377,8 @@ def assess_video(
                             speech=speech, run=run)
         if risk is not None:
             _predict(result, risk, features, case_dir, run)
+        if parsing_model is not None:
+            _parse(result, case_dir, parsing_model, run)
     else:
         result["notes"].append("measures not computed: the recording is not usable")
     if risk is None:

@@ -85,6 +85,21 @@ def _features_task(job: tuple[str, str | None]) -> dict[str, Any]:
     return case_features(folder, task=task)
 
 
+def _fpp_features(folder: Path, parser: Any) -> dict[str, float]:
+    """FPP shares per side of one case (NaN when no kept frame shows a face)."""
+    from strokescreen.errors import QualityError
+    from strokescreen.workflows.parse import parse_case
+
+    try:
+        p = parse_case(folder, parser)
+    except QualityError:
+        return {"face_fpp_share_left": np.nan, "face_fpp_share_right": np.nan,
+                "face_fpp_share_lr": np.nan}
+    return {"face_fpp_share_left": p["fpp_share_left"],
+            "face_fpp_share_right": p["fpp_share_right"],
+            "face_fpp_share_lr": p["fpp_share_left"] - p["fpp_share_right"]}
+
+
 def build_feature_table(
     manifest_df: pd.DataFrame,
     work_dir: str | Path,
@@ -93,8 +108,12 @@ def build_feature_table(
     workers: int = 1,
     runner: TaskRunner | None = None,
     progress: Callable[..., None] | None = None,
+    parsing_model: str | Path | None = None,
 ) -> pd.DataFrame:
     """One row per case: ids, label, case_dir, manifest columns, ``face_*``/``speech_*``.
+
+    parsing_model : a ``parsing-train`` model folder; adds the FPP share of each side's
+        face (``face_fpp_share_left`` / ``_right``, and left - right ``face_fpp_share_lr``).
 
     Cases whose preprocessing failed are left out (their reasons are in
     ``cohort_quality.csv``); unusable ones stay, with NaN where nothing could be measured.
@@ -137,6 +156,11 @@ def build_feature_table(
                   and c not in ("case_id", "subject_id", "label", "video", "case_dir",
                                 *OPTIONAL_MANIFEST_COLUMNS)
                   and not c.startswith(("face_", "speech_", "meta_"))]
+    parser = None
+    if parsing_model is not None:
+        from strokescreen.parsing.model import load_parsing_model
+
+        parser = load_parsing_model(parsing_model)
     rows = []
     for (r, folder, _task), rec in zip(todo, records, strict=True):
         cid = str(r.case_id)
@@ -149,6 +173,8 @@ def build_feature_table(
         for col in extra_cols:
             row.setdefault(col, getattr(r, col, None))
         row.update({k: (np.nan if v is None else v) for k, v in rec["features"].items()})
+        if parser is not None:
+            row.update(_fpp_features(folder, parser))
         rows.append(row)
     table = pd.DataFrame(rows)
     table.attrs["excluded"] = excluded

@@ -1,0 +1,107 @@
+"""`strokescreen parsing-train`, `parse` and `parsing-eval`: the face-parsing network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
+
+ABLATION_HELP = "full | no-attention | no-boundary | no-depth | no-disease"
+
+
+@guarded
+def parsing_train(
+    source: Annotated[Path, typer.Argument(help="synthetic cohort folder or manifest CSV")],
+    out: Annotated[Path, typer.Option("--out", help="model folder to write (re-run to resume)")],
+    preset: Annotated[str, typer.Option(help="tiny (CPU) | paper (GPU)")] = "tiny",
+    ablation: Annotated[str, typer.Option(help=ABLATION_HELP)] = "full",
+    hair: Annotated[bool, typer.Option(help="hair class from the person-segmentation "
+                                            "proxy")] = True,
+    epochs: Annotated[int | None, typer.Option(help="epochs (default: the preset's)")] = None,
+    frames_per_case: Annotated[int | None, typer.Option(
+        help="frames per recording (default: the preset's)")] = None,
+    seed: Annotated[int, typer.Option(help="split and training seed")] = 0,
+    threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
+    overwrite: Annotated[bool, typer.Option(help="replace a model already in --out")] = False,
+    extra: Annotated[list[Path] | None, typer.Option(
+        "--extra", help="another cohort folder or manifest used for training only (e.g. "
+                        "real healthy faces); repeatable")] = None,
+) -> None:
+    """Train the face-parsing network (skin, hair, brows, eyes, mouth, FPP) on a cohort."""
+    from strokescreen.errors import InputError
+    from strokescreen.parsing.model import ABLATIONS
+    from strokescreen.parsing.model import preset as get_preset
+    from strokescreen.workflows.parsing import train_parsing
+
+    get_preset(preset)
+    if ablation not in ABLATIONS:
+        raise InputError(f"unknown --ablation {ablation!r}; one of {', '.join(ABLATIONS)}")
+    with progress_bar("parsing-train", None) as cb:
+        t = train_parsing(source, out, preset_name=preset, ablation=ablation, hair=hair,
+                          epochs=epochs, frames_per_case=frames_per_case, seed=seed,
+                          threads=threads, overwrite=overwrite, extra=list(extra or []),
+                          progress=cb)
+    s = t["subjects"]
+    console.print(f"{t['n_crops']} crops of {t['n_cases']} recordings; subjects train "
+                  f"{len(s['train'])} / validation {len(s['val'])} / held out {len(s['test'])}")
+    for e in t["extra_training_sources"]:
+        console.print(f"training only: {e['n_crops']} crops from {e['source']}")
+    console.print(f"crops {t['data_seconds']} s, training {t['train_seconds']} s")
+    if t["synthetic"]:
+        console.print("trained on SYNTHETIC data")
+    console.print(f"written: {out}/model.json, weights.pt. {DISCLAIMER}")
+
+
+@guarded
+def parse(
+    source: Annotated[Path, typer.Argument(help="photo or video of a face")],
+    model: Annotated[Path, typer.Option("--model", help="parsing-train model folder")],
+    out: Annotated[Path, typer.Option("--out", help="folder for masks/, overlay.png, "
+                                                    "parsing.json")],
+    max_frames: Annotated[int, typer.Option(help="video frames parsed, spread over the "
+                                                 "clip")] = 16,
+) -> None:
+    """Segment skin, hair, brows, eyes, mouth and the paralysed part (FPP)."""
+    from strokescreen.errors import InputError
+    from strokescreen.workflows.parse import parse_file
+
+    if max_frames < 1:
+        raise InputError(f"--max-frames must be 1 or more, got {max_frames}")
+    with progress_bar("parse", None) as cb:
+        r = parse_file(source, model, out, max_frames=max_frames, progress=cb)
+    console.print(f"{len(r['frames'])} frame(s) parsed; FPP share of the face left "
+                  f"{r['fpp_share_left']:.1%}, right {r['fpp_share_right']:.1%}; "
+                  f"weak side by FPP: {r['fpp_side']}")
+    if r.get("trained_on_synthetic"):
+        console.print("the model was trained on SYNTHETIC data")
+    console.print(f"written: {out}/parsing.json, overlay.png, masks/. {DISCLAIMER}")
+
+
+@guarded
+def parsing_eval(
+    source: Annotated[Path, typer.Argument(help="the cohort folder or manifest trained on")],
+    model: Annotated[list[Path], typer.Option("--model", help="parsing-train model folder; "
+                                                              "repeat for the ablations")],
+    out: Annotated[Path, typer.Option("--out", help="folder for per_class.csv, "
+                                                    "ablation.csv, summary.json")],
+) -> None:
+    """Per-class F1 / IoU / pixel accuracy and FPP side agreement on held-out subjects."""
+    from strokescreen.workflows.parsing import evaluate_parsing
+
+    with progress_bar("parsing-eval", len(model)) as cb:
+        r = evaluate_parsing(source, list(model), out, progress=cb)
+    console.print(f"held-out subjects: {len(r['held_out_subjects'])}, crops: {r['n_crops']}")
+    for row in r["models"]:
+        console.print(f"  {row['ablation']:<13} mean F1 {row['mean_f1']:.3f}  mean IoU "
+                      f"{row['mean_iou']:.3f}  pixel acc {row['pixel_accuracy']:.3f}  "
+                      f"FPP side agreement {row['fpp_side_agreement']:.2f}")
+    console.print(f"written: {out}/per_class.csv, ablation.csv, summary.json. {DISCLAIMER}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("parsing-train")(parsing_train)
+    app.command("parse")(parse)
+    app.command("parsing-eval")(parsing_eval)

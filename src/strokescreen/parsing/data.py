@@ -1,0 +1,112 @@
+"""Training samples for face parsing: square face crops with labels and depth.
+
+One sample = one frame: the face is cropped square around its landmarks (with room above
+for hair), resized to ``size`` pixels, and labelled from the landmarks mapped into the
+crop (:mod:`strokescreen.parsing.masks`). The FPP region comes from the planted (or
+annotated) weakness of the recording: :func:`fpp_spec`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from strokescreen.parsing import masks as M
+
+#: the crop's side as a multiple of the landmarks' larger extent, and its upward shift
+CROP_SCALE = 1.6
+CROP_SHIFT_UP = 0.12
+SEGMENT_SIZE_PX = 192
+
+
+def fpp_spec(condition: str, side: str, *, droop_mm: float | None = None,
+             exc_loss: float | None = None, severity: str | None = None) -> tuple[str, str]:
+    """(side, region) of the planted weakness: ``("", "none")`` for no facial weakness.
+
+    Stroke (central palsy) weakens the lower face and spares the forehead: ``lower_face``,
+    unless no facial weakness was planted (droop and excursion loss both 0, or severity
+    ``none``); Bell's palsy weakens the whole hemiface: ``hemiface``.
+    """
+    side = str(side or "").strip().lower()
+    condition = str(condition or "").strip().lower()
+    if side not in ("left", "right"):
+        return "", "none"
+    if condition in ("bells_palsy", "bells", "bell's palsy", "peripheral"):
+        return side, "hemiface"
+    if condition in ("stroke", "central"):
+        if droop_mm is not None and exc_loss is not None:
+            if (droop_mm or 0) <= 0 and (exc_loss or 0) <= 0:
+                return "", "none"
+        elif str(severity or "").strip().lower() == "none":
+            return "", "none"
+        return side, "lower_face"
+    return "", "none"
+
+
+def crop_transform(points: np.ndarray, size: int) -> np.ndarray:
+    """2x3 affine mapping image pixels onto a ``size`` x ``size`` face crop."""
+    lo, hi = points[:, :2].min(0), points[:, :2].max(0)
+    side = CROP_SCALE * float(max(hi - lo))
+    cx, cy = (lo + hi) / 2
+    cy -= CROP_SHIFT_UP * side
+    s = size / max(side, 1.0)
+    return np.array([[s, 0, size / 2 - s * cx], [0, s, size / 2 - s * cy]], np.float64)
+
+
+def map_points(points: np.ndarray, affine: np.ndarray) -> np.ndarray:
+    """Landmarks (n, 3) through a 2x3 similarity; z scales with x and y."""
+    out = points.astype(np.float64).copy()
+    out[:, :2] = points[:, :2] @ affine[:, :2].T + affine[:, 2]
+    out[:, 2] = points[:, 2] * float(np.hypot(*affine[0, :2]))
+    return out.astype(np.float32)
+
+
+def crop(image: np.ndarray, affine: np.ndarray, size: int) -> np.ndarray:
+    return cv2.warpAffine(image, affine, (size, size), flags=cv2.INTER_AREA
+                          if affine[0, 0] < 1 else cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+@dataclass
+class Sample:
+    """One labelled crop. image (S, S, 3) uint8; labels (S, S) uint8; depth (S, S) float32;
+    points (478, 3) crop pixels."""
+
+    image: np.ndarray
+    labels: np.ndarray
+    depth: np.ndarray
+    points: np.ndarray
+
+
+def make_sample(image: np.ndarray, points: np.ndarray, *, size: int, side: str = "",
+                region: str = "none", segmenter=None) -> Sample:
+    """Crop ``image`` around ``points`` (478, 3 pixels) and label it.
+
+    segmenter : object with ``segment(rgb) -> bool mask`` for the hair proxy, or None.
+    """
+    affine = crop_transform(points, size)
+    img = crop(image, affine, size)
+    pts = map_points(points, affine)
+    hair = None
+    if segmenter is not None:
+        scale = SEGMENT_SIZE_PX / size
+        big = crop(image, affine * scale, SEGMENT_SIZE_PX)
+        person = segmenter.segment(big).astype(np.float32)
+        person = cv2.resize(person, (size, size), interpolation=cv2.INTER_AREA) > 0.5
+        hair = M.hair_proxy(person, pts)
+    fpp = M.fpp_region(pts, (size, size), side=side, region=region) if region != "none" \
+        else None
+    labels = M.label_map(pts, (size, size), hair=hair, fpp=fpp)
+    face = (labels != M.BACKGROUND) & (labels != M.HAIR)
+    depth = M.depth_map(pts, (size, size), face)
+    return Sample(img, labels, depth, pts)
+
+
+def pick_frames(n_frames: int, k: int, *, usable: np.ndarray | None = None) -> np.ndarray:
+    """``k`` frame indices spread evenly over the usable frames of a recording."""
+    idx = np.arange(n_frames) if usable is None else np.flatnonzero(usable)
+    if len(idx) <= k:
+        return idx
+    return idx[np.round(np.linspace(0, len(idx) - 1, k)).astype(int)]

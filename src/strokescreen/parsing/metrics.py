@@ -1,0 +1,64 @@
+"""Parsing metrics: per-class F1, IoU and pixel accuracy; FPP area per side."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from strokescreen.parsing import masks as M
+
+#: a side is called weak when the predicted FPP covers at least this share of that side's
+#: face (skin + FPP) pixels: half of the smallest planted region (the lower face half of
+#: a hemiface covers about half of it), so a call needs most of that region found
+FPP_SIDE_MIN_SHARE = 0.25
+
+
+def confusion(true: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """(K, K) counts, rows = truth, columns = prediction."""
+    idx = true.astype(np.int64).ravel() * n_classes + pred.astype(np.int64).ravel()
+    return np.bincount(idx, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def class_scores(cm: np.ndarray, names: tuple[str, ...]) -> list[dict]:
+    """Per-class F1, IoU and pixel accuracy (recall of that class's pixels); NaN if absent."""
+    rows = []
+    for k, name in enumerate(names):
+        tp = float(cm[k, k])
+        fn = float(cm[k].sum() - tp)
+        fp = float(cm[:, k].sum() - tp)
+        present = tp + fn > 0
+        f1 = 2 * tp / (2 * tp + fp + fn) if present else float("nan")
+        iou = tp / (tp + fp + fn) if present else float("nan")
+        acc = tp / (tp + fn) if present else float("nan")
+        rows.append({"class": name, "f1": f1, "iou": iou, "pixel_accuracy": acc,
+                     "true_pixels": int(tp + fn), "predicted_pixels": int(tp + fp)})
+    return rows
+
+
+def summary(cm: np.ndarray, names: tuple[str, ...]) -> dict:
+    """Mean F1 / IoU over the foreground classes present, and overall pixel accuracy."""
+    rows = class_scores(cm, names)
+    fg = [r for r in rows if r["class"] != "background" and r["true_pixels"] > 0]
+    return {"mean_f1": float(np.mean([r["f1"] for r in fg])) if fg else float("nan"),
+            "mean_iou": float(np.mean([r["iou"] for r in fg])) if fg else float("nan"),
+            "pixel_accuracy": float(np.trace(cm) / max(cm.sum(), 1))}
+
+
+def fpp_areas(labels: np.ndarray, points: np.ndarray, *, fpp_class: int = M.FPP,
+              skin_class: int = M.SKIN) -> dict[str, float]:
+    """FPP pixels per subject side and their share of that side's face (skin + FPP)."""
+    sign = M.side_of_midline(points, (int(labels.shape[0]), int(labels.shape[1])))
+    out: dict[str, float] = {}
+    for side, s in (("left", 1), ("right", -1)):
+        fpp = int(((labels == fpp_class) & (sign == s)).sum())
+        face = int((((labels == fpp_class) | (labels == skin_class)) & (sign == s)).sum())
+        out[f"fpp_px_{side}"] = float(fpp)
+        out[f"fpp_share_{side}"] = fpp / face if face else 0.0
+    return out
+
+
+def fpp_side(share_left: float, share_right: float, *,
+             min_share: float = FPP_SIDE_MIN_SHARE) -> str:
+    """``left`` / ``right`` / ``none`` from the FPP shares of the two sides."""
+    if max(share_left, share_right) < min_share:
+        return "none"
+    return "left" if share_left >= share_right else "right"

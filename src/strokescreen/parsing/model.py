@@ -1,0 +1,322 @@
+"""The parsing network behind the scikit-learn contract, its presets, and its model folder.
+
+``ParsingModel(preset="tiny").fit(images, labels, depth)`` trains; ``predict`` gives label
+maps. A fitted model saves as a folder: ``weights.pt`` (state dict) + ``model.json``.
+Training checkpoints every epoch to a file and resumes from it when run again with the
+same settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import strokescreen
+from strokescreen.errors import InputError, NotFittedError
+from strokescreen.parsing import masks as M
+from strokescreen.parsing.losses import LossConfig
+from strokescreen.progress import Progress
+
+FORMAT = "strokescreen-parsing"
+FORMAT_VERSION = 1
+WEIGHTS = "weights.pt"
+SIDECAR = "model.json"
+ABLATIONS = ("full", "no-attention", "no-boundary", "no-depth", "no-disease")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Input size, widths and schedule of a preset."""
+
+    size_px: int
+    widths: tuple[int, ...]
+    aspp_rates: tuple[int, ...]
+    attention_stride: int
+    attention_dim: int
+    epochs: int
+    batch_size: int
+    lr: float
+    frames_per_case: int
+
+
+PRESETS = {
+    # CPU: a few minutes an epoch on one core at 96 px
+    "tiny": Preset(96, (16, 32, 48, 64), (1, 2, 4), 4, 16, 8, 8, 2e-3, 8),
+    # GPU: the published widths (VGG-like 64..512), DeepLab ASPP rates
+    "paper": Preset(256, (64, 128, 256, 512, 512), (1, 6, 12, 18), 8, 64, 60, 16, 1e-3, 24),
+}
+
+
+def preset(name: str) -> Preset:
+    if name not in PRESETS:
+        raise InputError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    return PRESETS[name]
+
+
+def _torch() -> Any:
+    try:
+        import torch
+    except ImportError as exc:  # pragma: no cover - installed by `make setup`
+        from strokescreen.errors import MissingExtraError
+
+        raise MissingExtraError("torch is not installed; run `make setup` "
+                                "(pip install torch==2.13.0)") from exc
+    return torch
+
+
+class ParsingModel:
+    """Multi-task face parser (see :mod:`strokescreen.parsing.net`).
+
+    ablation : ``full`` or one component removed (``no-attention``, ``no-boundary``,
+    ``no-depth``, ``no-disease`` = FPP merged into skin). hair : whether hair is a class.
+    epochs : None = the preset's.
+    """
+
+    sidecar_: dict[str, Any]
+    history_: list[dict[str, Any]]
+
+    def __init__(self, *, preset: str = "tiny", ablation: str = "full", hair: bool = True,
+                 epochs: int | None = None, seed: int = 0, threads: int = 1):
+        self.preset = preset
+        self.ablation = ablation
+        self.hair = hair
+        self.epochs = epochs
+        self.seed = seed
+        self.threads = threads
+
+    def get_params(self, deep: bool = False) -> dict[str, Any]:
+        return {"preset": self.preset, "ablation": self.ablation, "hair": self.hair,
+                "epochs": self.epochs, "seed": self.seed, "threads": self.threads}
+
+    # -- settings ------------------------------------------------------------------------
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return M.class_names(hair=self.hair, disease=self.ablation != "no-disease")
+
+    def net_config(self):
+        from strokescreen.parsing.net import NetConfig
+
+        if self.ablation not in ABLATIONS:
+            raise InputError(f"unknown ablation {self.ablation!r}; one of {', '.join(ABLATIONS)}")
+        p = preset(self.preset)
+        return NetConfig(n_classes=len(self.classes), widths=p.widths, aspp_rates=p.aspp_rates,
+                         attention=self.ablation != "no-attention",
+                         attention_stride=p.attention_stride, attention_dim=p.attention_dim,
+                         depth=self.ablation != "no-depth",
+                         boundary=self.ablation != "no-boundary")
+
+    def loss_config(self) -> LossConfig:
+        return LossConfig(boundary=self.ablation != "no-boundary")
+
+    def build(self):
+        from strokescreen.parsing.net import ParsingNet
+
+        return ParsingNet(self.net_config())
+
+    def _key(self) -> str:
+        blob = json.dumps({**self.get_params(), "net": dataclasses.asdict(self.net_config())},
+                          sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    # -- training ------------------------------------------------------------------------
+    def fit(self, images: np.ndarray, labels: np.ndarray, depth: np.ndarray, *,
+            val: tuple[np.ndarray, np.ndarray] | None = None,
+            checkpoint: str | Path | None = None, progress: Progress | None = None,
+            ) -> ParsingModel:
+        """Train on crops. images (N, S, S, 3) uint8; labels (N, S, S) full CLASSES codes;
+        depth (N, S, S) float. val: (images, labels) to pick the best epoch by mean IoU."""
+        torch = _torch()
+        from strokescreen.parsing.losses import parsing_loss
+
+        torch.set_num_threads(self.threads)
+        p = preset(self.preset)
+        epochs = self.epochs if self.epochs is not None else p.epochs
+        gen = torch.Generator().manual_seed(self.seed)
+        torch.manual_seed(self.seed)
+        net = self.build()
+        opt = torch.optim.AdamW(net.parameters(), lr=p.lr, weight_decay=1e-4)
+        y_all = torch.from_numpy(self._merge(labels).astype(np.int64))
+        d_all = torch.from_numpy(depth.astype(np.float32))
+        x_all = torch.from_numpy(images)
+        n = len(x_all)
+        steps = max(1, int(np.ceil(n / p.batch_size)))
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=p.lr, total_steps=epochs * steps)
+        state: dict[str, Any] = {"epoch": 0, "best": -1.0, "history": []}
+        best_weights = None
+        ck = Path(checkpoint) if checkpoint else None
+        if ck is not None:
+            ck.parent.mkdir(parents=True, exist_ok=True)
+        if ck is not None and ck.is_file():
+            saved = torch.load(ck, weights_only=True)
+            if saved.get("key") == self._key():
+                net.load_state_dict(saved["net"])
+                opt.load_state_dict(saved["opt"])
+                sched.load_state_dict(saved["sched"])
+                best_weights = saved["best_net"]
+                state = json.loads(saved["state"])
+                gen.set_state(saved["gen"])
+        loss_cfg = self.loss_config()
+        for epoch in range(state["epoch"], epochs):
+            net.train()
+            order = torch.randperm(n, generator=gen)
+            totals: dict[str, float] = {}
+            for s in range(steps):
+                idx = order[s * p.batch_size:(s + 1) * p.batch_size]
+                x, y, d = self._augment(x_all[idx], y_all[idx], d_all[idx], gen)
+                out = net(x)
+                loss, parts = parsing_loss(out, y, d, loss_cfg)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sched.step()
+                for k, v in parts.items():
+                    totals[k] = totals.get(k, 0.0) + v / steps
+                if progress is not None:
+                    progress(epoch * steps + s + 1, epochs * steps,
+                             note=f"epoch {epoch + 1}/{epochs} loss {float(loss.detach()):.3f}")
+            entry: dict[str, Any] = {"epoch": epoch + 1, "loss": totals}
+            if val is not None and len(val[0]):
+                self.net_ = net
+                from strokescreen.parsing.metrics import confusion, summary
+
+                pred = self.predict(val[0])
+                cm = confusion(self._merge(val[1]), pred, len(self.classes))
+                entry["val"] = summary(cm, self.classes)
+                score = entry["val"]["mean_iou"]
+            else:
+                score = -float(sum(totals.values()))
+            if score > state["best"]:
+                state["best"] = score
+                best_weights = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            state["history"].append(entry)
+            state["epoch"] = epoch + 1
+            if ck is not None:
+                tmp = ck.with_suffix(".tmp")
+                torch.save({"key": self._key(), "net": net.state_dict(), "opt": opt.state_dict(),
+                            "sched": sched.state_dict(), "best_net": best_weights,
+                            "state": json.dumps(state), "gen": gen.get_state()}, tmp)
+                tmp.replace(ck)
+        if best_weights is not None:
+            net.load_state_dict(best_weights)
+        net.eval()
+        self.net_ = net
+        self.history_ = state["history"]
+        return self
+
+    def _merge(self, labels: np.ndarray) -> np.ndarray:
+        return M.merge_classes(labels, hair=self.hair, disease=self.ablation != "no-disease")
+
+    @staticmethod
+    def _augment(x, y, d, gen):
+        torch = _torch()
+        x = x.permute(0, 3, 1, 2).float() / 255.0
+        flip = torch.rand(len(x), generator=gen) < 0.5
+        x[flip], y[flip], d[flip] = x[flip].flip(-1), y[flip].flip(-1), d[flip].flip(-1)
+        gain = 0.75 + 0.5 * torch.rand(len(x), 1, 1, 1, generator=gen)
+        bias = 0.1 * (torch.rand(len(x), 1, 1, 1, generator=gen) - 0.5)
+        x = (x * gain + bias).clamp(0, 1)
+        return x - 0.5, y, d
+
+    # -- prediction ----------------------------------------------------------------------
+    def _check(self) -> None:
+        if not hasattr(self, "net_"):
+            raise NotFittedError("the parsing model is not fitted; call fit or load_parsing_model")
+
+    def predict_proba(self, images: np.ndarray, *, batch_size: int = 16) -> np.ndarray:
+        """Class probabilities (N, K, S, S) of (N, S, S, 3) uint8 crops."""
+        self._check()
+        torch = _torch()
+        torch.set_num_threads(self.threads)
+        was = self.net_.training
+        self.net_.eval()
+        out = []
+        with torch.no_grad():
+            for i in range(0, len(images), batch_size):
+                x = torch.from_numpy(images[i:i + batch_size]).permute(0, 3, 1, 2).float()
+                out.append(torch.softmax(self.net_(x / 255.0 - 0.5)["logits"], 1).numpy())
+        self.net_.train(was)
+        k = len(self.classes)
+        s = images.shape[1] if len(images) else 0
+        return np.concatenate(out) if out else np.zeros((0, k, s, s), np.float32)
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        """Label maps (N, S, S) uint8, codes in :attr:`classes` order."""
+        return self.predict_proba(images).argmax(1).astype(np.uint8)
+
+    def to_full_codes(self, pred: np.ndarray) -> np.ndarray:
+        """Predicted codes mapped onto :data:`masks.CLASSES` codes."""
+        lut = np.array([M.CLASSES.index(c) for c in self.classes], np.uint8)
+        return lut[pred]
+
+
+def save_parsing_model(model: ParsingModel, folder: str | Path, *, training: dict[str, Any],
+                       overwrite: bool = False) -> Path:
+    """Write ``weights.pt`` + ``model.json``; returns the folder."""
+    torch = _torch()
+    model._check()
+    out = Path(folder)
+    if (out / SIDECAR).exists() and not overwrite:
+        raise InputError(f"{out} already holds a model; choose a new --out or pass --overwrite")
+    out.mkdir(parents=True, exist_ok=True)
+    torch.save(model.net_.state_dict(), out / WEIGHTS)
+    digest = hashlib.sha256((out / WEIGHTS).read_bytes()).hexdigest()
+    sidecar = {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "written_by": "strokescreen",
+        "strokescreen_version": strokescreen.__version__,
+        "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "model": {"name": "face-parsing", "params": model.get_params(),
+                  "classes": list(model.classes), "input_size_px": preset(model.preset).size_px,
+                  "net": dataclasses.asdict(model.net_config())},
+        "training": training, "history": getattr(model, "history_", []),
+        "weights": {"file": WEIGHTS, "sha256": digest},
+        "disclaimer": "strokescreen is a screening aid, not a diagnosis.",
+    }
+    (out / SIDECAR).write_text(json.dumps(sidecar, indent=2, default=_num) + "\n")
+    return out
+
+
+def _num(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    raise TypeError(f"not JSON: {type(v)}")
+
+
+def read_parsing_sidecar(folder: str | Path) -> dict[str, Any]:
+    path = Path(folder) / SIDECAR
+    if not path.is_file():
+        raise InputError(f"{folder}: not a parsing model folder (no {SIDECAR}); give the --out "
+                         "folder of `strokescreen parsing-train`")
+    try:
+        side = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid JSON; retrain or restore the model folder") from exc
+    if side.get("format") != FORMAT or side.get("format_version") != FORMAT_VERSION:
+        raise InputError(f"{path}: format {side.get('format')!r} v{side.get('format_version')} "
+                         f"is not a {FORMAT} v{FORMAT_VERSION} model; use a parsing-train model")
+    return side
+
+
+def load_parsing_model(folder: str | Path, *, threads: int = 1) -> ParsingModel:
+    """Load a model folder (checks the weights' hash; ``weights_only`` unpickling)."""
+    torch = _torch()
+    side = read_parsing_sidecar(folder)
+    params = {**side["model"]["params"], "threads": threads}
+    model = ParsingModel(**params)
+    wpath = Path(folder) / side["weights"]["file"]
+    if not wpath.is_file() or hashlib.sha256(wpath.read_bytes()).hexdigest() \
+            != side["weights"]["sha256"]:
+        raise InputError(f"{wpath}: weights missing or changed since training; retrain")
+    net = model.build()
+    net.load_state_dict(torch.load(wpath, weights_only=True))
+    net.eval()
+    model.net_ = net
+    model.history_ = side.get("history", [])
+    model.sidecar_ = side
+    return model

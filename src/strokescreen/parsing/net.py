@@ -1,0 +1,183 @@
+"""The multi-task face-parsing network (torch): ESC encoder, ASPP, decoder, depth, attention.
+
+- Encoder: ``len(widths)`` convolution blocks (two 3x3 conv-BN-ReLU; every block after the
+  first halves the resolution), each followed by an **ESC block**: 1x1 conv -> BN -> ReLU
+  -> adaptive average pool to 1x1 -> three fully connected layers (ReLU, ReLU, sigmoid)
+  -> bilinear upsampling of the gate to the feature map -> features x gate.
+- **ASPP** on the last block (parallel atrous 3x3 convs at ``aspp_rates`` + 1x1 + image
+  pooling, concatenated and projected).
+- Decoder: upsample, concatenate the encoder block's features, two conv-BN-ReLU, up to
+  full resolution; a coarse segmentation head at the attention stride.
+- **Foreground attention** (``attention=True``): at the attention stride, each pixel
+  attends only to the pixels of its own category's predicted foreground (attention
+  logits + log of the coarse softmax of that category), mixed by its own category
+  probabilities; the result is added to the decoder features.
+- **Depth head** (``depth=True``): one depth map per category from a shared feature, and
+  the depth image = sum over categories of softmax(segmentation) x category depth.
+- **Edge head** (``boundary=True``): a boundary map used by the boundary-enhanced loss.
+- Presence head (HIST node classification): per-category masked-pooled bottleneck
+  features, one hyperedge joining all category nodes, a presence logit per node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    """Architecture settings (see :data:`PRESETS`)."""
+
+    n_classes: int = 7
+    widths: tuple[int, ...] = (16, 32, 48, 64)
+    aspp_rates: tuple[int, ...] = (1, 2, 4)
+    esc_reduction: int = 4
+    attention: bool = True
+    attention_stride: int = 4
+    attention_dim: int = 16
+    depth: bool = True
+    boundary: bool = True
+
+
+def conv_bn(cin: int, cout: int, k: int = 3, *, dilation: int = 1) -> nn.Sequential:
+    pad = dilation * (k // 2)
+    return nn.Sequential(nn.Conv2d(cin, cout, k, padding=pad, dilation=dilation, bias=False),
+                         nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class ESC(nn.Module):
+    """Excitation/self-gating block: re-weights channels by a learned global gate."""
+
+    def __init__(self, channels: int, reduction: int = 4):
+        super().__init__()
+        hidden = max(channels // reduction, 4)
+        self.squeeze = conv_bn(channels, channels, 1)
+        self.fc = nn.Sequential(nn.Linear(channels, hidden), nn.ReLU(inplace=True),
+                                nn.Linear(hidden, hidden), nn.ReLU(inplace=True),
+                                nn.Linear(hidden, channels), nn.Sigmoid())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        g = F.adaptive_avg_pool2d(self.squeeze(x), 1).flatten(1)
+        g = self.fc(g)[:, :, None, None]
+        g = F.interpolate(g, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        return x * g
+
+
+class ASPP(nn.Module):
+    """Atrous spatial pyramid pooling: parallel dilated convs + image pooling."""
+
+    def __init__(self, cin: int, cout: int, rates: tuple[int, ...]):
+        super().__init__()
+        self.branches = nn.ModuleList([conv_bn(cin, cout, 1)]
+                                      + [conv_bn(cin, cout, 3, dilation=r) for r in rates])
+        self.pool = conv_bn(cin, cout, 1)
+        self.project = conv_bn(cout * (len(rates) + 2), cout, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        outs = [b(x) for b in self.branches]
+        p = self.pool(F.adaptive_avg_pool2d(x, 1))
+        outs.append(p.expand(-1, -1, *x.shape[-2:]))
+        return self.project(torch.cat(outs, 1))
+
+
+class ForegroundAttention(nn.Module):
+    """Cross-attention restricted to each category's predicted foreground."""
+
+    def __init__(self, channels: int, dim: int):
+        super().__init__()
+        self.q = nn.Conv2d(channels, dim, 1)
+        self.k = nn.Conv2d(channels, dim, 1)
+        self.v = nn.Conv2d(channels, channels, 1)
+        self.out = nn.Conv2d(channels, channels, 1)
+        self.scale = dim ** -0.5
+
+    def forward(self, x: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
+        b, c, h, w = x.shape
+        q = self.q(x).flatten(2).transpose(1, 2)  # B N d
+        k = self.k(x).flatten(2)  # B d N
+        v = self.v(x).flatten(2).transpose(1, 2)  # B N C
+        m = probs.flatten(2)  # B K N
+        logits = torch.bmm(q, k) * self.scale  # B N N
+        restricted = logits[:, None] + torch.log(m.clamp_min(1e-6))[:, :, None, :]  # B K N N
+        att = torch.softmax(restricted, dim=-1)
+        per_class = torch.einsum("bknm,bmc->bknc", att, v)  # B K N C
+        mixed = (per_class * m[..., None]).sum(1)  # B N C
+        return x + self.out(mixed.transpose(1, 2).reshape(b, c, h, w))
+
+
+class ParsingNet(nn.Module):
+    """Outputs a dict: ``logits`` (B,K,H,W), ``coarse`` (B,K,h,w), ``presence`` (B,K),
+    and ``depth`` (B,1,H,W) / ``edges`` (B,1,H,W) when those heads are on."""
+
+    def __init__(self, config: NetConfig):
+        super().__init__()
+        self.config = cfg = config
+        w = cfg.widths
+        self.blocks = nn.ModuleList()
+        self.escs = nn.ModuleList()
+        cin = 3
+        for i, c in enumerate(w):
+            stride_layer: list[nn.Module] = [nn.MaxPool2d(2)] if i > 0 else []
+            self.blocks.append(nn.Sequential(*stride_layer, conv_bn(cin, c), conv_bn(c, c)))
+            self.escs.append(ESC(c, cfg.esc_reduction))
+            cin = c
+        self.aspp = ASPP(w[-1], w[-1], cfg.aspp_rates)
+        self.up = nn.ModuleList()
+        for i in range(len(w) - 1, 0, -1):
+            self.up.append(nn.Sequential(conv_bn(w[i] + w[i - 1], w[i - 1]),
+                                         conv_bn(w[i - 1], w[i - 1])))
+        k = cfg.n_classes
+        level = cfg.attention_stride.bit_length() - 1  # log2 of the stride
+        if 2 ** level != cfg.attention_stride or level > len(w) - 2:
+            raise ValueError(f"attention_stride {cfg.attention_stride} must be a power of 2 "
+                             f"up to {2 ** (len(w) - 2)}")
+        self.att_level = len(w) - 2 - level
+        att_c = w[level]
+        self.coarse = nn.Conv2d(att_c, k, 1)
+        self.attn = ForegroundAttention(att_c, cfg.attention_dim) if cfg.attention else None
+        self.head = nn.Conv2d(w[0], k, 1)
+        self.node = nn.Linear(w[-1], w[-1])
+        self.hyper = nn.Linear(2 * w[-1], 1)
+        self.depth_head = nn.Sequential(conv_bn(w[0], w[0]), nn.Conv2d(w[0], k, 1)) \
+            if cfg.depth else None
+        self.edge_head = nn.Conv2d(w[0], 1, 1) if cfg.boundary else None
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        skips = []
+        for block, esc in zip(self.blocks, self.escs, strict=True):
+            x = esc(block(x))
+            skips.append(x)
+        y = self.aspp(skips[-1])
+        bottleneck = y
+        out: dict[str, torch.Tensor] = {}
+        for j, up in enumerate(self.up):
+            skip = skips[-2 - j]
+            y = F.interpolate(y, size=skip.shape[-2:], mode="bilinear", align_corners=False)
+            y = up(torch.cat([y, skip], 1))
+            if j == self.att_level:
+                out["coarse"] = self.coarse(y)
+                if self.attn is not None:
+                    y = self.attn(y, torch.softmax(out["coarse"], 1))
+        logits = self.head(y)
+        out["logits"] = logits
+        probs = torch.softmax(logits, 1)
+        small = F.adaptive_avg_pool2d(probs, bottleneck.shape[-2:])  # B K h w
+        nodes = torch.einsum("bkhw,bchw->bkc", small, bottleneck) / (
+            small.sum((2, 3))[..., None] + 1e-6)
+        nodes = torch.relu(self.node(nodes))
+        edge = nodes.mean(1, keepdim=True).expand_as(nodes)  # one hyperedge over all nodes
+        out["presence"] = self.hyper(torch.cat([nodes, edge], -1)).squeeze(-1)
+        if self.depth_head is not None:
+            per_class = self.depth_head(y)
+            out["depth"] = (per_class * probs).sum(1, keepdim=True)
+        if self.edge_head is not None:
+            out["edges"] = self.edge_head(y)
+        return out
+
+
+def n_parameters(net: nn.Module) -> int:
+    return sum(p.numel() for p in net.parameters())

@@ -1,0 +1,200 @@
+"""``parse``: run a face-parsing model on a photo or a video and write masks + areas.
+
+Per image (or per sampled video frame with a face): the face crop the model was trained
+on, its indexed-PNG label map (palette = :data:`strokescreen.parsing.masks.PALETTE`), and
+per-category and per-side FPP areas in ``parsing.json``; ``overlay.png`` shows the crops
+with their masks. Video frames are spread evenly over the clip (``max_frames``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from strokescreen.errors import InputError, QualityError
+from strokescreen.face.landmarks import get_landmarker
+from strokescreen.io.video import iter_frames, probe
+from strokescreen.jsonable import json_safe
+from strokescreen.parsing import masks as M
+from strokescreen.parsing.data import crop, crop_transform, map_points
+from strokescreen.parsing.metrics import FPP_SIDE_MIN_SHARE, fpp_areas, fpp_side
+from strokescreen.parsing.model import ParsingModel, load_parsing_model
+from strokescreen.progress import Progress
+from strokescreen.workflows.parsing import labels_overlay
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm"}
+DISCLAIMER = "strokescreen is a screening aid, not a diagnosis."
+
+
+def read_image(path: Path) -> np.ndarray:
+    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if img is None:
+        raise InputError(f"{path}: not a readable image; give a PNG or JPEG photo or a video")
+    return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+
+
+def _frames(path: Path, max_frames: int):
+    """(frame index, RGB image) pairs: the photo, or frames spread over the video."""
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        yield 0, read_image(path)
+        return
+    info = probe(path)
+    n = max(info.n_frames_est, 1)
+    wanted = set(np.round(np.linspace(0, n - 1, min(max_frames, n))).astype(int).tolist())
+    for fr in iter_frames(path):
+        if fr.index in wanted:
+            yield fr.index, fr.image
+
+
+def parse_frames(model: ParsingModel, frames, *, progress: Progress | None = None,
+                 total: int | None = None) -> list[dict[str, Any]]:
+    """Crop, parse and measure each (index, image) frame that shows a face."""
+    size = int(model.sidecar_["model"]["input_size_px"]) if hasattr(model, "sidecar_") \
+        else 96
+    lm = get_landmarker("mediapipe", static=True)
+    out = []
+    seen = 0
+    try:
+        for idx, image in frames:
+            seen += 1
+            faces = lm.detect(image)
+            if progress is not None:
+                progress(seen, total, note=f"frame {idx}")
+            if not faces:
+                continue
+            affine = crop_transform(faces[0], size)
+            crop_img = crop(image, affine, size)
+            pts = map_points(faces[0], affine)
+            labels = model.to_full_codes(model.predict(crop_img[None]))[0]
+            out.append({"frame": int(idx), "crop": crop_img, "labels": labels, "points": pts})
+    finally:
+        lm.close()
+    if not out:
+        raise QualityError(f"no face found in 0 of {seen} frames read; use a photo or video "
+                           "with the face frontal, centred and lit from the front")
+    return out
+
+
+def areas(labels: np.ndarray, points: np.ndarray) -> dict[str, Any]:
+    """Pixels and share of the crop per category, and FPP per side."""
+    n = labels.size
+    counts = np.bincount(labels.ravel(), minlength=len(M.CLASSES))
+    cats = {name: {"pixels": int(counts[k]), "share": counts[k] / n}
+            for k, name in enumerate(M.CLASSES) if name != "background"}
+    return {"categories": cats, "fpp": fpp_areas(labels, points)}
+
+
+def parse_file(path: str | Path, model_dir: str | Path, out: str | Path, *,
+               max_frames: int = 16, progress: Progress | None = None) -> dict[str, Any]:
+    """Parse a photo or video into ``out`` (masks/, overlay.png, parsing.json)."""
+    src = Path(path)
+    if not src.exists():
+        raise InputError(f"{src}: file does not exist; check the path")
+    if src.is_dir():
+        raise InputError(f"{src}: is a folder; give one photo or video file")
+    model = load_parsing_model(model_dir)
+    total = 1 if src.suffix.lower() in IMAGE_SUFFIXES else max_frames
+    parsed = parse_frames(model, _frames(src, max_frames), progress=progress, total=total)
+    out_dir = Path(out)
+    (out_dir / "masks").mkdir(parents=True, exist_ok=True)
+    frames = []
+    for p in parsed:
+        name = f"masks/frame_{p['frame']:06d}.png"
+        write_indexed_png(out_dir / name, p["labels"])
+        frames.append({"frame": p["frame"], "mask": name, **areas(p["labels"], p["points"])})
+    left = float(np.mean([f["fpp"]["fpp_share_left"] for f in frames]))
+    right = float(np.mean([f["fpp"]["fpp_share_right"] for f in frames]))
+    result = {
+        "input": src.name, "model": str(model_dir), "classes": list(M.CLASSES),
+        "palette": M.PALETTE.tolist(), "frames": frames,
+        "fpp_share_left": left, "fpp_share_right": right,
+        "fpp_side": fpp_side(left, right) if "fpp" in model.classes else "not modelled",
+        "fpp_side_rule": f"the side whose face the FPP covers by {FPP_SIDE_MIN_SHARE:.0%} or "
+                         "more (the larger), mean over frames",
+        "trained_on": model.sidecar_["training"].get("cohort"),
+        "trained_on_synthetic": model.sidecar_["training"].get("synthetic"),
+        "disclaimer": DISCLAIMER,
+    }
+    (out_dir / "parsing.json").write_text(json.dumps(json_safe(result), indent=2) + "\n")
+    cv2.imwrite(str(out_dir / "overlay.png"), cv2.cvtColor(montage(parsed), cv2.COLOR_RGB2BGR))
+    return result
+
+
+def write_indexed_png(path: Path, labels: np.ndarray) -> None:
+    """An 8-bit palette PNG whose pixel values are the class codes."""
+    from PIL import Image
+
+    img = Image.fromarray(labels.astype(np.uint8), mode="P")
+    pal = np.zeros((256, 3), np.uint8)
+    pal[: len(M.PALETTE)] = M.PALETTE
+    img.putpalette(pal.ravel().tolist())
+    img.save(path)
+
+
+def montage(parsed: list[dict[str, Any]], *, columns: int = 4, max_tiles: int = 8) -> np.ndarray:
+    """Crops above their overlays, ``columns`` pairs per row, up to ``max_tiles``."""
+    step = max(1, int(np.ceil(len(parsed) / max_tiles)))
+    tiles = []
+    for p in parsed[::step][:max_tiles]:
+        tiles.append(np.vstack([p["crop"], labels_overlay(p["crop"], p["labels"])]))
+    h, w = tiles[0].shape[:2]
+    rows = int(np.ceil(len(tiles) / columns))
+    sheet = np.full((rows * h, min(columns, len(tiles)) * w, 3), 255, np.uint8)
+    for i, t in enumerate(tiles):
+        r, c = divmod(i, columns)
+        sheet[r * h:(r + 1) * h, c * w:(c + 1) * w] = t
+    return sheet
+
+
+PARSING_OVERLAY = "parsing_overlay.png"
+
+
+def parse_case(case_dir: str | Path, model: ParsingModel | str | Path, *,
+               n_frames: int = 4) -> dict[str, Any]:
+    """Parse ``n_frames`` kept crops of a preprocessed case folder.
+
+    Returns per-side FPP shares (mean over the frames), the FPP side, and writes the
+    overlay montage ``parsing_overlay.png`` into the case folder.
+    """
+    from strokescreen.preprocess.artifacts import CROPS_NPZ
+
+    folder = Path(case_dir)
+    if not isinstance(model, ParsingModel):
+        model = load_parsing_model(model)
+    path = folder / CROPS_NPZ
+    if not path.is_file():
+        raise InputError(f"{folder}: no {CROPS_NPZ}; preprocess the recording first")
+    with np.load(path) as z:
+        crops, index = z["frames"], z["index"]
+    if len(crops) == 0:
+        raise QualityError(f"{folder}: no kept frame to parse; re-record with the face "
+                           "frontal and still")
+    picks = np.unique(np.round(np.linspace(0, len(crops) - 1, min(n_frames, len(crops))))
+                      .astype(int))
+    parsed = parse_frames(model, ((int(index[i]), crops[i]) for i in picks))
+    shares = [fpp_areas(p["labels"], p["points"]) for p in parsed]
+    left = float(np.mean([s["fpp_share_left"] for s in shares]))
+    right = float(np.mean([s["fpp_share_right"] for s in shares]))
+    cv2.imwrite(str(folder / PARSING_OVERLAY), cv2.cvtColor(montage(parsed), cv2.COLOR_RGB2BGR))
+    modelled = "fpp" in model.classes
+    training = getattr(model, "sidecar_", {}).get("training", {})
+    return {"frames": [p["frame"] for p in parsed], "fpp_share_left": left,
+            "fpp_share_right": right,
+            "fpp_side": fpp_side(left, right) if modelled else "not modelled",
+            "overlay": PARSING_OVERLAY, "trained_on_synthetic": bool(training.get("synthetic")),
+            "rule": f"the side whose face the FPP covers by {FPP_SIDE_MIN_SHARE:.0%} or more "
+                    "(the larger), mean over the key frames"}
+
+
+def side_agreement(fpp: str, landmark_side: str | None) -> dict[str, Any]:
+    """FPP side next to the landmark-based weaker side; both always shown."""
+    lm = landmark_side or "none"
+    return {"fpp_side": fpp, "landmark_side": lm, "agree": fpp == lm,
+            "text": (f"Face parsing marks the {fpp} side as weak; the landmark measures point "
+                     f"to the {lm} side: they {'agree' if fpp == lm else 'DISAGREE'}.")
+            .replace("the none side as weak", "no side as weak")
+            .replace("to the none side", "to no side")}

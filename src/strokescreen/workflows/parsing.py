@@ -1,0 +1,237 @@
+"""Face-parsing jobs: train on a cohort, evaluate on held-out subjects (with ablations).
+
+Training splits subjects three ways (train / validation / held-out test, never a subject
+on two sides); the validation subjects pick the best epoch, the test subjects are written
+into the model folder and are what ``parsing-eval`` scores.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from strokescreen.errors import InputError
+from strokescreen.jsonable import json_safe
+from strokescreen.parsing import masks as M
+from strokescreen.parsing.metrics import (
+    class_scores,
+    confusion,
+    fpp_areas,
+    fpp_side,
+    summary,
+)
+from strokescreen.parsing.model import (
+    ParsingModel,
+    load_parsing_model,
+    preset,
+    save_parsing_model,
+)
+from strokescreen.progress import Progress
+from strokescreen.workflows.parsing_data import (
+    ParsingData,
+    build_parsing_data,
+    find_manifest,
+    split_subjects,
+)
+
+CHECKPOINT = "checkpoint.pt"
+#: an extra (training-only) source is usually a few real recordings: more frames from each
+EXTRA_FRAMES = 2
+DATA_DIR = "_data"
+SYNTHETIC_NOTE = ("results on a synthetic cohort describe the generator, not people; "
+                  "strokescreen is a screening aid, not a diagnosis")
+
+
+def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "tiny",
+                  ablation: str = "full", hair: bool = True, epochs: int | None = None,
+                  frames_per_case: int | None = None, test_share: float = 0.2,
+                  val_share: float = 0.15, seed: int = 0, threads: int = 1,
+                  overwrite: bool = False, cache_dir: str | Path | None = None,
+                  extra: list[str | Path] | None = None,
+                  progress: Progress | None = None) -> dict[str, Any]:
+    """Build the crops, split by subject, train with checkpoints, save the model folder.
+
+    extra : further cohorts / manifests (e.g. real healthy faces) used for training only;
+    the subject split (validation, held-out test) is drawn from ``source`` alone.
+
+    Re-running into the same ``out`` resumes from ``out/checkpoint.pt`` (data cached in
+    ``out/_data`` unless ``cache_dir`` is given). Returns the training summary written into ``model.json``.
+    """
+    folder = Path(out)
+    if (folder / "model.json").exists() and not overwrite:
+        raise InputError(f"{folder} already holds a parsing model; choose a new --out or "
+                         "pass --overwrite")
+    manifest = find_manifest(source)
+    p = preset(preset_name)
+    fpc = frames_per_case or p.frames_per_case
+    model = ParsingModel(preset=preset_name, ablation=ablation, hair=hair, epochs=epochs,
+                         seed=seed, threads=threads)
+    model.net_config()  # validates the ablation name before any work
+    started = time.perf_counter()
+    cpu0 = time.process_time()
+
+    def data_progress(done: float, total: float | None = None, note: str | None = None) -> None:
+        if progress is not None:
+            progress(done, total, note=f"crops {note or ''}")
+
+    data = build_parsing_data(manifest, size=p.size_px, frames_per_case=fpc, hair=hair,
+                              cache_dir=cache_dir or folder / DATA_DIR, progress=data_progress)
+    split = split_subjects(data.meta["subject_id"].tolist(), test_share=test_share,
+                           val_share=val_share, seed=seed)
+    if not split["train"]:
+        raise InputError(f"{manifest}: {len(set(data.meta.subject_id))} subject(s) leave none "
+                         "for training; give a cohort with at least 3 subjects")
+    subj = data.meta["subject_id"].to_numpy()
+    train = data.subset(np.isin(subj, split["train"]))
+    val = data.subset(np.isin(subj, split["val"]))
+    extra_info = []
+    for src in extra or []:
+        more = build_parsing_data(src, size=p.size_px, frames_per_case=EXTRA_FRAMES * fpc,
+                                  hair=hair,
+                                  cache_dir=cache_dir or folder / DATA_DIR)
+        extra_info.append({"source": str(find_manifest(src)), "n_crops": int(len(more.images)),
+                           "n_subjects": int(more.meta["subject_id"].nunique())})
+        train = ParsingData(np.concatenate([train.images, more.images]),
+                            np.concatenate([train.labels, more.labels]),
+                            np.concatenate([train.depth, more.depth]),
+                            np.concatenate([train.points, more.points]),
+                            pd.concat([train.meta, more.meta], ignore_index=True))
+    data_s = time.perf_counter() - started
+    cpu_data = time.process_time() - cpu0
+    model.fit(train.images, train.labels, train.depth.astype(np.float32),
+              val=(val.images, val.labels) if len(val.images) else None,
+              checkpoint=folder / CHECKPOINT, progress=progress)
+    training = {
+        "cohort": str(manifest), "synthetic": bool(_is_synthetic(manifest)),
+        "n_cases": int(data.meta["case_id"].nunique()), "n_crops": int(len(data.images)),
+        "frames_per_case": fpc, "subjects": split, "extra_training_sources": extra_info,
+        "n_train_crops": int(len(train.images)), "n_val_crops": int(len(val.images)),
+        "fpp_regions": data.meta.drop_duplicates("case_id")["region"].value_counts().to_dict(),
+        "data_seconds": round(data_s, 1),
+        "train_seconds": round(time.perf_counter() - started - data_s, 1),
+        "data_cpu_seconds": round(cpu_data, 1),
+        "train_cpu_seconds": round(time.process_time() - cpu0 - cpu_data, 1),
+        "hair_labels": "person segmentation (MediaPipe selfie) outside the face oval above "
+                       "the pupil line: a proxy, no offline hair segmenter" if hair else "none",
+        "note": SYNTHETIC_NOTE,
+    }
+    save_parsing_model(model, folder, training=training, overwrite=True)
+    (folder / CHECKPOINT).unlink(missing_ok=True)
+    return training
+
+
+def _is_synthetic(manifest: Path) -> bool:
+    df = pd.read_csv(manifest, nrows=5)
+    return "synthetic" in df and bool(df["synthetic"].astype(str).str.lower().eq("true").any())
+
+
+def case_fpp_sides(model: ParsingModel, data: ParsingData, pred: np.ndarray) -> pd.DataFrame:
+    """Per case: mean FPP share per side over its crops, the called side, the planted one."""
+    full = model.to_full_codes(pred)
+    rows = []
+    for i in range(len(full)):
+        rows.append({**data.meta.iloc[i].to_dict(), **fpp_areas(full[i], data.points[i])})
+    per = pd.DataFrame(rows)
+    cases = per.groupby("case_id").agg(subject_id=("subject_id", "first"), side=("side", "first"),
+                                        region=("region", "first"),
+                                        fpp_share_left=("fpp_share_left", "mean"),
+                                        fpp_share_right=("fpp_share_right", "mean")).reset_index()
+    cases["planted"] = cases["side"].replace("", "none")
+    cases["called"] = [fpp_side(a, b) for a, b in
+                       zip(cases["fpp_share_left"], cases["fpp_share_right"], strict=True)]
+    cases["agree"] = cases["planted"] == cases["called"]
+    return cases.drop(columns=["side"])
+
+
+def evaluate_model(model: ParsingModel, data: ParsingData) -> dict[str, Any]:
+    """Per-class scores, summary, FPP side agreement and inference time on ``data``."""
+    t0 = time.perf_counter()
+    pred = model.predict(data.images)
+    per_frame_ms = 1000 * (time.perf_counter() - t0) / max(len(data.images), 1)
+    truth = model._merge(data.labels)
+    cm = confusion(truth, pred, len(model.classes))
+    cases = case_fpp_sides(model, data, pred) if "fpp" in model.classes else None
+    res: dict[str, Any] = {"classes": class_scores(cm, model.classes),
+                           "summary": summary(cm, model.classes),
+                           "inference_ms_per_crop": per_frame_ms, "n_crops": int(len(pred))}
+    if cases is not None:
+        lateral = cases[cases["planted"] != "none"]
+        res["fpp_cases"] = cases
+        res["fpp_side_agreement"] = float(cases["agree"].mean())
+        res["fpp_side_agreement_palsy"] = float(lateral["agree"].mean()) if len(lateral) \
+            else float("nan")
+        res["fpp_n_cases"] = int(len(cases))
+        res["fpp_n_palsy_cases"] = int(len(lateral))
+    return res
+
+
+def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str | Path, *,
+                     cache_dir: str | Path | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """Score each model on the held-out subjects recorded in the first model's folder.
+
+    Writes ``per_class.csv`` (model x class), ``ablation.csv`` (one row per model),
+    ``fpp_cases.csv`` and ``summary.json`` into ``out``.
+    """
+    if not model_dirs:
+        raise InputError("give at least one --model folder from `strokescreen parsing-train`")
+    models = [load_parsing_model(m) for m in model_dirs]
+    first = models[0].sidecar_
+    held = set(first["training"]["subjects"]["test"])
+    for m, d in zip(models, model_dirs, strict=True):
+        trained = set(m.sidecar_["training"]["subjects"]["train"])
+        if trained & held:
+            raise InputError(f"{d} was trained on {len(trained & held)} of the held-out "
+                             "subjects; evaluate models trained with the same split (seed)")
+    if not held:
+        raise InputError(f"{model_dirs[0]}: no held-out subjects recorded; train on 3 or more")
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sizes = {m.sidecar_["model"]["input_size_px"] for m in models}
+    data_by_size = {}
+    for s in sizes:
+        fpc = first["training"]["frames_per_case"]
+        data_by_size[s] = build_parsing_data(source, size=s, frames_per_case=fpc,
+                                             subjects=held, cache_dir=cache_dir or out_dir / DATA_DIR)
+    per_class, table, fpp_cases = [], [], []
+    for i, (m, d) in enumerate(zip(models, model_dirs, strict=True)):
+        data = data_by_size[m.sidecar_["model"]["input_size_px"]]
+        res = evaluate_model(m, data)
+        name = m.ablation
+        for r in res["classes"]:
+            per_class.append({"model": str(d), "ablation": name, **r})
+        table.append({"model": str(d), "ablation": name, "preset": m.preset,
+                      "parameters": sum(p.numel() for p in m.net_.parameters()),
+                      **res["summary"],
+                      "fpp_side_agreement": res.get("fpp_side_agreement", float("nan")),
+                      "fpp_side_agreement_palsy": res.get("fpp_side_agreement_palsy",
+                                                          float("nan")),
+                      "inference_ms_per_crop": res["inference_ms_per_crop"],
+                      "epochs": len(m.history_),
+                      "train_seconds": m.sidecar_["training"].get("train_seconds")})
+        if "fpp_cases" in res:
+            fpp_cases.append(res["fpp_cases"].assign(model=str(d), ablation=name))
+        if progress is not None:
+            progress(i + 1, len(models), note=name)
+    pd.DataFrame(per_class).to_csv(out_dir / "per_class.csv", index=False)
+    pd.DataFrame(table).to_csv(out_dir / "ablation.csv", index=False)
+    if fpp_cases:
+        pd.concat(fpp_cases).to_csv(out_dir / "fpp_cases.csv", index=False)
+    result = {"held_out_subjects": sorted(held), "n_crops": int(len(next(
+        iter(data_by_size.values())).images)), "models": table, "per_class": per_class,
+        "note": SYNTHETIC_NOTE}
+    (out_dir / "summary.json").write_text(json.dumps(json_safe(result), indent=2) + "\n")
+    return result
+
+
+def labels_overlay(image: np.ndarray, labels: np.ndarray, *, alpha: float = 0.45) -> np.ndarray:
+    """RGB overlay of a full-code label map on an image (background left untouched)."""
+    colour = M.PALETTE[labels].astype(np.float32)
+    out = image.astype(np.float32)
+    fg = labels != M.BACKGROUND
+    out[fg] = (1 - alpha) * out[fg] + alpha * colour[fg]
+    return out.clip(0, 255).astype(np.uint8)

@@ -1,0 +1,146 @@
+"""The parsing network: ablation switches change it, attention stays inside a category,
+the losses fall on a tiny fit, and a fitted model round-trips through its folder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from strokescreen.errors import InputError, NotFittedError  # noqa: E402
+from strokescreen.parsing import masks as M  # noqa: E402
+from strokescreen.parsing.losses import (  # noqa: E402
+    LossConfig,
+    allocation_loss,
+    border_map,
+    parsing_loss,
+)
+from strokescreen.parsing.model import (  # noqa: E402
+    ParsingModel,
+    load_parsing_model,
+    save_parsing_model,
+)
+from strokescreen.parsing.net import ESC, ForegroundAttention, n_parameters  # noqa: E402
+
+
+def _forward(ablation: str):
+    torch.manual_seed(0)
+    net = ParsingModel(ablation=ablation).build().eval()
+    with torch.no_grad():
+        out = net(torch.zeros(1, 3, 32, 32))
+    return net, out
+
+
+def test_each_ablation_switch_changes_the_network():
+    full, out = _forward("full")
+    assert out["logits"].shape == (1, 7, 32, 32) and {"depth", "edges", "coarse"} <= out.keys()
+    counts = {"full": n_parameters(full)}
+    for name in ("no-attention", "no-boundary", "no-depth", "no-disease"):
+        net, o = _forward(name)
+        counts[name] = n_parameters(net)
+        assert counts[name] < counts["full"], name
+    assert "depth" not in _forward("no-depth")[1]
+    assert "edges" not in _forward("no-boundary")[1]
+    assert _forward("no-disease")[1]["logits"].shape[1] == 6
+    assert not any(isinstance(m, ForegroundAttention) for m in _forward("no-attention")[0].modules())
+    assert len(set(counts.values())) == 5
+    assert LossConfig(boundary=False) == ParsingModel(ablation="no-boundary").loss_config()
+
+
+def test_unknown_ablation_is_an_input_error():
+    with pytest.raises(InputError, match="no-attention"):
+        ParsingModel(ablation="no-esc").build()
+
+
+def test_esc_gate_rescales_channels_uniformly_over_space():
+    torch.manual_seed(0)
+    esc = ESC(8).eval()
+    x = torch.rand(2, 8, 6, 6) + 0.1
+    y = esc(x)
+    ratio = y / x
+    assert torch.allclose(ratio, ratio[..., :1, :1].expand_as(ratio), atol=1e-5)
+    assert ((ratio > 0) & (ratio < 1)).all()
+
+
+def test_foreground_attention_only_mixes_pixels_of_the_same_category():
+    torch.manual_seed(0)
+    att = ForegroundAttention(4, 4).eval()
+    x = torch.rand(1, 4, 4, 4)
+    probs = torch.zeros(1, 2, 4, 4)
+    probs[:, 0, :, :2] = 1.0  # category 0: left half; 1: right half
+    probs[:, 1, :, 2:] = 1.0
+    y1 = att(x, probs)
+    x2 = x.clone()
+    x2[..., 2:] += torch.rand(1, 4, 4, 2)  # change only category 1's pixels
+    y2 = att(x2, probs)
+    assert torch.allclose(y1[..., :2], y2[..., :2], atol=1e-4)
+    assert not torch.allclose(y1[..., 2:], y2[..., 2:], atol=1e-3)
+
+
+def test_border_and_allocation_terms():
+    lab = torch.zeros(1, 8, 8, dtype=torch.long)
+    lab[:, 2:6, 2:6] = 1
+    border = border_map(lab)[0]
+    assert border[2, 2] and border[1, 3] and not border[4, 4] and not border[0, 7]
+    onehot = torch.nn.functional.one_hot(lab, 2).permute(0, 3, 1, 2).float()
+    assert float(allocation_loss(onehot, lab)) == pytest.approx(0.0, abs=1e-6)
+    shifted = onehot.roll(2, dims=3)
+    assert float(allocation_loss(shifted, lab)) > 0.05
+
+
+def _blobs(n: int = 8, size: int = 32, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    x = np.zeros((n, size, size, 3), np.uint8)
+    y = np.zeros((n, size, size), np.uint8)
+    d = np.zeros((n, size, size), np.float32)
+    yy, xx = np.mgrid[:size, :size]
+    for i in range(n):
+        cx, cy = rng.integers(10, 22, 2)
+        face = (xx - cx) ** 2 + (yy - cy) ** 2 < 8 ** 2
+        y[i][face], x[i][face], d[i][face] = M.SKIN, (200, 150, 120), 0.2
+        eye = (xx - cx + 3) ** 2 + (yy - cy + 2) ** 2 < 4
+        y[i][eye], x[i][eye] = M.EYES, (20, 20, 20)
+    return x, y, d
+
+
+@pytest.mark.slow
+def test_losses_fall_on_a_tiny_fit(tmp_path):
+    x, y, d = _blobs()
+    model = ParsingModel(epochs=6, seed=1).fit(x, y, d, checkpoint=tmp_path / "new" / "ck.pt")
+    first, last = model.history_[0]["loss"], model.history_[-1]["loss"]
+    assert sum(last.values()) < 0.9 * sum(first.values())
+    assert last["ce"] < first["ce"] and last["depth"] < first["depth"]
+    # the checkpoint resumes: a second fit with the same settings trains no further epoch
+    again = ParsingModel(epochs=6, seed=1).fit(x, y, d, checkpoint=tmp_path / "new" / "ck.pt")
+    assert len(again.history_) == 6
+
+
+def test_loss_parts_follow_the_switches():
+    x, y, d = _blobs(2)
+    lab = torch.from_numpy(y.astype(np.int64))
+    dep = torch.from_numpy(d)
+    inp = torch.from_numpy(x).permute(0, 3, 1, 2).float() / 255 - 0.5
+    torch.manual_seed(0)
+    full = ParsingModel().build()
+    _, parts = parsing_loss(full(inp), lab, dep, LossConfig())
+    assert {"ce", "coarse", "hist", "depth", "edges"} == parts.keys()
+    torch.manual_seed(0)
+    plain = ParsingModel(ablation="no-boundary").build()
+    _, p2 = parsing_loss(plain(inp), lab, dep, LossConfig(boundary=False))
+    assert "edges" not in p2 and p2["ce"] != parts["ce"]
+
+
+def test_model_folder_round_trip(tmp_path):
+    x, y, d = _blobs(4)
+    with pytest.raises(NotFittedError):
+        ParsingModel().predict(x)
+    model = ParsingModel(epochs=1).fit(x, y, d)
+    save_parsing_model(model, tmp_path / "m", training={"cohort": "planted", "synthetic": True})
+    loaded = load_parsing_model(tmp_path / "m")
+    assert np.array_equal(loaded.predict(x), model.predict(x))
+    with pytest.raises(InputError, match="already holds"):
+        save_parsing_model(model, tmp_path / "m", training={})
+    (tmp_path / "m" / "weights.pt").write_bytes(b"changed")
+    with pytest.raises(InputError, match="changed"):
+        load_parsing_model(tmp_path / "m")
