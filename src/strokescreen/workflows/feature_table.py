@@ -96,6 +96,9 @@ def build_feature_table(
 ) -> pd.DataFrame:
     """One row per case: ids, label, case_dir, manifest columns, ``face_*``/``speech_*``.
 
+    Every manifest column but ``video`` is carried (the optional schema columns first, then
+    any other, e.g. clinical metadata, ``visit``, ``days_since_onset`` or graded targets).
+
     Cases whose preprocessing failed are left out (their reasons are in
     ``cohort_quality.csv``); unusable ones stay, with NaN where nothing could be measured.
     ``df.attrs['excluded']`` lists the left-out case ids with reasons.
@@ -131,6 +134,10 @@ def build_feature_table(
     records = run.run(_features_task, [(str(folder.absolute()), task) for _, folder, task in todo],
                       on_done=on_done, labels=[str(t[0].case_id) for t in todo],
                       task_name="features")
+    known = {"case_id", "subject_id", "label", "video", "case_dir", "quality_verdict",
+             *OPTIONAL_MANIFEST_COLUMNS}
+    extra = [c for c in manifest_df.columns if c not in known and str(c).isidentifier()
+             and not str(c).startswith(("face_", "speech_"))]
     rows = []
     for (r, folder, _task), rec in zip(todo, records, strict=True):
         cid = str(r.case_id)
@@ -140,6 +147,8 @@ def build_feature_table(
         for col in OPTIONAL_MANIFEST_COLUMNS:
             if hasattr(r, col):
                 row[col] = getattr(r, col)
+        for col in extra:  # any other manifest column (metadata, visits, graded targets)
+            row[col] = getattr(r, col)
         row.update({k: (np.nan if v is None else v) for k, v in rec["features"].items()})
         rows.append(row)
     table = pd.DataFrame(rows)
