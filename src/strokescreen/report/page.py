@@ -115,8 +115,12 @@ def build_report(result: dict[str, Any], case_dir: Path, *, synthetic_text: str,
         speech = {k: v for k, v in result["measures"].items() if k.startswith("speech_")}
         png = figures.speech_png(speech)
         speech_src = figures.data_uri(png, "image/png") if png is not None else None
+    trend_src = None
+    if result.get("trend"):
+        png = figures.trend_png(result["trend"])
+        trend_src = figures.data_uri(png, "image/png") if png is not None else None
     return render_report(
-        result, frames=frames, asym_src=asym_src, speech_src=speech_src,
+        result, frames=frames, asym_src=asym_src, speech_src=speech_src, trend_src=trend_src,
         region_text=region_summary(result.get("region_scores") or {}),
         synthetic_text=synthetic_text, rerecord=rerecord,
     )
