@@ -6,8 +6,9 @@ a recording are cut into consecutive windows of ``window_s`` seconds of recordin
 in each window with at least ``min_window_frames`` kept frames:
 
 - the window's state is the most common face state of its kept frames
-  (:mod:`strokescreen.features.states`); a window in a state without healthy ranges
-  enough to test (``other``, or too few normal subjects) is shown, not scored;
+  (:mod:`strokescreen.features.states`) that has healthy ranges enough to test and at
+  least ``min_window_frames`` frames (a speech window is scored on its rest frames); a
+  window without one is shown, not scored;
 - the static measures are the medians over the window's kept frames of that state, and
   the composite asymmetry index and the mouth, eye and brow region scores are scored
   against healthy faces in that state (averaged landmarker noise, as for a recording);
@@ -134,7 +135,12 @@ def _window(per_frame: dict[str, np.ndarray], states: np.ndarray, sel: np.ndarra
             b: float, op: dict[str, Any], config: TrendConfig,
             risk: Callable[[dict[str, float]], float | None] | None) -> dict[str, Any]:
     counts = Counter(states[sel].tolist())
-    state = counts.most_common(1)[0][0] if counts else "none"
+    # the most common state of the window that has tested ranges and enough frames
+    # (speech windows fall back to their rest frames), else the most common one, unscored
+    ranked = [st for st, _ in counts.most_common()]
+    usable = [st for st in ranked if st in op["face_states"]
+              and counts[st] >= config.min_window_frames]
+    state = usable[0] if usable else (ranked[0] if ranked else "none")
     entry: dict[str, Any] = {"start_s": round(a, 3), "end_s": round(b, 3),
                              "n_frames": int(sel.sum()), "state": state, "scored": False,
                              "asymmetry_index": None, "status": "not assessed", "risk": None,
