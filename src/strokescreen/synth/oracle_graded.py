@@ -74,7 +74,7 @@ def _oof(x: np.ndarray, y: np.ndarray, groups: np.ndarray, *, seed: int,
     pred = np.full(len(y), np.nan)
     cv = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train, test in cv.split(x, y, groups):
-        model = RandomForestRegressor(n_estimators=100, min_samples_leaf=5, random_state=seed,
+        model = RandomForestRegressor(n_estimators=200, min_samples_leaf=5, random_state=seed,
                                       n_jobs=1)
         model.fit(x[train], y[train])
         pred[test] = model.predict(x[test])
