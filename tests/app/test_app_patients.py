@@ -115,3 +115,17 @@ def test_malformed_patient_identifier_is_refused_and_nothing_kept(client_for, da
     assert not list((data_dir / "uploads").glob("*"))
     with client.app.state.db.session() as s:
         assert s.query(Job).count() == 0
+
+
+def test_api_upload_takes_the_patient_field(client_for, data_dir, tmp_path):
+    _, token = add_user(data_dir, "alice", token=True)
+    client = client_for(analysis=planted_analysis)
+    video = _videos(tmp_path, 1)[0]
+    PLANTED[video.stat().st_size] = (0.2, 2.0)
+    with open(video, "rb") as fh:
+        r = client.post("/api/v1/assessments", data={"patient": "S-12"},
+                        files={"video": ("v.mp4", fh, "video/mp4")},
+                        headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 202, r.text
+    with client.app.state.db.session() as s:
+        assert s.get(Job, r.json()["id"]).patient == "S-12"
