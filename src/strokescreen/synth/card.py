@@ -164,7 +164,7 @@ def _visit_lines(config: SynthConfig, table: pd.DataFrame,
              "(droop, excursion loss, eye and brow weakness, dysarthria and so the speech "
              "slowing) are the first visit's times exp(-k x days since the first visit), k = "
              "the subject's planted recovery rate per day: 0 for a share of "
-             f"{preset.nonrecovery_share:.0%} (not recovering), else log-normal with median "
+             f"{100 * preset.nonrecovery_share:.0f} % (not recovering), else log-normal with median "
              f"{preset.recovery_rate_median_per_day:g}/day (sigma {preset.recovery_rate_sigma:g}). "
              f"A droop under {RESOLVED_MM} mm after the first visit is resolved (grade none). "
              "Healthy subjects stay as they are. Every visit of a subject keeps its "
