@@ -38,7 +38,10 @@ def measured_rates(features: pd.DataFrame, subjects: pd.DataFrame) -> pd.DataFra
         measured = g.face_mouth_corner_height_lr_mm.abs().to_numpy(float)
         if len(measured) < 2 or not np.isfinite(measured).all():
             continue
-        rows.append({"subject_id": sid, "planted": float(truth.recovery_rate_per_day.iloc[0]),
+        last = [c for c in truth.columns if c.startswith("droop_mm_v")]
+        resolved = float(truth[sorted(last, key=lambda c: int(c[10:]))[-1]].iloc[0]) <= 0
+        rows.append({"subject_id": sid, "resolved": resolved,
+                     "planted": float(truth.recovery_rate_per_day.iloc[0]),
                      "from_truth": float(truth.fitted_rate_per_day.iloc[0]),
                      "from_measured": recovery_slope(g.days_since_onset.to_numpy(float),
                                                      measured)})
@@ -71,14 +74,18 @@ def main() -> None:
     print(f"feature table: {table} ({len(features)} cases, {features.subject_id.nunique()} "
           "subjects)")
     rates = measured_rates(features, subjects)
-    if len(rates):
-        err_t = (rates.from_truth - rates.planted).abs()
-        err_m = (rates.from_measured - rates.planted).abs()
-        rho = rates[["planted", "from_measured"]].corr(method="spearman").iloc[0, 1]
-        print(f"recovery rate, {len(rates)} recovering subjects with a droop: planted median "
-              f"{rates.planted.median():.4f}/day; |error| median from truth "
-              f"{err_t.median():.4f}, from measured droop {err_m.median():.4f}/day; Spearman "
-              f"planted vs measured {rho:.2f}")
+    for name, part in (("droop not resolved by the last visit", rates[~rates.resolved]),
+                       ("droop resolved (0 mm) by the last visit", rates[rates.resolved])):
+        if not len(part):
+            continue
+        err_t = (part.from_truth - part.planted).abs()
+        err_m = (part.from_measured - part.planted).abs()
+        rho = part[["planted", "from_measured"]].corr(method="spearman").iloc[0, 1]
+        print(f"recovery rate, {len(part)} recovering subjects, {name}: planted median "
+              f"{part.planted.median():.4f}/day; fitted median from truth "
+              f"{part.from_truth.median():.4f} (|error| median {err_t.median():.4f}), from "
+              f"measured droop {part.from_measured.median():.4f} (|error| median "
+              f"{err_m.median():.4f}); Spearman planted vs measured {rho:.2f}")
     print("synthetic data; strokescreen is a screening aid, not a diagnosis")
 
 
