@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 
 import pytest
 from fastapi.testclient import TestClient
@@ -40,6 +41,12 @@ def test_real_analysis_through_the_api_and_pages(settings_for, data_dir):
                 assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
             result = (data_dir / "results" / job_id / "result.json").read_text()
             assert '"disclaimer"' in result
+            trend = json.loads(result)["trend"]  # the signs over the real recording
+            if s["quality"] != "unusable":
+                assert trend["windows"] and "not a diagnosis" in trend["note"]
+                for sign in trend["signs"]:
+                    share = sign["share_outside_normal"]
+                    assert share is None or 0.0 <= share <= 1.0
             if s["synthetic_model"]:
                 assert "synthetic" in page.lower()
         else:

@@ -87,7 +87,8 @@ def test_report_is_self_contained_without_model(no_model):
     assert "No risk model was used" in html
     assert 'id="screen"' in html and "norm-based screen, not a trained risk model" in html
     assert html.count('src="data:image/jpeg;base64,') >= 2  # key frames
-    assert html.count('src="data:image/png;base64,') == 2  # asymmetry and speech plots
+    # asymmetry, signs over the recording (trend) and speech plots
+    assert html.count('src="data:image/png;base64,') == 3
     assert "subject&rsquo;s" in html or "subject's" in html
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from strokescreen.app import service
 from strokescreen.app.auth import api_user, get_db
 from strokescreen.app.db import User
+from strokescreen.app.patients import clean_patient
 from strokescreen.app.uploads import receive_upload
 from strokescreen.app.web import report_response
 
@@ -96,11 +97,19 @@ _UPLOAD_BODY = {
 async def create(request: Request, user: User = Depends(api_user)) -> Response:
     """Stream the recording (field ``video`` of a multipart form, or the raw body as
     ``application/octet-stream``) and queue its analysis. The client's file name is
-    ignored. Poll ``status_url`` until ``state`` is ``done`` or ``failed``."""
+    ignored. An optional form field ``patient`` (a study code or pseudonym, before the
+    file) groups the assessment with the patient's other visits. Poll ``status_url``
+    until ``state`` is ``done`` or ``failed``."""
     state = request.app.state
     saved = await receive_upload(request, state.db.data_dir / "uploads",
                                  max_bytes=state.settings.max_upload_bytes, allow_raw=True)
-    job = service.create_job(state.db, state.runner, user.id, saved, source="upload", via="api")
+    try:
+        patient = clean_patient(saved.fields.get("patient"))
+    except HTTPException:
+        saved.path.unlink(missing_ok=True)  # nothing of a refused upload is kept
+        raise
+    job = service.create_job(state.db, state.runner, user.id, saved, source="upload", via="api",
+                             patient=patient)
     body = Created(id=job.id, state=job.state, status_url=f"/api/v1/assessments/{job.id}",
                    result_url=f"/api/v1/assessments/{job.id}/result")
     return JSONResponse(body.model_dump(), status_code=202)

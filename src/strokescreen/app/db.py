@@ -107,6 +107,9 @@ class Job(Base):
     probability: Mapped[float | None] = mapped_column(Float)
     quality_verdict: Mapped[str | None] = mapped_column(String(16))
     synthetic_model: Mapped[bool | None] = mapped_column(Boolean)
+    #: The patient identifier the user typed at upload (a study code or pseudonym; never
+    #: read from the video), grouping the user's assessments of one patient over visits.
+    patient: Mapped[str | None] = mapped_column(String(64), index=True)
     #: The worker process running the job now (process mode): its PID, its process start
     #: time (clock ticks since boot, from /proc) so a reused PID is never mistaken for it.
     worker_pid: Mapped[int | None] = mapped_column(Integer)
@@ -132,6 +135,7 @@ _ADDED_COLUMNS = (
     ("jobs", "worker_start", "INTEGER"),
     ("users", "disabled", "BOOLEAN NOT NULL DEFAULT 0"),
     ("api_tokens", "expires_at", "DATETIME"),
+    ("jobs", "patient", "VARCHAR(64)"),
 )
 
 

@@ -38,9 +38,13 @@ def new_job_id() -> str:
 
 
 def create_job(db: Database, runner: JobRunner | None, user_id: int, upload: SavedUpload,
-               *, source: str, via: str) -> Job:
-    """Queue the analysis of ``upload`` for ``user_id``; audit it; wake the dispatcher."""
+               *, source: str, via: str, patient: str | None = None) -> Job:
+    """Queue the analysis of ``upload`` for ``user_id``; audit it; wake the dispatcher.
+
+    ``patient``: the user's identifier of the patient (checked by
+    :func:`strokescreen.app.patients.clean_patient`), or None."""
     job = Job(
+        patient=patient,
         id=new_job_id(),
         user_id=user_id,
         video_name=upload.path.name,

@@ -26,6 +26,13 @@ from strokescreen.app.auth import (
     web_user,
 )
 from strokescreen.app.db import DONE, FAILED, User
+from strokescreen.app.patients import (
+    PATIENT_HELP,
+    chart_svg,
+    clean_patient,
+    list_patients,
+    patient_visits,
+)
 from strokescreen.app.security import authenticate
 from strokescreen.app.uploads import receive_upload
 
@@ -132,7 +139,7 @@ def assessments(request: Request, user: User = Depends(web_user)) -> Response:
 def new_assessment(request: Request, user: User = Depends(web_user)) -> Response:
     settings = request.app.state.settings
     return page(request, "new.html", user=user, max_bytes=settings.max_upload_bytes,
-                script=TASK_SCRIPT,
+                script=TASK_SCRIPT, patient_help=PATIENT_HELP,
                 rec=(settings.record_min_s, RECORD_AUTO_STOP_S, settings.record_max_s))
 
 
@@ -144,8 +151,13 @@ async def create_assessment(request: Request, user: User = Depends(web_user)) ->
         max_bytes=app_state.settings.max_upload_bytes, csrf_ok=csrf_checker(request),
     )
     source = "recording" if saved.fields.get("source") == "recording" else "upload"
+    try:
+        patient = clean_patient(saved.fields.get("patient"))
+    except HTTPException:
+        saved.path.unlink(missing_ok=True)  # nothing of a refused upload is kept
+        raise
     job = service.create_job(app_state.db, app_state.runner, user.id, saved,
-                             source=source, via="web")
+                             source=source, via="web", patient=patient)
     url = f"/assessments/{job.id}"
     if wants_json(request):
         return JSONResponse({"id": job.id, "url": url}, status_code=201)
@@ -212,6 +224,27 @@ async def delete_assessment(request: Request, job_id: str,
     job = service.get_job(db, user.id, job_id)
     service.delete_job(db, request.app.state.runner, user.id, job, via="web")
     return RedirectResponse("/assessments", status_code=303)
+
+
+@router.get("/patients")
+def patients(request: Request, user: User = Depends(web_user)) -> Response:
+    rows = list_patients(get_db(request), user.id)
+    return page(request, "patients.html", user=user, patients=rows, iso=service.iso)
+
+
+@router.get("/patients/{patient}")
+def patient_page(request: Request, patient: str, user: User = Depends(web_user)) -> Response:
+    db = get_db(request)
+    visits = patient_visits(db, user.id, patient, service.load_result)
+    if wants_json(request):
+        return JSONResponse(
+            {"patient": patient, "disclaimer": service.DISCLAIMER,
+             "visits": [{**v, "created_at": service.iso(v["created_at"])} for v in visits]},
+            headers={"Cache-Control": "no-store"})
+    from markupsafe import Markup
+
+    return page(request, "patient.html", user=user, patient=patient, visits=visits,
+                chart=Markup(chart_svg(visits)), iso=service.iso)
 
 
 @router.get("/docs")

@@ -41,6 +41,12 @@ def _print_summary(result: dict[str, Any], out: Path) -> None:
         console.print(side["sentence"], highlight=False)
     if result.get("parsing"):
         console.print(result["parsing"]["agreement"]["text"], highlight=False, soft_wrap=True)
+    trend = result.get("trend") or {}
+    index = next((s for s in trend.get("signs") or [] if s["name"] == "asymmetry_index"), None)
+    if index and index.get("share_outside_normal") is not None:
+        console.print(f"over the recording: {index['label']} outside its normal range in "
+                      f"{100 * index['share_outside_normal']:.0f} % of {index['n_windows']} "
+                      f"windows ({index['persistence']})", highlight=False)
     for c in result.get("top_contributors", [])[:3]:
         console.print(f"  {c['direction']}: {c['label']} ({c['contribution']:+.3f} "
                       f"{c['contribution_unit']})", highlight=False)

@@ -19,6 +19,12 @@ def synth(
     subjects: Annotated[int, typer.Option("--subjects", help="number of subjects")],
     recordings_per_subject: Annotated[int, typer.Option(
         "--recordings-per-subject", help="recordings per subject")] = 1,
+    visits: Annotated[int, typer.Option(
+        "--visits", help="visits per subject; over 1, stroke signs recover along planted "
+        "courses (manifest gets visit, days_since_onset and recovery targets)")] = 1,
+    metadata_linked: Annotated[bool, typer.Option(
+        "--metadata-linked", help="draw age and vascular risk factors depending on the "
+        "condition (default: independent of it)")] = False,
     seconds: Annotated[float, typer.Option("--seconds", help="length of each recording")] = 10.0,
     seed: Annotated[int, typer.Option("--seed", help="master random seed")] = 0,
     difficulty: Annotated[str, typer.Option(
@@ -51,10 +57,10 @@ def synth(
         portrait_files(portraits)
     cfg = SynthConfig(n_subjects=subjects, recordings_per_subject=recordings_per_subject,
                       seconds=seconds, seed=seed, difficulty=difficulty, width_px=width,
-                      height_px=height,
+                      height_px=height, visits=visits, metadata_linked=metadata_linked,
                       portraits_dir=str(portraits) if portraits is not None else None,
                       shortcut=shortcut).validate()
-    n_cases = subjects * recordings_per_subject
+    n_cases = subjects * recordings_per_subject * visits
     with engine_runner(engine, scheduler, workers=workers, folders=[out]) as runner, \
             progress_bar("synthesise", n_cases) as cb:
         result = generate_cohort(cfg, out, runner=runner, progress=cb)
@@ -63,6 +69,11 @@ def synth(
     auc = "n/a" if result.oracle_auc != result.oracle_auc else f"{result.oracle_auc:.3f}"
     console.print(f"oracle AUC: {auc} (this cohort), {result.reference_oracle_auc:.3f} "
                   "(200-subject draw, same settings)")
+    if result.graded:
+        for name in ("severity_grade", "severity_last", "severity_change"):
+            m = result.graded[name]
+            console.print(f"oracle {name}: MAE {m['mae']:.3f}, Spearman {m['spearman']:.3f}, "
+                          f"kappa {m['kappa']:.3f}")
     console.print(f"manifest: {result.manifest}")
     console.print(f"card: {result.card}")
 

@@ -187,3 +187,48 @@ def speech_png(entries: dict[str, dict[str, Any]], *, dpi: int = 100) -> bytes |
     fig.tight_layout()
     return _png(fig)
 
+
+
+def trend_png(trend: dict[str, Any], *, dpi: int = 100) -> bytes | None:
+    """The signs over one recording, per window: the composite asymmetry index against
+    its normal limit (and the model's per-window probability when there is one), and the
+    commissure height difference (mm). None when no window was scored."""
+    every = list(trend.get("windows") or [])
+    windows = [w for w in every if w.get("scored")]
+    if not windows:
+        return None
+    mid = np.array([(w["start_s"] + w["end_s"]) / 2 for w in windows])
+    half = np.array([(w["end_s"] - w["start_s"]) / 2 for w in windows])
+    index = np.array([w["asymmetry_index"] for w in windows], float)
+    limit = np.array([w["normal_high"] for w in windows], float)
+    all_mid = np.array([(w["start_s"] + w["end_s"]) / 2 for w in every])
+    droop = np.array([np.nan if w.get("mouth_corner_height_lr_mm") is None
+                      else w["mouth_corner_height_lr_mm"] for w in every], float)
+    xlim = (every[0]["start_s"], every[-1]["end_s"])
+    risk = [w.get("risk") for w in windows]
+    panels = 3 if any(r is not None for r in risk) else 2
+    fig = _figure(8.0, 1.3 * panels + 0.6, dpi)
+    ax = fig.add_subplot(panels, 1, 1)
+    out = index > limit
+    ax.bar(mid, index, width=2 * half * 0.9, color=np.where(out, "#e63946", "#1d3557"))
+    ax.step(np.r_[mid - half, mid[-1] + half[-1]], np.r_[limit, limit[-1]], where="post",
+            color="#2a9d8f", lw=1.2, label="normal limit")
+    ax.set_ylabel("asymmetry\nindex (|z|)", fontsize=7.5)
+    ax.legend(fontsize=6.5, loc="upper right", frameon=False)
+    ax = fig.add_subplot(panels, 1, 2)
+    ax.plot(all_mid, droop, marker="o", color="#1d3557", lw=1.0)
+    ax.axhline(0.0, color="#999", lw=0.6)
+    ax.set_ylabel("corner height\nL−R (mm)", fontsize=7.5)
+    if panels == 3:
+        ax = fig.add_subplot(panels, 1, 3)
+        ax.plot(mid, [np.nan if r is None else r for r in risk], marker="o", color="#6d597a")
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("window\nprobability", fontsize=7.5)
+    for a in fig.axes:
+        a.tick_params(labelsize=7)
+        a.set_xlim(*xlim)
+    fig.axes[-1].set_xlabel(f"time (s), windows of {trend.get('window_s', 0):g} s of kept "
+                            "frames; red: outside the normal range", fontsize=8)
+    fig.suptitle("Signs over the recording (a screening aid, not a diagnosis)", fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    return _png(fig)

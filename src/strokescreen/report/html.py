@@ -89,6 +89,14 @@ TEMPLATE = """<!doctype html>
 {% for m in face_all %}<tr><td class="l">{{ m.name }}</td><td>{{ f(m.value, 3) }}</td><td>{{ m.unit }}</td><td>{{ rng(m) }}</td><td class="l">{% if m.out_of_range %}<span class="out">outside</span>{% endif %}</td></tr>{% endfor %}
 </table></details>
 
+{% if r.trend and r.trend.windows %}
+<h2 id="trend">Signs over the recording</h2>
+{% if trend_src %}<img alt="signs per window over the recording" src="{{ trend_src }}">{% endif %}
+<table><tr><th class="l">sign</th><th>windows scored</th><th>time outside the normal range</th><th>time beyond the sign limit</th><th class="l">over the recording</th></tr>
+{% for s in r.trend.signs %}<tr><td class="l">{{ s.label }}</td><td>{{ s.n_windows }}</td><td>{{ pct(s.share_outside_normal) }}</td><td>{{ pct(s.share_sign) }}</td><td class="l">{% if s.persistence == 'persistent' %}<span class="out">persistent</span>{% else %}{{ s.persistence }}{% endif %}</td></tr>{% endfor %}
+</table>
+<p class="note">{{ r.trend.note }} Windows of {{ f(r.trend.window_s, 1) }} s of kept frames, each scored against healthy faces in the same state; window probability: {{ r.trend.risk_source }}.</p>
+{% endif %}
 <h2>Speech</h2>
 {% if speech_rows %}
 {% if speech_src %}<img alt="speech measures against normal" src="{{ speech_src }}">{% endif %}
@@ -180,12 +188,13 @@ def render_report(
     result: dict[str, Any], *, frames: list[dict[str, Any]], asym_src: str | None,
     speech_src: str | None, region_text: str, synthetic_text: str, rerecord: str,
     parsing_src: str | None = None,
+    trend_src: str | None = None,
 ) -> str:
     """The HTML page of one assessment.
 
     result : the assessment's result dict (as written to result.json).
     frames : [{"src": data URI, "label": str, "t": seconds}] key frames.
-    asym_src, speech_src : data URIs of the plots, or None.
+    asym_src, speech_src, trend_src : data URIs of the plots, or None.
     """
     import jinja2
     import markupsafe
@@ -206,7 +215,7 @@ def render_report(
         r=result, f=fmt, pct=pct, sgn=signed, rng=range_text, dclass=dclass,
         band=lambda s: markupsafe.Markup(band_svg(s)), band_legend=BAND_LEGEND,
         frames=frames, asym_src=asym_src, speech_src=speech_src, region_text=region_text,
-        parsing_src=parsing_src,
+        parsing_src=parsing_src, trend_src=trend_src,
         synthetic_text=synthetic_text, rerecord=rerecord,
         face_rows=_rows(measures, headline + extra),
         face_all=_rows(measures, [n for n in face_names if not n.endswith("_ipu")]),

@@ -119,8 +119,12 @@ def build_report(result: dict[str, Any], case_dir: Path, *, synthetic_text: str,
     overlay = case_dir / str((result.get("parsing") or {}).get("overlay") or "")
     if result.get("parsing") and overlay.is_file():
         parsing_src = figures.data_uri(overlay.read_bytes(), "image/png")
+    trend_src = None
+    if result.get("trend"):
+        png = figures.trend_png(result["trend"])
+        trend_src = figures.data_uri(png, "image/png") if png is not None else None
     return render_report(
-        result, frames=frames, asym_src=asym_src, speech_src=speech_src,
+        result, frames=frames, asym_src=asym_src, speech_src=speech_src, trend_src=trend_src,
         parsing_src=parsing_src,
         region_text=region_summary(result.get("region_scores") or {}),
         synthetic_text=synthetic_text, rerecord=rerecord,

@@ -11,6 +11,8 @@ import pandas as pd
 
 from strokescreen.synth.config import SynthConfig
 from strokescreen.synth.oracle import ORACLE_FEATURES
+from strokescreen.synth.oracle_graded import GRADED_FEATURES
+from strokescreen.synth.visits import RESOLVED_MM, RISK_FACTORS
 
 HEADLINE = "# SYNTHETIC COHORT — generated data, no real person or patient"
 
@@ -36,7 +38,8 @@ def _summary(values: pd.Series) -> str:
 def write_card(out: Path, config: SynthConfig, table: pd.DataFrame, *, oracle: float,
                reference_oracle: float, portraits: list[str],
                fixes: dict[tuple[int, int], tuple[float, float]], render_seconds: list[float],
-               wall_seconds: float, workers: int) -> Path:
+               wall_seconds: float, workers: int,
+               graded: dict[str, dict[str, float]] | None = None) -> Path:
     """Write ``out``/cohort_card.md and return its path."""
     preset = config.difficulty_preset()
     stroke = table[table.condition == "stroke"]
@@ -105,12 +108,14 @@ def write_card(out: Path, config: SynthConfig, table: pd.DataFrame, *, oracle: f
         f"- planted head-turn frames: {int(table.head_turn_frames.sum())}; occluded frames: "
         f"{int(table.occluded_frames.sum())}",
         f"- difficulty preset: `{dataclasses.asdict(preset)}`",
+        *_metadata_lines(config, table),
         "", "## Oracle separability", "",
         "Logistic regression on what a perfect measurement would give ("
         + ", ".join(ORACLE_FEATURES) + "), subject-grouped stratified 5-fold CV, AUC of the "
         "pooled out-of-fold probabilities.", "",
         f"- this cohort: {_fmt_auc(oracle)}",
         f"- a 200-subject draw with the same settings: {_fmt_auc(reference_oracle)}",
+        *(_visit_lines(config, table, graded) if graded is not None else []),
         "", "## Generation", "",
         f"- wall time {wall_seconds:.1f} s with {workers} worker(s); per case "
         f"{_summary(pd.Series(render_seconds))} s",
@@ -120,6 +125,8 @@ def write_card(out: Path, config: SynthConfig, table: pd.DataFrame, *, oracle: f
         "- `truth/<case_id>.parquet`: per-frame true landmarks (x_i, y_i, z_i pixels), pose, "
         "droop, excursion, segment, planted head turns and occlusions",
         "- `truth/cases.csv`: every drawn parameter per case",
+        *(["- `truth/subjects.csv`: per subject, the planted recovery rate and each visit's "
+           "day, droop (mm), grade and dysarthria"] if config.visits > 1 else []),
     ]
     if config.shortcut != "none":
         from strokescreen.synth.shortcut import card_lines
@@ -132,3 +139,78 @@ def write_card(out: Path, config: SynthConfig, table: pd.DataFrame, *, oracle: f
     path = out / "cohort_card.md"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def _metadata_lines(config: SynthConfig, table: pd.DataFrame) -> list[str]:
+    """The clinical metadata: what was drawn and whether it depends on the condition."""
+    how = ("depend on the condition as in real stroke cohorts (stroke: older, more "
+           "hypertension, diabetes and atrial fibrillation)" if config.metadata_linked else
+           "are drawn independently of the condition and of every sign: metadata alone "
+           "carries no information on the label, severity or recovery")
+    flags = ", ".join(f"{k} {100 * table[k].mean():.0f} %" for k in RISK_FACTORS)
+    return ["", "### Clinical metadata", "",
+            f"Age, sex and the vascular risk factors (manifest columns {', '.join(RISK_FACTORS)}; "
+            f"1 = present) {how}. Site is drawn by condition (a site-shift check), ethnicity "
+            "and race independently.", "",
+            f"- present: {flags}"]
+
+
+def _fmt(v: float) -> str:
+    return "n/a" if math.isnan(v) else f"{v:.3f}"
+
+
+def _visit_lines(config: SynthConfig, table: pd.DataFrame,
+                 graded: dict[str, dict[str, float]]) -> list[str]:
+    """The longitudinal part: recovery model, per-visit severity, oracle for graded targets."""
+    preset = config.difficulty_preset()
+    lines = ["", "## Visits and recovery", "",
+             f"{config.visits} visits per subject. The first is {preset.first_visit_days[0]:g}-"
+             f"{preset.first_visit_days[1]:g} days after the index date (the onset; for healthy "
+             "subjects a date drawn the same way), then every "
+             f"{preset.visit_gap_days[0]:g}-{preset.visit_gap_days[1]:g} days "
+             "(`days_since_onset`, `recorded_at`). A stroke or Bell's palsy subject's signs "
+             "(droop, excursion loss, eye and brow weakness, dysarthria and so the speech "
+             "slowing) are the first visit's times exp(-k x days since the first visit), k = "
+             "the subject's planted recovery rate per day: 0 for a share of "
+             f"{100 * preset.nonrecovery_share:.0f} % (not recovering), else log-normal with median "
+             f"{preset.recovery_rate_median_per_day:g}/day (sigma {preset.recovery_rate_sigma:g}). "
+             f"A droop under {RESOLVED_MM} mm after the first visit is resolved (grade none). "
+             "Healthy subjects stay as they are. Every visit of a subject keeps its "
+             "`subject_id`, so subject-grouped splits never divide a subject's visits.", "",
+             "Manifest columns: `visit` (1-based), `days_since_onset`, `severity_grade` (the "
+             "recording's planted facial grade, 0 none, 1 subtle (< 1.5 mm), 2 mild (< 3 mm), "
+             "3 moderate), `severity_last` (the subject's grade at the last visit) and "
+             "`severity_change` (last minus first; negative = recovery).", "",
+             "Planted severity per visit (all subjects; droop over subjects with a droop at "
+             "the first visit):", "",
+             "| visit | days since onset | grade none/subtle/mild/moderate | droop (mm) | "
+             "dysarthria (0-1), stroke |",
+             "|---|---|---|---|---|"]
+    facial = set(table[(table.visit == 1) & (table.droop_mm > 0)].subject_id)
+    for v, g in table.groupby("visit"):
+        counts = "/".join(str(int((g.severity_grade == i).sum())) for i in range(4))
+        stroke = g[g.condition == "stroke"]
+        lines.append(f"| {v} | {_summary(g.days_since_onset)} | {counts} | "
+                     f"{_summary(g[g.subject_id.isin(facial)].droop_mm)} | "
+                     f"{_summary(stroke.dysarthria)} |")
+    subj = table.groupby("subject_id").first()
+    rec = subj[subj.recovering.astype(bool)]
+    ill = subj[subj.condition != "healthy"]
+    lines += ["", f"- recovering: {len(rec)} of {len(ill)} stroke/Bell's subjects; planted "
+              f"rate (per day): {_summary(rec.recovery_rate_per_day)}",
+              f"- recovery targets per subject: severity_last {_counts(subj, 'severity_last')}; "
+              f"change (last - first): "
+              f"{_counts(subj.assign(ch=subj.severity_last - subj.severity_first), 'ch')}",
+              "", "### Oracle for the graded targets", "",
+              "A random forest regression on what a perfect measurement of the recording "
+              "gives (" + ", ".join(GRADED_FEATURES) + "), subject-grouped 5-fold CV, pooled "
+              "out-of-fold predictions; MAE and Spearman rho of the predictions, quadratic-"
+              "weighted kappa and exact agreement of the predictions rounded to grades. The "
+              "best a model can do from one recording of this cohort.", "",
+              "| target | rows | MAE | Spearman rho | kappa (quadratic) | exact | within one |",
+              "|---|---|---|---|---|---|---|"]
+    for name, m in graded.items():
+        label = name.replace("@first_visit", " (first visit's recording only)")
+        lines.append(f"| {label} | {m['n']} | {_fmt(m['mae'])} | {_fmt(m['spearman'])} | "
+                     f"{_fmt(m['kappa'])} | {_fmt(m['exact'])} | {_fmt(m['within_one'])} |")
+    return lines

@@ -21,11 +21,16 @@ from strokescreen.synth.config import SynthConfig
 from strokescreen.synth.params import TASK, CaseParams, cases_frame, draw_cohort
 from strokescreen.synth.portraits import Portrait, load_portraits
 from strokescreen.synth.shortcut import lamp_on
+from strokescreen.synth.visits import RISK_FACTORS, grade_index
 from strokescreen.tasks import TaskRunner, local_runner
 
 # the manifest schema's columns, in the order synthetic manifests have always had
 MANIFEST_COLUMNS = (*REQUIRED_MANIFEST_COLUMNS, "condition", "severity", "side", "task",
-                    *OPTIONAL_MANIFEST_COLUMNS[4:])
+                    *OPTIONAL_MANIFEST_COLUMNS[4:], *RISK_FACTORS)
+# added in longitudinal cohorts (visits > 1): the visit, its day, the planted grade (0-3)
+# and the subject's recovery targets (grade at the last visit, last minus first)
+VISIT_COLUMNS = ("visit", "days_since_onset", "severity_grade", "severity_last",
+                 "severity_change")
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class CohortResult:
     oracle_auc: float
     reference_oracle_auc: float
     seconds: float
+    graded: dict[str, dict[str, float]] | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +127,7 @@ def generate_cohort(config: SynthConfig, out_dir: str | Path, *, workers: int = 
                                         on_done=on_done, labels=[j.case.case_id for j in jobs],
                                         task_name="synth")
     results.sort(key=lambda r: r.case_index)
-    manifest = write_manifest(out, cases, results)
+    manifest = write_manifest(out, cases, results, longitudinal=config.visits > 1)
     table = cases_frame(cases)
     table["speech_rate_measured_syl_s"] = [r.speech_rate_syl_s for r in results]
     table["head_turn_frames"] = [r.head_turn_frames for r in results]
@@ -131,25 +137,43 @@ def generate_cohort(config: SynthConfig, out_dir: str | Path, *, workers: int = 
     if config.shortcut != "none":
         table["shortcut_lamp"] = [j.lamp for j in jobs]
     table.to_csv(out / "truth" / "cases.csv", index=False)
+    graded = None
+    if config.visits > 1:
+        from strokescreen.synth.oracle_graded import graded_oracle
+        from strokescreen.synth.visits import subjects_table
+
+        subjects_table(table).to_csv(out / "truth" / "subjects.csv", index=False)
+        graded = graded_oracle(cases, seed=config.seed)
     auc = oracle_auc(cases, seed=config.seed)
     ref = reference_oracle_auc(config)
     seconds = time.perf_counter() - started
     card = write_card(out, config, table, oracle=auc, reference_oracle=ref,
                       portraits=sorted({p.name for p in portraits.values()}), fixes=fixes,
                       render_seconds=[r.render_s for r in results], wall_seconds=seconds,
-                      workers=run.workers)
-    return CohortResult(out, manifest, card, results, auc, ref, seconds)
+                      workers=run.workers, graded=graded)
+    return CohortResult(out, manifest, card, results, auc, ref, seconds, graded)
 
 
-def write_manifest(out: Path, cases: list[CaseParams], results: list[CaseResult]) -> Path:
-    """manifest.csv: one row per case; ``video`` relative to the manifest's folder."""
+def write_manifest(out: Path, cases: list[CaseParams], results: list[CaseResult], *,
+                   longitudinal: bool = False) -> Path:
+    """manifest.csv: one row per case; ``video`` relative to the manifest's folder.
+
+    ``longitudinal`` adds :data:`VISIT_COLUMNS`."""
     by_id = {r.case_id: r for r in results}
     rows = []
     for c in cases:
         rows.append(dict(case_id=c.case_id, subject_id=c.subject_id, video=by_id[c.case_id].video,
                          label=c.label, condition=c.condition, severity=c.severity, side=c.side,
                          task=TASK, age=c.age, sex=c.sex, ethnicity=c.ethnicity, race=c.race,
-                         site=c.site, recorded_at=c.recorded_at, synthetic=True))
+                         site=c.site, recorded_at=c.recorded_at, synthetic=True,
+                         hypertension=c.hypertension, diabetes=c.diabetes,
+                         atrial_fibrillation=c.atrial_fibrillation))
+        if longitudinal:
+            first, last = int(c.severity_first or 0), int(c.severity_last or 0)
+            rows[-1].update(visit=c.visit, days_since_onset=c.days_since_onset,
+                            severity_grade=grade_index(c.severity), severity_last=last,
+                            severity_change=last - first)
     path = out / "manifest.csv"
-    pd.DataFrame(rows, columns=list(MANIFEST_COLUMNS)).to_csv(path, index=False)
+    columns = [*MANIFEST_COLUMNS, *(VISIT_COLUMNS if longitudinal else ())]
+    pd.DataFrame(rows, columns=columns).to_csv(path, index=False)
     return path

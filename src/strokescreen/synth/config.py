@@ -60,10 +60,24 @@ class DifficultyPreset:
     rest_roll_sd_deg: float = 1.5
     camera_yaw_sd_deg: float = 1.5
     camera_pitch_sd_deg: float = 2.5
+    # recovery over visits (longitudinal cohorts): first visit 1-10 days after onset, then
+    # every 2-6 weeks; a share does not recover, the others at a log-normal rate per day
+    first_visit_days: tuple[float, float] = (1.0, 10.0)
+    visit_gap_days: tuple[float, float] = (14.0, 42.0)
+    recovery_rate_median_per_day: float = 0.03
+    recovery_rate_sigma: float = 0.5
+    nonrecovery_share: float = 0.3
+
+    def course_settings(self) -> dict:
+        """Keyword arguments of :func:`strokescreen.synth.visits.draw_course`."""
+        return dict(first_visit_days=self.first_visit_days, gap_days=self.visit_gap_days,
+                    rate_median_per_day=self.recovery_rate_median_per_day,
+                    rate_sigma=self.recovery_rate_sigma,
+                    nonrecovery_share=self.nonrecovery_share)
 
     def validate(self) -> None:
         shares = ("stroke_share", "bells_share", "stroke_facial_share", "dysarthria_share",
-                  "one_sided_expression_share", "occlusion_share")
+                  "one_sided_expression_share", "occlusion_share", "nonrecovery_share")
         for name in shares:
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
@@ -80,6 +94,14 @@ class DifficultyPreset:
             v = getattr(self, name)
             if not 0.0 <= v <= 15.0:
                 raise ConfigError(f"difficulty {self.name}: {name}={v}; use 0 to 15 degrees")
+        for name in ("first_visit_days", "visit_gap_days"):
+            lo, hi = getattr(self, name)
+            if not 0.0 <= lo <= hi:
+                raise ConfigError(f"difficulty {self.name}: {name}=({lo}, {hi}); "
+                                  "use 0 <= low <= high days")
+        if self.recovery_rate_median_per_day < 0 or self.recovery_rate_sigma < 0:
+            raise ConfigError(f"difficulty {self.name}: recovery rate median and sigma must "
+                              "be >= 0")
 
 
 PRESETS: dict[str, DifficultyPreset] = {
@@ -118,6 +140,10 @@ class SynthConfig:
     start_date, span_days : recording dates are spread over this period.
     shortcut, shortcut_agreement, shortcut_strength : an optional planted shortcut
         ("none" or "lighting"; see :mod:`strokescreen.synth.shortcut`).
+    visits : visits per subject (1 = cross-sectional); with more, signs follow planted
+        recovery courses and the manifest gets ``visit`` and ``days_since_onset``.
+    metadata_linked : draw age and vascular risk factors depending on the condition (as
+        in real cohorts); by default they are independent of it.
     """
 
     n_subjects: int = 16
@@ -132,6 +158,8 @@ class SynthConfig:
     portraits_dir: str | None = None
     start_date: str = "2023-01-02"
     span_days: int = 540
+    visits: int = 1
+    metadata_linked: bool = False
     preset: DifficultyPreset | None = field(default=None, compare=True)
     shortcut: str = "none"
     shortcut_agreement: float = 0.9
@@ -148,6 +176,8 @@ class SynthConfig:
             raise InputError(
                 f"--recordings-per-subject {self.recordings_per_subject}: need at least 1"
             )
+        if not 1 <= self.visits <= 12:  # visits.MAX_VISITS
+            raise InputError(f"--visits {self.visits}: use 1 to 12 visits per subject")
         if not 1.5 <= self.seconds <= 120:
             raise InputError(f"--seconds {self.seconds}: use a length from 1.5 to 120 s")
         if self.difficulty not in PRESETS:

@@ -18,6 +18,15 @@ import pandas as pd
 from scipy.stats import norm
 
 from strokescreen.synth.config import DifficultyPreset, SynthConfig
+from strokescreen.synth.visits import (
+    Course,
+    draw_age,
+    draw_course,
+    draw_risk_factors,
+    grade_index,
+    recovered_droop,
+    severity_grade,
+)
 
 SUBJECT_STREAM = 0x5B1EC7
 POSE_STREAM = 0x9053  # resting head pose: its own stream, so other draws stay as they were
@@ -83,6 +92,18 @@ class CaseParams:
     rest_yaw_deg: float = 0.0
     rest_pitch_deg: float = 0.0
     rest_roll_deg: float = 0.0
+    # clinical metadata (0/1; drawn independently of the condition unless metadata_linked)
+    hypertension: int = 0
+    diabetes: int = 0
+    atrial_fibrillation: int = 0
+    # longitudinal cohorts (visits > 1): visit number (1-based), day since the index date
+    # (onset), the subject's planted recovery rate, and the recovery targets of the subject
+    visit: int = 1
+    days_since_onset: float | None = None
+    recovery_rate_per_day: float | None = None
+    recovering: bool | None = None
+    severity_first: int | None = None
+    severity_last: int | None = None
 
     @property
     def side_sign(self) -> float:
@@ -112,18 +133,14 @@ class CaseParams:
         return 100.0 * (1.0 - min(g_left, g_right) / max(g_left, g_right, 1e-9))
 
 
-def _severity(droop_mm: float) -> str:
-    if droop_mm <= 0:
-        return "none"
-    if droop_mm < 1.5:
-        return "subtle"
-    if droop_mm < 3.0:
-        return "mild"
-    return "moderate"
+_severity = severity_grade
 
 
-def _subject(seed: int, s: int, preset: DifficultyPreset) -> dict:
-    """Draw one subject's stable parameters (a dict of CaseParams fields + hidden keys)."""
+def _subject(seed: int, s: int, preset: DifficultyPreset, *, metadata_linked: bool = False) -> dict:
+    """Draw one subject's stable parameters (a dict of CaseParams fields + hidden keys).
+
+    Age is drawn the same way for every condition unless ``metadata_linked``.
+    """
     rng = np.random.default_rng(np.random.SeedSequence([seed, SUBJECT_STREAM, s]))
     u = rng.random()
     if u < preset.stroke_share:
@@ -132,8 +149,7 @@ def _subject(seed: int, s: int, preset: DifficultyPreset) -> dict:
         condition = "bells_palsy"
     else:
         condition = "healthy"
-    age_mu, age_sd = {"stroke": (68, 12), "healthy": (52, 16), "bells_palsy": (45, 16)}[condition]
-    age = int(np.clip(round(rng.normal(age_mu, age_sd)), 20, 95))
+    age = draw_age(rng, condition, linked=metadata_linked)
     sex = "F" if rng.random() < 0.5 else "M"
     ethnicity = "Hispanic or Latino" if rng.random() < 0.18 else "Not Hispanic or Latino"
     race = RACES[rng.choice(len(RACES), p=RACE_P)]
@@ -170,9 +186,11 @@ def _subject(seed: int, s: int, preset: DifficultyPreset) -> dict:
         if rng.random() < preset.one_sided_expression_share:
             one_sided = "wink" if rng.random() < 0.4 else "smirk"
     base_rate = 5.0 - 0.015 * (age - 50) + rng.normal(0, preset.healthy_rate_sd)
-    rate = float(np.clip(base_rate, 2.8, 6.8) * (1.0 - preset.dysarthria_rate_drop * dysarthria))
+    rate_base = float(np.clip(base_rate, 2.8, 6.8))
+    rate = float(rate_base * (1.0 - preset.dysarthria_rate_drop * dysarthria))
     pitch = float(np.clip(rng.normal(58 if sex == "F" else 36, 8) - 0.1 * (age - 50), 10, 90))
-    prange = float(np.clip(rng.normal(55, 10) - 0.15 * (age - 50), 20, 90) * (1 - 0.6 * dysarthria))
+    prange_base = float(np.clip(rng.normal(55, 10) - 0.15 * (age - 50), 20, 90))
+    prange = float(prange_base * (1 - 0.6 * dysarthria))
     variant = (f"f{rng.integers(1, 6)}" if sex == "F" else f"m{rng.integers(1, 8)}")
     tone_mu, tone_sd = TONE[race]
     morph = tuple(float(v) for v in np.clip(rng.normal(0, 1, 7), -2.2, 2.2))
@@ -191,6 +209,8 @@ def _subject(seed: int, s: int, preset: DifficultyPreset) -> dict:
         offset_y=float(rng.normal(-0.03, 0.015)),
         _enrol_day=float(rng.uniform(0, 1)), _gap_days=rng.uniform(7, 60, 64).tolist(),
         _hour=rng.uniform(8, 19, 64).tolist(), _rec_rng=int(rng.integers(0, 2**31 - 1)),
+        _rate_base=rate_base, _prange_base=prange_base,
+        **draw_risk_factors(seed, s, condition, linked=metadata_linked),
     )
 
 
@@ -214,23 +234,31 @@ def rest_poses(seed: int, s: int, n_recordings: int, preset: DifficultyPreset) -
 def draw_cohort(config: SynthConfig) -> list[CaseParams]:
     """Draw every case's parameters for ``config`` (cheap; no rendering).
 
-    Returns ``n_subjects * recordings_per_subject`` :class:`CaseParams`, ordered by subject
-    then recording. Per-recording values vary a little around the subject's (droop and
-    excursion loss by about 8 %, speech rate by about 4 %); identity stays fixed.
+    Returns ``n_subjects * visits * recordings_per_subject`` :class:`CaseParams`, ordered
+    by subject, then visit, then recording. Per-recording values vary a little around the
+    subject's (droop and excursion loss by about 8 %, speech rate by about 4 %); identity
+    stays fixed. With ``visits`` > 1 the signs follow the subject's planted recovery
+    course (:mod:`strokescreen.synth.visits`).
     """
     preset = config.difficulty_preset()
-    k_rec = config.recordings_per_subject
+    n_visits = config.visits
+    k_rec = config.recordings_per_subject * n_visits
     start = dt.datetime.fromisoformat(config.start_date)
     span = max(config.span_days - 45 * (k_rec - 1), 1)
     cases: list[CaseParams] = []
     names = {f.name for f in dataclasses.fields(CaseParams)}
     for s in range(config.n_subjects):
-        subj = _subject(config.seed, s, preset)
+        subj = _subject(config.seed, s, preset, metadata_linked=config.metadata_linked)
         rec_rng = np.random.default_rng(subj["_rec_rng"])
         rest = rest_poses(config.seed, s, k_rec, preset)
         day = subj["_enrol_day"] * span
+        course = None
+        if n_visits > 1:
+            course = draw_course(config.seed, s, subj["condition"], n_visits,
+                                 **preset.course_settings())
+        subject_cases: list[dict] = []
         for r in range(k_rec):
-            if r:
+            if r and course is None:
                 day += subj["_gap_days"][r % 64]
             when = start + dt.timedelta(days=int(day), hours=subj["_hour"][r % 64])
             jitter = rec_rng.normal(0, 1, 4)
@@ -238,16 +266,53 @@ def draw_cohort(config: SynthConfig) -> list[CaseParams]:
             exc = float(np.clip(subj["exc_loss"] * np.exp(0.08 * jitter[1]), 0, 0.95))
             fields = {k: v for k, v in subj.items() if k in names}
             fields.update(
-                case_index=len(cases), case_id=f"{subj['subject_id']}_R{r + 1:02d}",
-                recording_index=r, recorded_at=when.replace(microsecond=0).isoformat(),
-                droop_mm=droop, exc_loss=exc, severity=_severity(droop),
+                case_index=len(cases) + len(subject_cases),
+                case_id=f"{subj['subject_id']}_R{r + 1:02d}",
+                recording_index=r, droop_mm=droop, exc_loss=exc, severity=_severity(droop),
                 natural_dh_mm=subj["natural_dh_mm"] + 0.1 * float(jitter[2]),
                 speech_rate_syl_s=subj["speech_rate_syl_s"] * float(np.exp(0.04 * jitter[3])),
                 rest_yaw_deg=float(rest[r, 0]), rest_pitch_deg=float(rest[r, 1]),
                 rest_roll_deg=float(rest[r, 2]),
             )
-            cases.append(CaseParams(**fields))
+            if course is not None:
+                when = _visit_fields(fields, subj, course, r, config, preset, jitter,
+                                     onset=start + dt.timedelta(days=int(day)))
+            fields["recorded_at"] = when.replace(microsecond=0).isoformat()
+            subject_cases.append(fields)
+        if course is not None:
+            first = grade_index(subject_cases[0]["severity"])
+            last = grade_index(subject_cases[-1]["severity"])
+            for f in subject_cases:
+                f.update(severity_first=first, severity_last=last)
+        cases.extend(CaseParams(**f) for f in subject_cases)
     return cases
+
+
+def _visit_fields(fields: dict, subj: dict, course: Course, r: int, config: SynthConfig,
+                  preset: DifficultyPreset, jitter: np.ndarray, *,
+                  onset: dt.datetime) -> dt.datetime:
+    """Scale recording ``r``'s signs by its visit's recovery factor; return its date."""
+    per_visit = config.recordings_per_subject
+    v, k = divmod(r, per_visit)
+    f = course.factor(v)
+    dys = subj["dysarthria"] * f
+    droop = recovered_droop(fields["droop_mm"], f)
+    rate = subj["_rate_base"] * (1.0 - preset.dysarthria_rate_drop * dys)
+    fields.update(
+        case_id=(f"{subj['subject_id']}_V{v + 1:02d}" if per_visit == 1
+                 else f"{subj['subject_id']}_V{v + 1:02d}_R{k + 1:02d}"),
+        visit=v + 1, days_since_onset=course.days_since_onset[v],
+        recovery_rate_per_day=course.recovery_rate_per_day, recovering=course.recovering,
+        droop_mm=droop, severity=_severity(droop),
+        exc_loss=float(fields["exc_loss"] * f) if droop > 0 else 0.0,
+        eye_closure_loss=float(subj["eye_closure_loss"] * f),
+        brow_loss=float(subj["brow_loss"] * f),
+        brow_rest_drop_mm=float(subj["brow_rest_drop_mm"] * f),
+        dysarthria=float(dys), speech_rate_syl_s=float(rate * np.exp(0.04 * jitter[3])),
+        pitch_range=float(subj["_prange_base"] * (1 - 0.6 * dys)),
+    )
+    return onset + dt.timedelta(days=course.days_since_onset[v],
+                                hours=subj["_hour"][v % 64] + 0.4 * k)
 
 
 def cases_frame(cases: list[CaseParams]) -> pd.DataFrame:
@@ -258,6 +323,7 @@ def cases_frame(cases: list[CaseParams]) -> pd.DataFrame:
         row["morph"] = ";".join(f"{v:.4f}" for v in c.morph)
         g_left, g_right = c.smile_gains
         row.update(dh_total_mm=c.dh_total_mm, exc_asym_pct=c.exc_asym_pct,
-                   smile_gain_left=g_left, smile_gain_right=g_right)
+                   smile_gain_left=g_left, smile_gain_right=g_right,
+                   severity_grade=grade_index(c.severity))
         rows.append(row)
     return pd.DataFrame(rows)

@@ -6,6 +6,8 @@
 - ``case/``: the preprocessing artifact folder (docs/architecture.md) with ``features.json``;
 - ``result.json``: probability, threshold, decision, the threshold's validation operating
   point (with a model) or the norm-based ``screen`` block (without one), quality,
+  the ``trend`` of the signs over the recording (per-window measures and risk, and the
+  share of time each sign stays outside its normal range),
   measures against normal, the measures that pushed the probability most, model name
   and version, ``synthetic_model`` and the disclaimer;
 - ``report.html``: the same for a person, one self-contained page;
@@ -239,6 +241,7 @@ def _new_result(meta: CaseMeta, quality: CaseQuality, risk: RiskModel | None,
         "synthetic_model": bool(risk.synthetic) if risk is not None else False,
         "no_model_note": None if risk is not None else NO_MODEL_NOTE,
         "screen": None,
+        "trend": None,
         "notes": [],
         "disclaimer": DISCLAIMER,
         "files": {"case": "case", "result": RESULT_JSON, "report_html": REPORT_HTML,
@@ -379,6 +382,11 @@ def assess_video(
             _predict(result, risk, features, case_dir, run)
         if parsing_model is not None:
             _parse(result, case_dir, parsing_model, run)
+        from strokescreen.workflows.assess_trend import recording_trend
+
+        t0 = time.perf_counter()
+        result["trend"] = recording_trend(case_dir, features=features, risk=risk)
+        run.timings["trend"] = time.perf_counter() - t0
     else:
         result["notes"].append("measures not computed: the recording is not usable")
     if risk is None:

@@ -115,6 +115,9 @@ def build_feature_table(
     parsing_model : a ``parsing-train`` model folder; adds the FPP share of each side's
         face (``face_fpp_share_left`` / ``_right``, and left - right ``face_fpp_share_lr``).
 
+    Every manifest column but ``video`` is carried (the optional schema columns first, then
+    any other, e.g. clinical metadata, ``visit``, ``days_since_onset`` or graded targets).
+
     Cases whose preprocessing failed are left out (their reasons are in
     ``cohort_quality.csv``); unusable ones stay, with NaN where nothing could be measured.
     ``df.attrs['excluded']`` lists the left-out case ids with reasons.
@@ -151,11 +154,11 @@ def build_feature_table(
                       on_done=on_done, labels=[str(t[0].case_id) for t in todo],
                       task_name="features")
     # other manifest columns (a graded target such as severity_change, clinical metadata
-    # such as days_since_onset or hypertension) travel with the case too
-    extra_cols = [c for c in manifest_df.columns if isinstance(c, str) and c.isidentifier()
-                  and c not in ("case_id", "subject_id", "label", "video", "case_dir",
-                                *OPTIONAL_MANIFEST_COLUMNS)
-                  and not c.startswith(("face_", "speech_", "meta_"))]
+    # such as days_since_onset or hypertension, visit) travel with the case too
+    known = {"case_id", "subject_id", "label", "video", "case_dir", "quality_verdict",
+             *OPTIONAL_MANIFEST_COLUMNS}
+    extra = [c for c in manifest_df.columns if c not in known and str(c).isidentifier()
+             and not str(c).startswith(("face_", "speech_", "meta_"))]
     parser = None
     if parsing_model is not None:
         from strokescreen.parsing.model import load_parsing_model
@@ -170,8 +173,8 @@ def build_feature_table(
         for col in OPTIONAL_MANIFEST_COLUMNS:
             if hasattr(r, col):
                 row[col] = getattr(r, col)
-        for col in extra_cols:
-            row.setdefault(col, getattr(r, col, None))
+        for col in extra:  # any other manifest column (metadata, visits, graded targets)
+            row[col] = getattr(r, col)
         row.update({k: (np.nan if v is None else v) for k, v in rec["features"].items()})
         if parser is not None:
             row.update(_fpp_features(folder, parser))

@@ -102,6 +102,8 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!blob) return;
     const form = new FormData();
     form.append("source", "recording");
+    const patient = document.getElementById("record-patient");
+    if (patient && patient.value.trim()) form.append("patient", patient.value.trim());
     const ext = blob.type.includes("mp4") ? "mp4" : "webm";
     form.append("video", blob, "recording." + ext);
     const xhr = new XMLHttpRequest();
