@@ -154,7 +154,8 @@ def test_registry_builds_every_variant():
     from strokescreen.models.registry import available_models, get_model, model_spec
 
     assert set(DEEP_MODELS) == set(VARIANTS)
-    assert set(available_models(kind="deep")) == set(VARIANTS) | {"mmdl-late-fusion"}
+    assert set(available_models(kind="deep")) == set(VARIANTS) | {
+        "mmdl-late-fusion", "region-cnn", "i3d", "slowfast"}
     m = get_model("deepstroke-no-lateral", random_state=7, epochs=1)
     assert isinstance(m, DeepStrokeClassifier)
     assert (m.variant, m.seed, m.epochs) == ("deepstroke-no-lateral", 7, 1)

@@ -73,10 +73,10 @@ def test_ablation_variant_folds_on_dask_match_and_resume(dask_client, tmp_path):
     remote = run_ablation(cases, work_dir=tmp_path / "dask", runner=DaskRunner(dask_client),
                           progress=lambda d, t=None, note=None: seen.append((d, t, note)),
                           **kw)
-    # ten deep rows (the six variants run here, the MMDL-style late fusion, region-cnn, I3D
-    # and SlowFast; no-transfer is not run without weights), logreg and the dummy, two
-    # folds each
-    n_fits = 12 * 2
+    # eleven deep rows (the seven variants run here with deepstroke-meta, the MMDL-style
+    # late fusion, region-cnn, I3D and SlowFast; no-transfer is not run without weights),
+    # logreg and the dummy, two folds each
+    n_fits = 13 * 2
     assert [s[0] for s in seen if s[2] and s[2].endswith("done")] == list(range(1, n_fits + 1))
     # fit_seconds (table) and seconds (per-run records) time the machine: excluded
     for res in (local, remote):
