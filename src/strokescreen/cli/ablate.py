@@ -67,6 +67,12 @@ def ablate(
         "group, test on the other; age split at 65)")] = "",
     cross_group_model: Annotated[str, typer.Option(
         "--cross-group-model", help="model of the fairness runs")] = "deepstroke",
+    video_backbone: Annotated[str | None, typer.Option(
+        "--video-backbone", help="resnet or dlib-resnet29 (dlib's face-recognition ResNet, "
+        "pretrained weights from face_recognition_models; default: the preset's)")] = None,
+    rows: Annotated[str, typer.Option(
+        "--rows", help="run only these rows, comma-separated (e.g. "
+        "deepstroke,deepstroke-no-transfer; default: all)")] = "",
 ) -> None:
     """Ablation table: DeepStroke, its variants and a classical model on the same folds."""
     from strokescreen.models.deep_data import get_preset
@@ -77,7 +83,7 @@ def ablate(
     check_engine(engine)
     if workers < 1:
         raise ConfigError(f"--workers {workers}; use 1 or more")
-    get_preset(preset, epochs=epochs)
+    get_preset(preset, epochs=epochs, video_backbone=video_backbone)
     if adv_stage not in (1, 2, 3, 4):
         raise ConfigError(f"--adv-stage {adv_stage}: use a stage 1..4")
     for w in (video_weights, audio_weights):
@@ -103,7 +109,9 @@ def ablate(
                 audio_weights=str(audio_weights) if audio_weights else None,
                 classical=classical, reference_specificity=reference_spec,
                 n_bootstrap=bootstrap, specificity_match=spec_match, cross_group=groups,
-                cross_group_model=cross_group_model, progress=cb, runner=runner)
+                cross_group_model=cross_group_model, video_backbone=video_backbone,
+                only=tuple(r.strip() for r in rows.split(",") if r.strip()),
+                progress=cb, runner=runner)
     if cases.attrs.get("feature_note"):
         mask = result.table["model"] == classical
         result.table.loc[mask, "note"] = (result.table.loc[mask, "note"].astype(str)

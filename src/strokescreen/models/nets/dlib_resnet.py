@@ -47,6 +47,7 @@ DLIB_BLOCKS = ((32, False),) * 3 + ((64, True),) + ((64, False),) * 3 + (
     (256, True),)
 STAGE_BLOCKS = (3, 4, 3, 4)
 EMBEDDING_DIM = 128
+DIFF_HALF_RANGE = 0.5
 
 
 class Affine(nn.Module):
@@ -165,6 +166,21 @@ class DlibResNet29(nn.Module):
             nn.init.zeros_(block.affine2.weight)
         bound = 1.0 / self.fc.in_features ** 0.5
         nn.init.uniform_(self.fc.weight, -bound, bound, generator=generator)
+
+
+def stretch_difference(diff: torch.Tensor) -> torch.Tensor:
+    """Scale each difference image (B, 3, H, W), given in dlib's input units, so that its
+    largest absolute value is ``DIFF_HALF_RANGE`` (0.5, half of the span 255/256 that a
+    full-contrast chip covers after dlib's normalisation); a pair whose largest change
+    is under one grey level (1/256) is scaled as if it were one grey level.
+
+    Adjacent frames differ by a few grey levels, so the raw difference is some fifty
+    times smaller than the chips the pretrained filters were trained on; without this
+    the frozen net's response to motion stays far below its response to the flat image
+    and the head cannot use it.
+    """
+    peak = diff.detach().abs().amax(dim=(1, 2, 3), keepdim=True).clamp_min(1.0 / DLIB_SCALE)
+    return diff * (DIFF_HALF_RANGE / peak)
 
 
 def dlib_normalise(frames_u8: np.ndarray) -> np.ndarray:
