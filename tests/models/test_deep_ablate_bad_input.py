@@ -38,6 +38,8 @@ def test_no_preprocessed_artifacts(manifest, tmp_path):
     (["--adv-stage", "0"], "--adv-stage 0"),
     (["--preset", "huge"], "unknown preset 'huge'"),
     (["--epochs", "0"], "epochs >= 1"),
+    (["--video-backbone", "vgg"], "video_backbone 'vgg' is unknown"),
+    (["--rows", "deepstroke,nope"], "unknown row(s) nope"),
 ])
 def test_bad_options_exit_2(manifest, tmp_path, extra, needle):
     (tmp_path / "work" / "cases" / "a").mkdir(parents=True)

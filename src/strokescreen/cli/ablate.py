@@ -76,14 +76,22 @@ def ablate(
 ) -> None:
     """Ablation table: DeepStroke, its variants and a classical model on the same folds."""
     from strokescreen.models.deep_data import get_preset
-    from strokescreen.workflows.ablation import run_ablation, write_ablation
+    from strokescreen.workflows.ablation import ablation_rows, run_ablation, write_ablation
     from strokescreen.workflows.cases import ablation_cases
     from strokescreen.workflows.engine import check_engine
 
     check_engine(engine)
     if workers < 1:
         raise ConfigError(f"--workers {workers}; use 1 or more")
-    get_preset(preset, epochs=epochs, video_backbone=video_backbone)
+    backbone = get_preset(preset, epochs=epochs, video_backbone=video_backbone).video_backbone
+    only = tuple(r.strip() for r in rows.split(",") if r.strip())
+    known = [r.label for r in ablation_rows(adv_stage=adv_stage, adv_stages=_stages(adv_stages),
+                                            classical=classical,
+                                            dlib_backbone=backbone == "dlib-resnet29")]
+    unknown = [r for r in only if r not in known]
+    if unknown:
+        raise ConfigError(f"--rows: unknown row(s) {', '.join(unknown)}; rows are: "
+                          + ", ".join(known))
     if adv_stage not in (1, 2, 3, 4):
         raise ConfigError(f"--adv-stage {adv_stage}: use a stage 1..4")
     for w in (video_weights, audio_weights):
@@ -110,7 +118,7 @@ def ablate(
                 classical=classical, reference_specificity=reference_spec,
                 n_bootstrap=bootstrap, specificity_match=spec_match, cross_group=groups,
                 cross_group_model=cross_group_model, video_backbone=video_backbone,
-                only=tuple(r.strip() for r in rows.split(",") if r.strip()),
+                only=only,
                 progress=cb, runner=runner)
     if cases.attrs.get("feature_note"):
         mask = result.table["model"] == classical

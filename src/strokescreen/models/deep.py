@@ -439,7 +439,8 @@ _DESCRIPTIONS = {
                   "connections, adversarial subject discriminator)",
     "deepstroke-no-lateral": "DeepStroke without lateral connections (late fusion only)",
     "deepstroke-no-adversarial": "DeepStroke without the subject discriminator",
-    "deepstroke-no-transfer": "DeepStroke trained from scratch (no pretrained weights, not even dlib's face net)",
+    "deepstroke-no-transfer": "DeepStroke trained from scratch (no pretrained weights, not "
+                              "even dlib's face net)",
     "deepstroke-featdiff": "DeepStroke with the frame difference after the first conv block",
     "video-only": "DeepStroke video branch alone (frame differences)",
     "audio-only": "DeepStroke audio branch alone (whole-clip log-Mel)",

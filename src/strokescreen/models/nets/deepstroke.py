@@ -2,7 +2,8 @@
 
 Video branch: a ResNet (34 in the paper) over the difference of two truly adjacent kept
 face crops, or (backbone ``dlib-resnet29``) dlib's face-recognition ResNet, whose pooled
-feature is its 128-d face embedding (:mod:`strokescreen.models.nets.dlib_resnet`). Audio branch: a ResNet (18) over the whole-clip log-Mel spectrogram, the same
+feature is its 128-d face embedding (:mod:`strokescreen.models.nets.dlib_resnet`).
+Audio branch: a ResNet (18) over the whole-clip log-Mel spectrogram, the same
 for every frame pair of a case. Lateral connections after every stage: a 1x1 convolution
 maps the audio feature map into the video feature space, it is resized to the video map's
 spatial size and summed into the video stream. A fused head on the pooled features of
@@ -16,11 +17,11 @@ difference and the branches.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 import torch.nn.functional as F
 from torch import nn
-
-from typing import TYPE_CHECKING
 
 from strokescreen.models.nets.resnet import ResNet, init_resnet
 from strokescreen.models.nets.variants import VARIANTS, NetSpec
@@ -100,7 +101,10 @@ class DeepStrokeNet(nn.Module):
         """Deterministic initialisation of every parameter from ``generator`` (a dlib
         backbone gets its own from-scratch start, see ``DlibResNet29.init_from_scratch``)."""
         init_resnet(self, generator)
-        if self.video is not None and hasattr(self.video, "init_from_scratch"):
+        if self.video is not None and self.video_backbone == "dlib-resnet29":
+            from strokescreen.models.nets.dlib_resnet import DlibResNet29
+
+            assert isinstance(self.video, DlibResNet29)
             self.video.init_from_scratch(generator)
 
     def freeze(self, branch: str) -> None:

@@ -75,7 +75,7 @@ class _Cursor:
         return InputError(f"{self.name}: not a dlib network file this reader knows "
                           f"({what} at byte {self.pos})")
 
-    def int(self) -> int:
+    def read_int(self) -> int:
         if self.pos >= len(self.data):
             raise self.fail("unexpected end of file")
         head = self.data[self.pos]
@@ -86,13 +86,13 @@ class _Cursor:
         self.pos += 1 + n
         return -value if head & 0x80 else value
 
-    def float(self) -> float:
-        mantissa = self.int()
-        exponent = self.int()
+    def read_float(self) -> float:
+        mantissa = self.read_int()
+        exponent = self.read_int()
         return float(mantissa) * 2.0 ** exponent
 
-    def str(self) -> str:
-        n = self.int()
+    def read_str(self) -> str:
+        n = self.read_int()
         if n < 0 or n > 256 or self.pos + n > len(self.data):
             raise self.fail(f"bad string length {n}")
         text = self.data[self.pos:self.pos + n]
@@ -102,18 +102,18 @@ class _Cursor:
         except UnicodeDecodeError:
             raise self.fail("non-ASCII type name") from None
 
-    def bool(self) -> bool:
+    def read_bool(self) -> bool:
         ch = self.data[self.pos:self.pos + 1]
         if ch not in (b"0", b"1"):
             raise self.fail(f"bad bool {ch!r}")
         self.pos += 1
         return ch == b"1"
 
-    def tensor(self) -> np.ndarray:
-        version = self.int()
+    def read_tensor(self) -> np.ndarray:
+        version = self.read_int()
         if version != 2:
             raise self.fail(f"tensor version {version} (only 2, float32, is known)")
-        shape = tuple(self.int() for _ in range(4))
+        shape = tuple(self.read_int() for _ in range(4))
         if any(s < 0 for s in shape):
             raise self.fail(f"negative tensor size {shape}")
         count = int(np.prod(shape))
@@ -124,11 +124,11 @@ class _Cursor:
         self.pos = end
         return values.reshape(shape).astype(np.float32)
 
-    def alias(self) -> tuple[int, int, int, int]:
-        version = self.int()
+    def read_alias(self) -> tuple[int, int, int, int]:
+        version = self.read_int()
         if version != 1:
             raise self.fail(f"alias version {version}")
-        return tuple(self.int() for _ in range(4))  # type: ignore[return-value]
+        return tuple(self.read_int() for _ in range(4))  # type: ignore[return-value]
 
 
 def _views(params: np.ndarray, cur: _Cursor, names: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -136,7 +136,7 @@ def _views(params: np.ndarray, cur: _Cursor, names: tuple[str, ...]) -> dict[str
     flat = params.reshape(-1)
     out, offset = {}, 0
     for name in names:
-        shape = cur.alias()
+        shape = cur.read_alias()
         size = int(np.prod(shape))
         if offset + size > flat.size:
             raise cur.fail(f"view {name} {shape} exceeds the {flat.size} parameters")
@@ -151,24 +151,24 @@ _WINDOW = ("rows", "cols", "stride_y", "stride_x", "pad_y", "pad_x")
 def _layer(cur: _Cursor, kind: str) -> DlibLayer:
     layer = DlibLayer(kind)
     if kind == "con_4":
-        params = cur.tensor()
-        layer.settings = {"filters": cur.int(), **{k: cur.int() for k in _WINDOW}}
+        params = cur.read_tensor()
+        layer.settings = {"filters": cur.read_int(), **{k: cur.read_int() for k in _WINDOW}}
         layer.params = _views(params, cur, ("filters", "biases"))
         for _ in range(4):  # learning-rate and weight-decay multipliers
-            cur.float()
+            cur.read_float()
     elif kind == "affine_":
-        params = cur.tensor()
+        params = cur.read_tensor()
         layer.params = _views(params, cur, ("gamma", "beta"))
-        layer.settings = {"mode": cur.int()}
+        layer.settings = {"mode": cur.read_int()}
     elif kind in ("max_pool_2", "avg_pool_2"):
-        layer.settings = {k: cur.int() for k in _WINDOW}
+        layer.settings = {k: cur.read_int() for k in _WINDOW}
     elif kind == "fc_2":
-        layer.settings = {"outputs": cur.int(), "inputs": cur.int()}
-        params = cur.tensor()
+        layer.settings = {"outputs": cur.read_int(), "inputs": cur.read_int()}
+        params = cur.read_tensor()
         layer.params = _views(params, cur, ("weights", "biases"))
-        layer.settings["bias_mode"] = cur.int()
+        layer.settings["bias_mode"] = cur.read_int()
         for _ in range(4):
-            cur.float()
+            cur.read_float()
     elif kind not in ("relu_", "add_prev_"):
         raise cur.fail(f"layer type {kind!r}")
     return layer
@@ -176,9 +176,9 @@ def _layer(cur: _Cursor, kind: str) -> DlibLayer:
 
 def _tail(cur: _Cursor) -> None:
     for _ in range(3):
-        cur.bool()
+        cur.read_bool()
     for _ in range(3):
-        cur.tensor()
+        cur.read_tensor()
 
 
 def parse_dlib_net(data: bytes, *, name: str = "dlib network") -> DlibNet:
@@ -188,31 +188,31 @@ def parse_dlib_net(data: bytes, *, name: str = "dlib network") -> DlibNet:
     bytes are not such a network.
     """
     cur = _Cursor(data, name)
-    if cur.int() != 1:
+    if cur.read_int() != 1:
         raise cur.fail("loss wrapper version")
-    loss = cur.str()
+    loss = cur.read_str()
     if loss != "loss_metric_2":
         raise cur.fail(f"loss {loss!r} (expected loss_metric_2)")
-    cur.float()  # margin
-    cur.float()  # distance threshold
+    cur.read_float()  # margin
+    cur.read_float()  # distance threshold
     versions = []
     while True:
-        v = cur.int()
+        v = cur.read_int()
         if v == 3:
             break
         if v not in (1, 2):
             raise cur.fail(f"wrapper version {v}")
         versions.append(v)
-    input_kind = cur.str()
+    input_kind = cur.read_str()
     if input_kind != "input_rgb_image_sized":
         raise cur.fail(f"input layer {input_kind!r}")
-    mean = (cur.float(), cur.float(), cur.float())
-    size = (cur.int(), cur.int())
-    layers = [_layer(cur, cur.str())]
+    mean = (cur.read_float(), cur.read_float(), cur.read_float())
+    size = (cur.read_int(), cur.read_int())
+    layers = [_layer(cur, cur.read_str())]
     _tail(cur)
-    cur.int()  # sample expansion factor of the lowest layer
+    cur.read_int()  # sample expansion factor of the lowest layer
     while cur.pos < len(data):
-        layers.append(_layer(cur, cur.str()))
+        layers.append(_layer(cur, cur.read_str()))
         _tail(cur)
     n_layer = sum(v == 2 for v in versions)
     if n_layer != len(layers) - 1:

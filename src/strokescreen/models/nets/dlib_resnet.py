@@ -158,7 +158,8 @@ class DlibResNet29(nn.Module):
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu",
                                         generator=generator)
-                nn.init.zeros_(m.bias)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
             elif isinstance(m, Affine):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
@@ -253,7 +254,8 @@ def dlib_state_dict(net: DlibNet, model: DlibResNet29) -> dict[str, torch.Tensor
         state[f"{name}.bias"] = torch.from_numpy(conv.params["biases"].reshape(-1))
         state[f"{a_name}.weight"] = torch.from_numpy(aff.params["gamma"].reshape(-1))
         state[f"{a_name}.bias"] = torch.from_numpy(aff.params["beta"].reshape(-1))
-        if conv.settings["stride_y"] != model.get_submodule(name).stride[0]:
+        layer = model.get_submodule(name)
+        if not isinstance(layer, nn.Conv2d) or conv.settings["stride_y"] != layer.stride[0]:
             raise InputError(f"dlib network file: stride of {name} differs from dlib's ResNet")
     state["fc.weight"] = torch.from_numpy(fc.params["weights"].reshape(
         fc.settings["inputs"], fc.settings["outputs"]).T.copy())
