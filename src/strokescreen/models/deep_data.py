@@ -126,7 +126,8 @@ DLIB_CHIP_PX = 150
 
 PRESETS: dict[str, DeepPreset] = {
     # The paper wherever it is clear (docs/deepstroke_fidelity.md lists every point):
-    # 224 px crops, ResNet-34 video / ResNet-18 audio, a trimmed 224x224x3 spectrogram
+    # a face-pretrained video net (dlib's, 150 px; ResNet-34 at 224 px with
+    # video_backbone="resnet") / ResNet-18 audio, a trimmed 224x224x3 spectrogram
     # image, batch 64, lr 1e-7 decayed every 5 epochs, 20 epochs, no branch dropout, its
     # adversarial loss. The decay factor and weight decay are not stated there: 0.1 (the
     # usual step factor) and none.
