@@ -55,6 +55,7 @@ def test_reader_rejects_other_bytes_with_one_line():
         parse_dlib_net(data[:5000], name="x.dat")
 
 
+@pytest.mark.real
 def test_converted_weights_reproduce_dlibs_descriptor_on_a_real_face():
     dlib = pytest.importorskip("dlib")
     import cv2
