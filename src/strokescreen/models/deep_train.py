@@ -180,8 +180,11 @@ def batch_tensors(net: DeepStrokeNet, table: PairTable, rows: np.ndarray,
         ok = table.row_a[rows] >= 0
         fa[ok] = table.frames[table.row_a[rows][ok]]
         fb[ok] = table.frames[table.row_b[rows][ok]]
-        out["frames_a"] = torch.from_numpy(normalise_frames(fa)).to(device)
-        out["frames_b"] = torch.from_numpy(normalise_frames(fb)).to(device)
+        norm = normalise_frames
+        if net.video.input_norm == "dlib":
+            from strokescreen.models.nets.dlib_resnet import dlib_normalise as norm
+        out["frames_a"] = torch.from_numpy(norm(fa)).to(device)
+        out["frames_b"] = torch.from_numpy(norm(fb)).to(device)
         out["video_mask"] = torch.from_numpy(vmask.astype(np.float32)).to(device)
     if net.audio is not None:
         out["audio"] = torch.from_numpy(table.specs[uniq]).to(device)

