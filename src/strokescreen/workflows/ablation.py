@@ -38,6 +38,17 @@ VIDEO_BASELINE_ROWS = (
 )
 
 
+#: options of the DeepStroke family only (the region-crop and 3-D baselines have neither)
+_DEEPSTROKE_ONLY = ("video_backbone", "max_pairs")
+
+
+def _deep_params(model: str, common: dict) -> dict:
+    """The shared deep-model options that ``model`` takes."""
+    if model in {m for _, m, _ in VIDEO_BASELINE_ROWS}:
+        return {k: v for k, v in common.items() if k not in _DEEPSTROKE_ONLY}
+    return dict(common)
+
+
 @dataclass(frozen=True)
 class AblationRow:
     """One line of the table: a registered model name with its parameters."""
@@ -180,7 +191,7 @@ def _fit_variant_fold(shared: dict, job: _FoldJob) -> dict:
     row = job.row
     params = dict(row.params)
     if row.kind == "deep":
-        params.update(shared["deep_common"], checkpoint_dir=job.ckpt)
+        params.update(_deep_params(row.model, shared["deep_common"]), checkpoint_dir=job.ckpt)
         fit_note = shared.get("fit_note")  # only when the runner runs tasks in this process
         if fit_note is not None:
             def fit_progress(d, total=None, note=None):  # type: ignore[no-untyped-def]
@@ -380,7 +391,8 @@ def run_ablation(
         from strokescreen.models.registry import get_model, model_spec
 
         kind = model_spec(cross_group_model).kind
-        cross_params: dict = dict(shared["deep_common"]) if kind == "deep" else {}
+        cross_params: dict = (_deep_params(cross_group_model, shared["deep_common"])
+                              if kind == "deep" else {})
 
         def make() -> object:
             return get_model(cross_group_model, random_state=seed, **cross_params)
