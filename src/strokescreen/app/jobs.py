@@ -162,6 +162,7 @@ def execute_job(
     attempt: int = 1,
     server: tuple[int, int | None] | None = None,
     keep_case_data: bool = False,
+    severity_model_dir: str | None = None,
 ) -> None:
     """Run the analysis of one job (its run number ``attempt``) and write its progress and
     outcome into the database.
@@ -224,6 +225,8 @@ def execute_job(
         kwargs: dict[str, Any] = {"progress": progress}
         if model_dir is not None:
             kwargs["model_dir"] = Path(model_dir)
+        if severity_model_dir is not None:
+            kwargs["severity_model"] = Path(severity_model_dir)
         result = fn(Path(video), out, **kwargs)
         if not isinstance(result, dict):
             raise TypeError(f"analysis returned {type(result).__name__}, not dict")
@@ -408,6 +411,8 @@ class JobRunner:
             attempt,
             self._server if self.settings.worker_mode == "process" else None,
             self.settings.keep_case_data,
+            None if self.settings.severity_model_dir is None
+            else str(self.settings.severity_model_dir),
         )
         r = _Running(job_id=job_id, started=time.monotonic())
         if self.settings.worker_mode == "process":

@@ -41,6 +41,8 @@ class AppSettings:
     analysis : the analysis callable, or a ``"module:function"`` reference resolved when a
         job runs. In ``"process"`` mode a callable must be importable by reference.
     model_dir : passed to the analysis as ``model_dir`` (None: the analysis's default).
+    severity_model_dir : a graded model folder, passed to the analysis as
+        ``severity_model`` (the patient page shows its grade per visit); None: no grade.
     job_timeout_s : a job running longer is stopped and marked failed (process mode).
     session_max_age_s : sign-in lifetime of the session cookie.
     secure_cookies : mark the session cookie ``Secure`` (set when served over HTTPS).
@@ -64,6 +66,7 @@ class AppSettings:
     keep_video: bool = False
     analysis: AnalysisFn | str = DEFAULT_ANALYSIS
     model_dir: Path | None = None
+    severity_model_dir: Path | None = None
     job_timeout_s: float = 900.0
     session_max_age_s: int = 8 * 3600
     secure_cookies: bool = False
@@ -106,6 +109,8 @@ class AppSettings:
             )
         if self.model_dir is not None and not Path(self.model_dir).is_dir():
             raise ConfigError(f"model_dir={self.model_dir} is not a folder")
+        if self.severity_model_dir is not None and not Path(self.severity_model_dir).is_dir():
+            raise ConfigError(f"severity_model_dir={self.severity_model_dir} is not a folder")
 
 
 def resolve_analysis(ref: AnalysisFn | str) -> AnalysisFn:

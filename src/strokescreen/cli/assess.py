@@ -23,6 +23,13 @@ def _print_summary(result: dict[str, Any], out: Path) -> None:
         synth = " (synthetic)" if op.get("synthetic") else ""
         console.print(f"{op['sentence']} Validation cohort: {op.get('cohort')}{synth}.",
                       highlight=False)
+    sev = result.get("severity")
+    if sev:
+        shown = sev["grade"] if sev.get("grade") is not None else sev.get("value")
+        console.print(f"estimated {sev['target']}: {shown} (model value "
+                      f"{sev.get('value') if sev.get('value') is None else round(sev['value'], 2)})"
+                      f"{' - model trained on SYNTHETIC data' if sev.get('synthetic') else ''}",
+                      highlight=False)
     if not result["model_used"]:
         console.print(f"no risk model was used: {result['no_model_note']}", highlight=False)
     screen = result.get("screen")
@@ -74,6 +81,9 @@ def assess(
     parsing_model: Annotated[Path | None, typer.Option(
         "--parsing-model", help="face-parsing model folder (`strokescreen parsing-train`): "
                                 "FPP overlay and side in the report")] = None,
+    severity_model: Annotated[Path | None, typer.Option(
+        "--severity-model", help="a graded model folder (train --target severity): its "
+        "estimate of the grade in result.json and the report")] = None,
 ) -> None:
     """Assess one recording: quality, measures, risk (with --model) and a report."""
     from strokescreen.config import PreprocessConfig, load_config
@@ -89,7 +99,8 @@ def assess(
 
         try:
             result = assess_video(video, out, model_dir=model, overwrite=overwrite, config=cfg,
-                                  pdf=pdf, progress=progress, parsing_model=parsing_model)
+                                  pdf=pdf, progress=progress, parsing_model=parsing_model,
+                                  severity_model=severity_model)
         except QualityError as exc:
             raise QualityError(f"{exc} (in {out})") from None
     if as_json:

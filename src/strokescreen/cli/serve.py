@@ -43,6 +43,8 @@ def serve(
     max_upload_mb: float = typer.Option(500.0, min=0.01, help="largest accepted upload, MB"),
     keep_video: bool = typer.Option(False, help="keep recordings after their analysis"),
     model_dir: Path | None = typer.Option(None, help="trained model folder for the analysis"),
+    severity_model: Path | None = typer.Option(
+        None, help="graded model folder (train --target severity): a grade per visit"),
     job_timeout_s: float = typer.Option(900.0, min=1, help="stop an analysis after this long"),
     secure_cookies: bool = typer.Option(
         False, help="mark the session cookie Secure (when served over HTTPS)"),
@@ -63,6 +65,7 @@ def serve(
     settings = AppSettings(
         data_dir=data, workers=workers, worker_mode=worker_mode,
         max_upload_bytes=int(max_upload_mb * 1e6), keep_video=keep_video, model_dir=model_dir,
+        severity_model_dir=severity_model,
         job_timeout_s=job_timeout_s, secure_cookies=secure_cookies, analysis=analysis,
         retention_days=retention_days, keep_case_data=keep_case_data,
     )

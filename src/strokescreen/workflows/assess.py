@@ -332,6 +332,7 @@ def assess_video(
     config: PreprocessConfig | None = None,
     pdf: bool = True,
     parsing_model: Path | None = None,
+    severity_model: Path | None = None,
 ) -> dict:
     """Assess one recording; returns the result dict (also written to ``result.json``).
 
@@ -348,6 +349,8 @@ def assess_video(
     pdf : also print ``report.pdf`` when headless Chromium is installed.
     parsing_model : a ``parsing-train`` model folder: the FPP overlay on key frames and the
         FPP side next to the landmark-based weaker side (result key ``parsing``).
+    severity_model : a graded model folder (``train --target severity``): its estimate of
+        the grade (result key ``severity``, :mod:`strokescreen.workflows.assess_severity`).
 
     Raises
     ------
@@ -364,6 +367,11 @@ def assess_video(
         from strokescreen.parsing.model import read_parsing_sidecar
 
         read_parsing_sidecar(parsing_model)  # a wrong folder fails before any work
+    graded = None
+    if severity_model is not None:
+        from strokescreen.workflows.assess_severity import load_severity_model
+
+        graded = load_severity_model(severity_model)  # a wrong folder fails before any work
     risk = _prepare(video, out, model_dir=model_dir, overwrite=overwrite)
     case_dir = out / "case"
     try:
@@ -382,6 +390,10 @@ def assess_video(
             _predict(result, risk, features, case_dir, run)
         if parsing_model is not None:
             _parse(result, case_dir, parsing_model, run)
+        if graded is not None:
+            from strokescreen.workflows.assess_severity import severity_estimate
+
+            result["severity"] = severity_estimate(*graded, features, case_dir)
         from strokescreen.workflows.assess_trend import recording_trend
 
         t0 = time.perf_counter()
