@@ -8,7 +8,6 @@ stored with the assessment, never written to the audit log.
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import datetime
 from html import escape
@@ -18,6 +17,7 @@ from fastapi import HTTPException
 from sqlalchemy import func, select
 
 from strokescreen.app.db import DONE, Database, Job
+from strokescreen.jsonable import finite_or_none
 
 PATIENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 PATIENT_HELP = ("1-64 letters, digits, spaces, dots, dashes or underscores, starting with a "
@@ -45,17 +45,10 @@ def list_patients(db: Database, user_id: int) -> list[dict[str, Any]]:
     return [{"patient": p, "visits": int(n), "last": last} for p, n, last in rows]
 
 
-def _finite(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
 
 def _measure(result: dict[str, Any], name: str) -> float | None:
     entry = (result.get("measures") or {}).get(name)
-    return _finite(entry.get("value")) if isinstance(entry, dict) else None
+    return finite_or_none(entry.get("value")) if isinstance(entry, dict) else None
 
 
 def _severity(result: dict[str, Any]) -> str | None:
@@ -65,27 +58,27 @@ def _severity(result: dict[str, Any]) -> str | None:
         sev = sev.get("grade", sev.get("label", sev.get("value")))
     if sev is None:
         return None
-    f = _finite(sev)
+    f = finite_or_none(sev)
     return f"{f:.2f}" if f is not None and not isinstance(sev, str) else str(sev)[:32]
 
 
 def visit_summary(result: dict[str, Any]) -> dict[str, Any]:
     """What the patient page shows of one assessment's ``result.json``."""
     comp = result.get("composite_asymmetry")
-    index = _finite(comp.get("value") if isinstance(comp, dict) else comp)
+    index = finite_or_none(comp.get("value") if isinstance(comp, dict) else comp)
     if index is None:
         index = _measure(result, "asymmetry_index")
     trend = result.get("trend") or {}
     share = next((s.get("share_outside_normal") for s in trend.get("signs") or []
                   if s.get("name") == "asymmetry_index"), None)
     return {
-        "probability": _finite(result.get("probability")),
+        "probability": finite_or_none(result.get("probability")),
         "decision": result.get("decision"),
         "severity": _severity(result),
         "asymmetry_index": index,
         "droop_mm": _measure(result, "mouth_corner_height_lr_mm"),
         "speech_rate": _measure(result, "speech_rate"),
-        "share_outside_normal": _finite(share),
+        "share_outside_normal": finite_or_none(share),
         "quality": (result.get("quality") or {}).get("verdict"),
         "synthetic_model": bool(result.get("synthetic_model")),
     }
@@ -134,13 +127,13 @@ def chart_svg(visits: list[dict[str, Any]], *, width: int = 640, panel_h: int = 
                                                 if len(times) > 1 else 0.5)
 
     panels = [(k, label, fixed) for k, label, fixed in _SERIES
-              if any(_finite(v.get(k)) is not None for v in visits)]
+              if any(finite_or_none(v.get(k)) is not None for v in visits)]
     height = panel_h * len(panels) + 30
     parts = [f'<svg class="visits-chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
              f'height="{height}" role="img" aria-label="measures of each visit over time">']
     for i, (key, label, fixed) in enumerate(panels):
         top = 10 + i * panel_h
-        vals = [(x(v["created_at"]), _finite(v.get(key))) for v in visits]
+        vals = [(x(v["created_at"]), finite_or_none(v.get(key))) for v in visits]
         ys = [y for _, y in vals if y is not None]
         lo, hi = fixed or (min(ys + [0.0]), max(ys) if max(ys) > min(ys + [0.0]) else
                            min(ys + [0.0]) + 1.0)

@@ -45,6 +45,7 @@ from scipy import stats
 
 from strokescreen.features.asymmetry import PALSY_REGIONS, asymmetry_scores
 from strokescreen.features.normals import state_sample_size
+from strokescreen.jsonable import finite_or_none
 
 SCREEN_METHOD = "norm-based screen"
 SCREEN_LABEL = "norm-based screen, not a trained risk model"
@@ -122,13 +123,6 @@ def _region_bound(index_bound: float, n_regions: int) -> float:
     return float(stats.norm.isf(q / 2))
 
 
-def _finite(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
 
 def _status(value: float, borderline: float, sign: float) -> str:
     return "sign" if value > sign else ("borderline" if value > borderline else "within")
@@ -155,10 +149,10 @@ def face_signs(face: Mapping[str, float], op: Mapping[str, Any], *, state: str =
     """
     pre = _state_prefix(state)
     if stored:  # a case's scores of the state, as case_face_features computed them
-        sc = {k: _finite(face.get(f"{pre}{k}"))
+        sc = {k: finite_or_none(face.get(f"{pre}{k}"))
               for k in ("asymmetry_index", *(f"{r}_score" for r in PALSY_REGIONS))}
     else:
-        sc = {k: _finite(v) for k, v in
+        sc = {k: finite_or_none(v) for k, v in
               asymmetry_scores(face, state=state, averaged=averaged).items()}
     n_regions = sum(sc[f"{r}_score"] is not None for r in PALSY_REGIONS) or len(PALSY_REGIONS)
     bounds = op["face_states"][state]
@@ -195,16 +189,16 @@ def speech_signs(speech: Mapping[str, float], op: Mapping[str, float], *,
     from strokescreen.audio import speech_normals
 
     ranges = speech_normals()
-    n_syl = _finite(speech.get("speech_syllable_count"))
-    spoken = _finite(speech.get("speech_time")) or 0.0
+    n_syl = finite_or_none(speech.get("speech_syllable_count"))
+    spoken = finite_or_none(speech.get("speech_time")) or 0.0
     # syllable nuclei are voiced: "speech" without a single voiced frame (no pitch) is noise
     # or music that the voice detector let through, and its syllable count means nothing
-    voiced = _finite(speech.get("speech_voiced_share"))
+    voiced = finite_or_none(speech.get("speech_voiced_share"))
     unvoiced = "speech_voiced_share" in speech and not voiced
     out = []
     for name, (duration_key, label) in SPEECH_SIGNS.items():
         low, high = ranges[name]
-        value, t_s = _finite(speech.get(name)), _finite(speech.get(duration_key))
+        value, t_s = finite_or_none(speech.get(name)), finite_or_none(speech.get(duration_key))
         entry: dict[str, Any] = {
             "name": name, "label": label, "kind": "speech", "value": value,
             "unit": "syllables/s", "normal_low": low, "normal_high": high,
@@ -258,7 +252,7 @@ def _face_part(face: Mapping[str, float], *, kind: str, state: str, cfg: ScreenC
                            f"only (fewer than {cfg.min_tested_subjects}); take the photo at "
                            "rest"]
     present = [st for st in STATE_WORDS if st != "rest"
-               and _finite(face.get(f"{st}_asymmetry_index")) is not None]
+               and finite_or_none(face.get(f"{st}_asymmetry_index")) is not None]
     tested = ("rest", *(st for st in present if shown_state(st, cfg)))
     op = operating_point(cfg, face_states=tested)
     signs = face_signs(face, op, state="rest", averaged=True)

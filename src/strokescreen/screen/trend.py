@@ -36,6 +36,7 @@ from strokescreen.features.asymmetry import PALSY_REGIONS, asymmetry_scores
 from strokescreen.features.face_measures import MEASURES, measures_from_normalised
 from strokescreen.features.normalise import normalise_face
 from strokescreen.features.states import classify_states, own_reference, state_summaries
+from strokescreen.jsonable import finite_or_none
 from strokescreen.screen.normative import (
     DISCLAIMER_SHORT,
     STATE_WORDS,
@@ -73,10 +74,6 @@ def _static(per_frame: dict[str, np.ndarray], sel: np.ndarray) -> dict[str, floa
         out[name] = float(np.median(v)) if v.size else float("nan")
     return out
 
-
-def _finite(v: Any) -> float | None:
-    f = float(v)
-    return f if np.isfinite(f) else None
 
 
 def window_trend(landmarks: np.ndarray, *, t_s: np.ndarray, kept: np.ndarray | None = None,
@@ -147,17 +144,17 @@ def _window(per_frame: dict[str, np.ndarray], states: np.ndarray, sel: np.ndarra
                              **{f"{r}_score": None for r in PALSY_REGIONS}}
     in_state = sel & (states == state)
     vals = _static(per_frame, in_state if in_state.any() else sel)
-    entry[DROOP_MEASURE] = _finite(vals.get(DROOP_MEASURE, np.nan))
+    entry[DROOP_MEASURE] = finite_or_none(vals.get(DROOP_MEASURE, np.nan))
     if sel.sum() < config.min_window_frames or state not in op["face_states"]:
         return entry
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         sc = asymmetry_scores(vals, state=state, averaged=True)
     bounds = op["face_states"][state]
-    index = _finite(sc["asymmetry_index"])
+    index = finite_or_none(sc["asymmetry_index"])
     entry.update({"asymmetry_index": index, "scored": index is not None,
                   "normal_high": bounds["borderline_from"], "sign_above": bounds["sign_from"],
-                  **{f"{r}_score": _finite(sc[f"{r}_score"]) for r in PALSY_REGIONS}})
+                  **{f"{r}_score": finite_or_none(sc[f"{r}_score"]) for r in PALSY_REGIONS}})
     if risk is not None and index is not None:
         p = risk({**vals, **{k: float(v) for k, v in sc.items()}})
         entry["risk"] = None if p is None else float(p)
