@@ -233,3 +233,16 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(_STAGE_CONFIGS[name]), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def choose_preset(name: str | T, presets: dict[str, T], kind: type[T], **overrides: object) -> T:
+    """A preset by name from ``presets`` (or a ``kind`` instance as is), with the
+    ``overrides`` that are not None replaced, validated; ConfigError for an unknown name."""
+    if isinstance(name, kind):
+        preset = name
+    else:
+        if name not in presets:
+            raise ConfigError(f"unknown preset {name!r}; choose one of {sorted(presets)}")
+        preset = presets[str(name)]
+    changes = {k: v for k, v in overrides.items() if v is not None}
+    return dataclasses.replace(preset, **changes).validate()  # type: ignore[type-var, attr-defined, no-any-return]

@@ -154,14 +154,9 @@ PRESETS: dict[str, DeepPreset] = {
 def get_preset(name: str | DeepPreset, **overrides: object) -> DeepPreset:
     """Preset by name (``paper``/``default``/``tiny``) with optional field overrides,
     validated."""
-    if isinstance(name, DeepPreset):
-        preset = name
-    else:
-        if name not in PRESETS:
-            raise ConfigError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
-        preset = PRESETS[name]
-    overrides = {k: v for k, v in overrides.items() if v is not None}
-    return replace(preset, **overrides).validate()  # type: ignore[arg-type]
+    from strokescreen.config import choose_preset
+
+    return choose_preset(name, PRESETS, DeepPreset, **overrides)
 
 
 @dataclass

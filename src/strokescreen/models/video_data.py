@@ -122,14 +122,9 @@ PRESETS: dict[str, VideoPreset] = {
 
 def get_video_preset(name: str | VideoPreset, **overrides: object) -> VideoPreset:
     """Preset by name (``tiny``/``default``/``paper``) with optional overrides, validated."""
-    if isinstance(name, VideoPreset):
-        preset = name
-    else:
-        if name not in PRESETS:
-            raise ConfigError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}")
-        preset = PRESETS[name]
-    overrides = {k: v for k, v in overrides.items() if v is not None}
-    return replace(preset, **overrides).validate()  # type: ignore[arg-type]
+    from strokescreen.config import choose_preset
+
+    return choose_preset(name, PRESETS, VideoPreset, **overrides)
 
 
 @dataclass
