@@ -2,10 +2,13 @@
 
 ``mediapipe``: MediaPipe face mesh (478 points with iris refinement), in tracking mode
 for video. iBUG 68-point landmarkers (see ``docs/landmark_accuracy.md`` for their measured
-errors): ``ibug68`` is the default 68-point landmarker, today ``mediapipe-fit68``
-(:mod:`strokescreen.face.landmarks68`: MediaPipe's mesh with a per-point offset fitted to
-iBUG-68 positions; it reads as much of a planted droop as MediaPipe and misses no face
-MediaPipe finds); ``mediapipe68`` maps the mesh by fixed vertices; ``mediapipe-ert68``
+errors): ``ibug68`` is the default 68-point landmarker, today ``mediapipe-fused68``
+(:mod:`strokescreen.face.landmarks68`: MediaPipe finds the face, dlib's ERT predictor
+places the jaw and corrects the brows and nose symmetrically, the eyes and mouth stay the
+fitted mesh's; it reads as much of a planted droop as MediaPipe and misses no face
+MediaPipe finds; needs the ``dlib`` extra); ``mediapipe-fit68`` is MediaPipe's mesh with a
+per-point offset fitted to iBUG-68 positions; ``mediapipe68`` maps the mesh by fixed
+vertices; ``mediapipe-ert68``
 boxes the face from MediaPipe and places the points with dlib's ERT predictor (closer to
 manual points on the real face here, but it reads half as much of a droop); ``dlib68`` is
 dlib's HOG detector + ERT predictor (misses faces its detector does not find). The ERT
@@ -32,9 +35,19 @@ import numpy as np
 from strokescreen.errors import ConfigError, MissingExtraError
 
 N_POINTS = {"mediapipe": 478, "dlib68": 68, "mediapipe68": 68, "mediapipe-ert68": 68,
-            "mediapipe-fit68": 68, "ibug68": 68}
+            "mediapipe-fit68": 68, "mediapipe-fused68": 68, "ibug68": 68}
 #: what the name ``ibug68`` (the default 68-point output) stands for; chosen by measurement
-DEFAULT_68 = "mediapipe-fit68"
+DEFAULT_68 = "mediapipe-fused68"
+#: what ``ibug68`` stands for without the ``dlib`` extra (no ERT predictor to fuse)
+FALLBACK_68 = "mediapipe-fit68"
+
+
+def default_68() -> str:
+    """The concrete default 68-point landmarker here: :data:`DEFAULT_68` when the ``dlib``
+    extra is installed, else :data:`FALLBACK_68`."""
+    has_dlib = (importlib.util.find_spec("dlib") is not None
+                and importlib.util.find_spec("face_recognition_models") is not None)
+    return DEFAULT_68 if has_dlib else FALLBACK_68
 
 
 class Landmarker(Protocol):
@@ -264,6 +277,12 @@ def _mediapipe_fit68(**options: object) -> Landmarker:
     return MediaPipeFit68Landmarker(**options)  # type: ignore[arg-type]
 
 
+def _mediapipe_fused68(**options: object) -> Landmarker:
+    from strokescreen.face.landmarks68 import MediaPipeFusedLandmarker
+
+    return MediaPipeFusedLandmarker(**options)  # type: ignore[arg-type]
+
+
 def _mediapipe_ert68(**options: object) -> Landmarker:
     from strokescreen.face.landmarks68 import MediaPipeERTLandmarker
 
@@ -272,7 +291,7 @@ def _mediapipe_ert68(**options: object) -> Landmarker:
 
 _REGISTRY = {"mediapipe": MediaPipeLandmarker, "dlib68": Dlib68Landmarker,
              "mediapipe68": _mediapipe68, "mediapipe-ert68": _mediapipe_ert68,
-             "mediapipe-fit68": _mediapipe_fit68}
+             "mediapipe-fit68": _mediapipe_fit68, "mediapipe-fused68": _mediapipe_fused68}
 
 
 def available_landmarkers() -> list[str]:
@@ -301,10 +320,10 @@ def check_landmarker(name: str) -> str:
 
 
 def resolve_landmarker(name: str) -> str:
-    """The concrete landmarker behind ``name`` (``ibug68`` -> :data:`DEFAULT_68`), checked;
+    """The concrete landmarker behind ``name`` (``ibug68`` -> :func:`default_68`), checked;
     recorded in artifacts so that a later change of the default changes their cache keys."""
     check_landmarker(name)
-    return DEFAULT_68 if name == "ibug68" else name
+    return default_68() if name == "ibug68" else name
 
 
 def landmarker_points(name: str) -> int:
@@ -321,7 +340,7 @@ def get_landmarker(name: str = "mediapipe", *, static: bool = False, **options: 
     """
     check_landmarker(name)
     if name == "ibug68":
-        name = DEFAULT_68
+        name = default_68()
     if name not in _REGISTRY:  # a trained model folder
         return _mediapipe_ert68(model=name, **options)
     cls = _REGISTRY[name]

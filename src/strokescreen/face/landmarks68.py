@@ -158,6 +158,80 @@ class MediaPipeERTLandmarker:
         self._mesh.close()
 
 
+#: box jitter of the fused landmarker: (centre shift x, y as fractions of the side, side
+#: factor). The HOG detector's own box differs from the one fitted from the points by 3.8 %
+#: of its side at the centre and 7.4 % in side (benchmarks/fit_ert_box.py); the ERT was
+#: trained on boxes that noisy, so its points are taken as the median over that spread
+BOX_JITTER = ((0.0, 0.0, 1.0), (-0.04, -0.04, 0.92), (0.04, -0.04, 1.08),
+              (-0.04, 0.04, 1.08), (0.04, 0.04, 0.92))
+
+
+class MediaPipeFusedLandmarker:
+    """MediaPipe finds the face; the ERT predictor's points are fused with the fitted mesh's.
+
+    Box: the HOG-detector box fitted from the mesh's points (:mod:`strokescreen.face.ert_box`),
+    ERT points as the median over :data:`BOX_JITTER`; then a second stage re-boxed from the
+    ERT's own points the way the HOG detector boxes dlib's points. Fusion by region
+    (:func:`strokescreen.face.fusion.fuse_ibug68`): jaw from the ERT, brows and nose from
+    the mesh with the symmetric part of the ERT's correction, eyes and mouth from the mesh
+    (so a droop is read as MediaPipe reads it). ``jitter=False``: one box per stage.
+    """
+
+    name = "mediapipe-fused68"
+    n_points = 68
+
+    def __init__(self, *, max_faces: int = 3, photo: bool = False, jitter: bool = True,
+                 mapping: str | Path | None = None, **_: object):
+        from strokescreen.face.ert_box import shipped_relations
+        from strokescreen.face.mesh_fit import load_mesh_mapping
+
+        dlib = _dlib()
+        self._predictor = dlib.shape_predictor(str(resolve_model(None)))
+        self._rect = dlib.rectangle
+        self._relations = shipped_relations()
+        self._mapping = load_mesh_mapping(mapping)
+        self._jitter = BOX_JITTER if jitter else BOX_JITTER[:1]
+        self._mesh = _still_mesh(max_faces=max_faces, photo=photo)
+
+    def _ert(self, image: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+        x0, y0, x1, y1 = box
+        cx, cy, side = (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0
+        runs = []
+        for dx, dy, k in self._jitter:
+            h = side * k / 2
+            c = (cx + dx * side, cy + dy * side)
+            rect = self._rect(int(round(c[0] - h)), int(round(c[1] - h)),
+                              int(round(c[0] + h)), int(round(c[1] + h)))
+            shape = self._predictor(image, rect)
+            runs.append([(shape.part(i).x, shape.part(i).y) for i in range(68)])
+        return np.median(np.asarray(runs, dtype=float), axis=0)
+
+    def ert_points(self, image_rgb: np.ndarray, mesh68: np.ndarray) -> np.ndarray:
+        """(68, 2) ERT points, two stages, for a face whose mesh iBUG-68 points are given."""
+        from strokescreen.face.ert_box import apply_box_relation
+
+        image = np.ascontiguousarray(image_rgb)
+        first = self._ert(image, apply_box_relation(mesh68, self._relations["mesh"]))
+        return self._ert(image, apply_box_relation(first, self._relations["ert"]))
+
+    def detect(self, image_rgb: np.ndarray) -> list[np.ndarray]:
+        from strokescreen.face.fusion import fuse_ibug68
+        from strokescreen.face.mesh_fit import apply_mesh_mapping
+
+        out = []
+        for f in self._mesh.detect(image_rgb):
+            fixed = to_ibug68(f)
+            ert = self.ert_points(image_rgb, fixed)
+            pts = np.zeros((68, 3), dtype=np.float32)
+            pts[:, :2] = fuse_ibug68(apply_mesh_mapping(f, self._mapping), ert)
+            pts[:, 2] = fixed[:, 2]
+            out.append(pts)
+        return out
+
+    def close(self) -> None:
+        self._mesh.close()
+
+
 class MediaPipeFit68Landmarker:
     """MediaPipe face mesh (still-image mode) mapped to iBUG 68 by the fitted mapping of
     :mod:`strokescreen.face.mesh_fit` (each point an affine combination of nearby vertices)."""
