@@ -35,7 +35,7 @@ from strokescreen.synth.stills import render_stills
 from strokescreen.workflows.landmarks import evaluate_landmarkers, label_of, pick_face
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real" / "landmarks"
-NAMES = ["mediapipe68", "mediapipe-fit68", "dlib68", "mediapipe-ert68"]
+NAMES = ["mediapipe68", "mediapipe-fit68", "dlib68", "mediapipe-ert68", "mediapipe-fused68"]
 DROOPS_MM = (0.0, 1.5, 3.0, 4.5, 6.0)
 
 

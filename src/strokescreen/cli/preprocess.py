@@ -32,7 +32,8 @@ def preprocess(
     video: Annotated[Path, typer.Argument(help="video file (mp4, mov, mkv, webm, avi)")],
     out: Annotated[Path, typer.Option("--out", help="artifact folder to create")],
     landmarker: Annotated[str | None, typer.Option(
-        help="mediapipe (478 points) | ibug68 (the default 68-point one) | mediapipe-ert68 | "
+        help="mediapipe (478 points) | ibug68 (the default 68-point one) | mediapipe-fused68 | "
+             "mediapipe-fit68 | mediapipe-ert68 | "
              "mediapipe68 | dlib68 | a folder from landmarks-train")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="YAML settings")] = None,
     overwrite: Annotated[bool, typer.Option(help="replace an existing non-empty --out")] = False,

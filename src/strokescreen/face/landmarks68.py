@@ -174,13 +174,15 @@ class MediaPipeFusedLandmarker:
     ERT's own points the way the HOG detector boxes dlib's points. Fusion by region
     (:func:`strokescreen.face.fusion.fuse_ibug68`): jaw from the ERT, brows and nose from
     the mesh with the symmetric part of the ERT's correction, eyes and mouth from the mesh
-    (so a droop is read as MediaPipe reads it). ``jitter=False``: one box per stage.
+    (so a droop is read as MediaPipe reads it). ``jitter``: the median over the jittered
+    boxes (default: for photos only; on video, one box per stage keeps the cost of a frame
+    to two ERT passes, and the stabilisation averages over frames).
     """
 
     name = "mediapipe-fused68"
     n_points = 68
 
-    def __init__(self, *, max_faces: int = 3, photo: bool = False, jitter: bool = True,
+    def __init__(self, *, max_faces: int = 3, photo: bool = False, jitter: bool | None = None,
                  mapping: str | Path | None = None, **_: object):
         from strokescreen.face.ert_box import shipped_relations
         from strokescreen.face.mesh_fit import load_mesh_mapping
@@ -190,7 +192,7 @@ class MediaPipeFusedLandmarker:
         self._rect = dlib.rectangle
         self._relations = shipped_relations()
         self._mapping = load_mesh_mapping(mapping)
-        self._jitter = BOX_JITTER if jitter else BOX_JITTER[:1]
+        self._jitter = BOX_JITTER if (photo if jitter is None else jitter) else BOX_JITTER[:1]
         self._mesh = _still_mesh(max_faces=max_faces, photo=photo)
 
     def _ert(self, image: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
