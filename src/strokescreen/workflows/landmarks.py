@@ -109,7 +109,8 @@ def predict_faces(items: Sequence[Annotated], truths: Sequence[np.ndarray], name
 
     if landmarker_points(name) != 68:
         raise InputError(f"landmarker '{name}' gives {landmarker_points(name)} points; "
-                         "evaluate a 68-point one (ibug68, mediapipe68, mediapipe-ert68, dlib68)")
+                         "evaluate a 68-point one (ibug68, mediapipe-fused68, mediapipe-fit68, "
+                         "mediapipe68, mediapipe-ert68, dlib68)")
     lm = get_landmarker(name, static=True, photo=True)
     out: list[np.ndarray | None] = []
     try:
