@@ -302,6 +302,25 @@ def _parse(result: dict[str, Any], case_dir: Path, parsing_model: Path, run: _Ru
     run.timings["parsing"] = time.perf_counter() - t0
 
 
+def _baseline_block(earlier: dict[str, Any], features: dict[str, Any] | None,
+                    screen: dict[str, Any] | None) -> dict[str, Any]:
+    """What the baseline comparison found (the screen's baseline signs, or with a model
+    the same comparison shown beside the model's decision)."""
+    from strokescreen.screen import operating_point
+    from strokescreen.screen.baseline import baseline_signs
+
+    if screen is not None:
+        signs = [s for s in screen["signs"] if s["kind"] == "baseline"]
+    else:
+        face = {k[len("face_"):]: v for k, v in (features or {}).items()
+                if k.startswith("face_")}
+        signs = baseline_signs(face, earlier["values"],
+                               level=operating_point()["per_family_level"])
+    return {"file": earlier["file"], "earlier_created_at": earlier["created_at"],
+            "signs": signs, "note": "changes since the same person's earlier recording, "
+            "judged against each measure's measured repeatability"}
+
+
 def _write_report(result: dict[str, Any], out: Path, case_dir: Path, *, pdf: bool,
                   run: _Run) -> None:
     """``report.html`` and, when asked and Chromium is there, ``report.pdf``."""
@@ -333,6 +352,7 @@ def assess_video(
     pdf: bool = True,
     parsing_model: Path | None = None,
     severity_model: Path | None = None,
+    baseline: Path | None = None,
 ) -> dict:
     """Assess one recording; returns the result dict (also written to ``result.json``).
 
@@ -351,6 +371,9 @@ def assess_video(
         FPP side next to the landmark-based weaker side (result key ``parsing``).
     severity_model : a graded model folder (``train --target severity``): its estimate of
         the grade (result key ``severity``, :mod:`strokescreen.workflows.assess_severity`).
+    baseline : the ``result.json`` of the same person's earlier assessment: changes beyond
+        the measures' repeatability are signs of the norm-based screen (result key
+        ``baseline``; with a model, shown beside its decision).
 
     Raises
     ------
@@ -372,6 +395,12 @@ def assess_video(
         from strokescreen.workflows.assess_severity import load_severity_model
 
         graded = load_severity_model(severity_model)  # a wrong folder fails before any work
+    earlier = None
+    if baseline is not None:
+        from strokescreen.workflows.baseline import check_not_same, load_baseline
+
+        earlier = load_baseline(baseline)  # a wrong file fails before any work
+        check_not_same(earlier, video)
     risk = _prepare(video, out, model_dir=model_dir, overwrite=overwrite)
     case_dir = out / "case"
     try:
@@ -404,7 +433,10 @@ def assess_video(
     if risk is None:
         from strokescreen.screen import norm_screen
 
-        result["screen"] = norm_screen(features or {}, quality=quality.to_dict())
+        result["screen"] = norm_screen(features or {}, quality=quality.to_dict(),
+                                       baseline=None if earlier is None else earlier["values"])
+    if earlier is not None:
+        result["baseline"] = _baseline_block(earlier, features, result.get("screen"))
     _decide(result, risk, quality.verdict)
     if risk is not None:
         from strokescreen.report.risk import result_sentences
