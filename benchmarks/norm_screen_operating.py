@@ -36,7 +36,7 @@ from tools.screen_operating import (
 
 from strokescreen.features.states import STATES
 from strokescreen.io.pts import read_pts
-from strokescreen.screen import ScreenConfig, norm_screen, operating_point
+from strokescreen.screen import ScreenConfig, operating_point
 
 DROOPS = (0.0, 1.5, 3.0, 5.0)
 
@@ -65,7 +65,6 @@ def rest_faces(real: Path, cache: Path | None) -> list[HeldOutFace]:
 
 def cohort_rates(features: Path, truth: Path) -> None:
     import pandas as pd
-
     from tools.dynamic_operating import cohort_rows
 
     ft = pd.read_parquet(features).drop_duplicates("case_id", keep="last")

@@ -171,7 +171,8 @@ def plant_weakness(landmarks: np.ndarray, mm: float, *, scheme: str, rest: np.nd
                    side: str = "r", loss: float | None = None,
                    ipd_mm: float = 63.0) -> np.ndarray:
     """A weak ``side``: its commissure's movement from the rest position (relative to the
-    pupils' midpoint, so that head translation stays) scaled by ``1 - loss`` (default ``EXC_LOSS_PER_MM * mm``, at most 0.9), then ``mm`` of droop."""
+    pupils' midpoint, so that head translation stays) scaled by ``1 - loss`` (default
+    ``EXC_LOSS_PER_MM * mm``, at most 0.9), then ``mm`` of droop."""
     arr = np.array(landmarks, dtype=float, copy=True)
     if arr.ndim == 2:
         arr = arr[None]
