@@ -12,7 +12,7 @@ Prints:
    table (the screen run on each case's features; quality taken as good).
 
 Usage: python benchmarks/norm_screen_operating.py [REAL_DIR] [--cache LANDMARK_CACHE]
-       [--cohort FEATURES TRUTH]
+       [--cohort FEATURES TRUTH [--cases CASE_DIRS]]
 """
 
 from __future__ import annotations
@@ -128,12 +128,34 @@ def dynamic_rates(real: Path, cache: Path) -> None:
         print(f"| {d:g} mm | {r['n']} | {r['sign']:.0%} | {r['flag']:.0%} |")
 
 
+def synthetic_planted(cases: Path, features: Path, truth: Path) -> None:
+    import pandas as pd
+    from tools.dynamic_operating import synthetic_planted_rows
+
+    ft = pd.read_parquet(features)
+    speech = {r["case_id"]: {k: v for k, v in r.items() if k.startswith("speech_")}
+              for r in ft.to_dict("records")}
+    out = pd.DataFrame(synthetic_planted_rows(cases, truth, droops_mm=DROOPS, speech=speech))
+    print("\n## SYNTHETIC healthy subjects, weakness planted on the second recording's "
+          "landmarks (as on the real faces), the first recording as baseline "
+          f"({out['subject'].nunique()} subjects x 2 sides)\n")
+    print("| planted droop | static only: face sign / or borderline | with movement | "
+          "with movement and baseline |")
+    print("|---|---:|---:|---:|")
+    for d, g in out.groupby("droop_mm"):
+        print(f"| {d:g} mm | " + " | ".join(
+            f"{g[f'{k}_sign'].mean():.0%} / {g[f'{k}_flag'].mean():.0%}"
+            for k in ("static", "dynamic", "baseline")) + " |")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("real", nargs="?", default=str(Path(__file__).resolve().parents[1].parent
                                                   / "shared" / "data" / "real"))
     ap.add_argument("--cache", default=None, help="landmark cache of tools.collect_landmarks")
     ap.add_argument("--cohort", nargs=2, default=None, metavar=("FEATURES", "TRUTH"))
+    ap.add_argument("--cases", default=None, help="the cohort's preprocessed case folders: "
+                    "plant weakness on its healthy subjects' second recordings")
     args = ap.parse_args(argv)
     real = Path(args.real)
     if not real.is_dir():
@@ -172,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         dynamic_rates(real, Path(args.cache))
     if args.cohort:
         cohort_rates(Path(args.cohort[0]), Path(args.cohort[1]))
+        if args.cases:
+            synthetic_planted(Path(args.cases), Path(args.cohort[0]), Path(args.cohort[1]))
     return 0
 
 

@@ -41,7 +41,12 @@ from typing import Any
 import numpy as np
 
 from strokescreen.features.face_measures import face_measures
-from strokescreen.features.movement import MOVEMENT_SIGNS, corner_movement, normalised_difference
+from strokescreen.features.movement import (
+    MOVEMENT_SIGNS,
+    corner_movement,
+    movement_states,
+    normalised_difference,
+)
 
 #: measures a baseline comparison looks at (rest medians; the smile movement)
 BASELINE_MEASURES: tuple[str, ...] = (
@@ -69,18 +74,29 @@ def meei_movement(csv_path: Path) -> dict[str, float]:
     return out
 
 
-def video_measures(mp478: np.ndarray, sel: np.ndarray | None = None) -> dict[str, float]:
-    """A clip's baseline measures and movement signs (frames ``sel`` only; default all)."""
+def moving_states(mp478: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(states, states with either-corner smiles (:func:`movement_states`), frontal mask)."""
+    from strokescreen.features.states import own_reference, state_summaries
     from tools.landmark_noise import video_states
 
-    m0, states, frontal = video_states(mp478)
+    m, states, frontal = video_states(mp478)
+    summ = state_summaries(m)
+    moving = movement_states(states, m["mouth_corner_height_r_ipu"],
+                             m["mouth_corner_height_l_ipu"], summ["width"],
+                             own_reference(summ, frontal))
+    return states, moving, frontal
+
+
+def video_measures(mp478: np.ndarray, sel: np.ndarray | None = None) -> dict[str, float]:
+    """A clip's baseline measures and movement signs (frames ``sel`` only; default all)."""
+    states, moving, frontal = moving_states(mp478)
     use = frontal if sel is None else frontal & sel
     rest = use & (states == "rest")
     m = face_measures(mp478, scheme="mp478", rest=rest)
     out = {k: float(np.nanmedian(m[k][rest])) if rest.sum() >= 3 else float("nan")
            for k in BASELINE_MEASURES if k in m}
     out.update(corner_movement(m["smile_excursion_r_ipu"], m["smile_excursion_l_ipu"],
-                               states, use))
+                               moving, use))
     return out
 
 
@@ -88,9 +104,7 @@ def split_half(mp478: np.ndarray) -> dict[str, float]:
     """Half the difference between the two consecutive halves of each state's frames (the
     first half of the rest frames with the first half of the smile frames, ...), per
     measure."""
-    from tools.landmark_noise import video_states
-
-    _, states, frontal = video_states(mp478)
+    _, states, frontal = moving_states(mp478)
     first = np.zeros(len(mp478), bool)
     for state in np.unique(states):
         idx = np.flatnonzero(frontal & (states == state))

@@ -41,7 +41,7 @@ def smile_faces(real_csv: str, videos: Mapping[str, np.ndarray]
                 ) -> list[tuple[str, np.ndarray, np.ndarray, str]]:
     """(subject, landmarks, rest mask, scheme): MEEI [rest, large smile] pairs and the real
     videos' frames (frontal ones; states as the pipeline labels them)."""
-    from tools.landmark_noise import video_states
+    from tools.dynamic_normals import moving_states
     from tools.normal_ranges import infer_meei_expressions, read_meei_csv
 
     lm, subj, expr = read_meei_csv(real_csv)
@@ -52,7 +52,7 @@ def smile_faces(real_csv: str, videos: Mapping[str, np.ndarray]
         pair = np.stack([lm[(subj == s) & (nm == e)][0] for e in ("rest", "smile_large")])
         out.append((f"meei{s}", pair, np.array([True, False]), "ibug68"))
     for person, mp in videos.items():
-        _, states, frontal = video_states(mp)
+        _, states, frontal = moving_states(mp)
         keep = frontal & np.isin(states, ("rest", "smile"))
         out.append((person, mp[keep], states[keep] == "rest", "mp478"))
     return out
@@ -109,14 +109,14 @@ def real_baseline_rates(videos: Mapping[str, np.ndarray], *,
     """Per planted droop: share of the real clips whose second half, weakness planted,
     shows a baseline sign / sign or borderline against the first half (both sides)."""
     from strokescreen.features.movement import corner_movement
-    from tools.landmark_noise import video_states
+    from tools.dynamic_normals import moving_states
 
     level = operating_point(ScreenConfig(n_families=4))["per_family_level"]
     out: dict[float, Any] = {}
     for d in droops_mm:
         sign, flag, n = 0, 0, 0
         for mp in videos.values():
-            _, states, frontal = video_states(mp)
+            states, _, frontal = moving_states(mp)
             first = np.zeros(len(mp), bool)
             for st in np.unique(states):
                 idx = np.flatnonzero(frontal & (states == st))
@@ -129,8 +129,9 @@ def real_baseline_rates(videos: Mapping[str, np.ndarray], *,
                     r = rest & half
                     m = face_measures(src, scheme="mp478", rest=r)
                     v = {k: float(np.nanmedian(m[k][r])) for k in BASELINE_MEASURES if k in m}
+                    moving = moving_states(src)[1]  # as the planted face's frames read
                     v.update(corner_movement(m["smile_excursion_r_ipu"],
-                                             m["smile_excursion_l_ipu"], states, frontal & half))
+                                             m["smile_excursion_l_ipu"], moving, frontal & half))
                     vals.append(v)
                 if sum(rest & first) < 3 or sum(rest & ~first) < 3:
                     continue
@@ -167,4 +168,62 @@ def cohort_rows(df: Any, feats: Sequence[str]) -> list[dict[str, Any]]:
             row[f"{name}_flag"] = any(s["status"] in ("sign", "borderline") for s in face)
             row[f"{name}_present"] = got["decision"] == "signs present"
         rows.append(row)
+    return rows
+
+
+def _case_features(lm: np.ndarray, t: np.ndarray, kept: np.ndarray) -> dict[str, float]:
+    from strokescreen.features.case_features import case_face_features
+
+    return case_face_features(lm, t_s=t, kept=kept, scheme="mp478")
+
+
+def _rest_mask(lm: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    from strokescreen.features.face_measures import measures_from_normalised
+    from strokescreen.features.normalise import normalise_face
+    from strokescreen.features.states import classify_states, own_reference, state_summaries
+
+    use = kept & np.all(np.isfinite(lm[..., :2]), axis=(1, 2))
+    summ = state_summaries(measures_from_normalised(normalise_face(lm, scheme="mp478")))
+    return use & (classify_states(summ, own_reference(summ, use)) == "rest")
+
+
+def synthetic_planted_rows(cases_dir: Any, truth: Any, *,
+                           droops_mm: Sequence[float] = (0.0, 1.5, 3.0, 5.0),
+                           speech: Mapping[str, Mapping[str, float]] | None = None
+                           ) -> list[dict[str, Any]]:
+    """SYNTHETIC healthy subjects with two recordings: a weakness planted on the landmarks
+    of the second (as on the real faces), screened static-only, with the movement sign,
+    and with the first recording as the baseline (a true pre-weakness baseline)."""
+    import pandas as pd
+
+    from strokescreen.preprocess.artifacts import load_case
+
+    tr = pd.read_csv(truth)
+    healthy = tr[tr["condition"] == "healthy"].groupby("subject_id")["case_id"].apply(sorted)
+    quality = {"verdict": "good", "n_kept": 100, "reasons": []}
+    rows = []
+    for subject, cases in healthy.items():
+        if len(cases) != 2:
+            continue
+        first, second = (load_case(cases_dir / c, crops=False) for c in cases)
+        f0 = _case_features(np.asarray(first.landmarks, float), first.t, first.kept)
+        base = {k: f0.get(f"face_{k}", np.nan) for k in BASELINE_MEASURES}
+        lm = np.asarray(second.landmarks, float)
+        rest = _rest_mask(lm, second.kept)
+        sp = dict((speech or {}).get(cases[1], {}))
+        for d in droops_mm:
+            for side in ("r", "l"):
+                f = _case_features(plant_weakness(lm, d, scheme="mp478", rest=rest, side=side),
+                                   second.t, second.kept)
+                f.update(sp)
+                static = {k: (np.nan if "corner_movement" in k else v) for k, v in f.items()}
+                row: dict[str, Any] = {"subject": subject, "droop_mm": d, "side": side}
+                for name, feats, b in (("static", static, None), ("dynamic", f, None),
+                                       ("baseline", f, base)):
+                    got = norm_screen(feats, quality=quality, baseline=b)
+                    face = [s for s in got["signs"] if s["kind"] in ("face", "baseline")]
+                    row[f"{name}_sign"] = any(s["status"] == "sign" for s in face)
+                    row[f"{name}_flag"] = any(s["status"] in ("sign", "borderline")
+                                              for s in face)
+                rows.append(row)
     return rows

@@ -5,7 +5,8 @@ commissure-height RMS 1.6 mm, ``docs/norm_screen.md``). A facial weakness also s
 *movement*: the weak corner travels less in a smile and while speaking. Per recording,
 from the frames the state labeller (:mod:`strokescreen.features.states`) already finds:
 
-- **smile movement** per side: the median, over the smile frames, of the commissure's
+- **smile movement** per side: the median, over the smile frames (a smile of either
+  corner: :func:`movement_states`), of the commissure's
   distance from its rest position (the median over the rest frames), IPU;
 - **speech movement** per side: the 90th percentile, over the speech (mouth-moving)
   frames, of the same distance: the corner's range of motion while speaking, IPU;
@@ -41,6 +42,27 @@ MOVEMENT_SIGNS: dict[str, tuple[str, str]] = {
     "speech_corner_movement": ("speech", "p90"),
 }
 _FILE = "movement_normals.json"
+
+
+def movement_states(states: np.ndarray, corner_r: np.ndarray, corner_l: np.ndarray,
+                    width: np.ndarray, reference: Mapping[str, float]) -> np.ndarray:
+    """The frame states with a smile also where only the *stronger* corner is lifted.
+
+    The state labeller calls a frame a smile when the corners' *mean* height rises above
+    :data:`~strokescreen.features.states.SMILE_CORNER_RATIO` of the rest height: a corner
+    that moves half as far can pull a real smile below that, and the movement sign would
+    vanish exactly when one side is weak. Here a frame (not an eye closure) is a smile
+    when the more lifted corner passes the same ratio and the mouth is as much wider.
+    """
+    from strokescreen.features.states import SMILE_CORNER_RATIO, SMILE_WIDTH_RATIO
+
+    out = np.asarray(states).astype(object).copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lifted = np.fmin(np.asarray(corner_r, float), np.asarray(corner_l, float))
+        smile = ((lifted < SMILE_CORNER_RATIO * reference["corner"])
+                 & (np.asarray(width, float) / reference["width"] > SMILE_WIDTH_RATIO))
+    out[smile & (out != "eye_closure")] = "smile"
+    return out.astype(str)
 
 
 def normalised_difference(left: float, right: float) -> float:

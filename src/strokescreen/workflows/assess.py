@@ -306,7 +306,7 @@ def _baseline_block(earlier: dict[str, Any], features: dict[str, Any] | None,
                     screen: dict[str, Any] | None) -> dict[str, Any]:
     """What the baseline comparison found (the screen's baseline signs, or with a model
     the same comparison shown beside the model's decision)."""
-    from strokescreen.screen import operating_point
+    from strokescreen.screen import ScreenConfig, operating_point
     from strokescreen.screen.baseline import baseline_signs
 
     if screen is not None:
@@ -315,7 +315,8 @@ def _baseline_block(earlier: dict[str, Any], features: dict[str, Any] | None,
         face = {k[len("face_"):]: v for k, v in (features or {}).items()
                 if k.startswith("face_")}
         signs = baseline_signs(face, earlier["values"],
-                               level=operating_point()["per_family_level"])
+                               level=operating_point(ScreenConfig(n_families=4))[
+                                   "per_family_level"])
     return {"file": earlier["file"], "earlier_created_at": earlier["created_at"],
             "signs": signs, "note": "changes since the same person's earlier recording, "
             "judged against each measure's measured repeatability"}
