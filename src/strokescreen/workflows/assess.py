@@ -302,26 +302,6 @@ def _parse(result: dict[str, Any], case_dir: Path, parsing_model: Path, run: _Ru
     run.timings["parsing"] = time.perf_counter() - t0
 
 
-def _baseline_block(earlier: dict[str, Any], features: dict[str, Any] | None,
-                    screen: dict[str, Any] | None) -> dict[str, Any]:
-    """What the baseline comparison found (the screen's baseline signs, or with a model
-    the same comparison shown beside the model's decision)."""
-    from strokescreen.screen import ScreenConfig, operating_point
-    from strokescreen.screen.baseline import baseline_signs
-
-    if screen is not None:
-        signs = [s for s in screen["signs"] if s["kind"] == "baseline"]
-    else:
-        face = {k[len("face_"):]: v for k, v in (features or {}).items()
-                if k.startswith("face_")}
-        signs = baseline_signs(face, earlier["values"],
-                               level=operating_point(ScreenConfig(n_families=4))[
-                                   "per_family_level"])
-    return {"file": earlier["file"], "earlier_created_at": earlier["created_at"],
-            "signs": signs, "note": "changes since the same person's earlier recording, "
-            "judged against each measure's measured repeatability"}
-
-
 def _write_report(result: dict[str, Any], out: Path, case_dir: Path, *, pdf: bool,
                   run: _Run) -> None:
     """``report.html`` and, when asked and Chromium is there, ``report.pdf``."""
@@ -437,7 +417,9 @@ def assess_video(
         result["screen"] = norm_screen(features or {}, quality=quality.to_dict(),
                                        baseline=None if earlier is None else earlier["values"])
     if earlier is not None:
-        result["baseline"] = _baseline_block(earlier, features, result.get("screen"))
+        from strokescreen.workflows.baseline import baseline_block
+
+        result["baseline"] = baseline_block(earlier, features, result.get("screen"))
     _decide(result, risk, quality.verdict)
     if risk is not None:
         from strokescreen.report.risk import result_sentences

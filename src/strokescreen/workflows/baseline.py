@@ -63,3 +63,23 @@ def check_not_same(baseline: dict[str, Any], video: Path) -> None:
     if sha256 and earlier == sha256:
         raise InputError(f"baseline file {baseline['file']} is of this same recording "
                          f"(sha256 {sha256[:12]}); {_DO}")
+
+
+def baseline_block(earlier: dict[str, Any], features: dict[str, Any] | None,
+                   screen: dict[str, Any] | None) -> dict[str, Any]:
+    """What the baseline comparison found (the screen's baseline signs, or with a model
+    the same comparison shown beside the model's decision)."""
+    from strokescreen.screen import ScreenConfig, operating_point
+    from strokescreen.screen.baseline import baseline_signs
+
+    if screen is not None:
+        signs = [s for s in screen["signs"] if s["kind"] == "baseline"]
+    else:
+        face = {k[len("face_"):]: v for k, v in (features or {}).items()
+                if k.startswith("face_")}
+        signs = baseline_signs(face, earlier["values"],
+                               level=operating_point(ScreenConfig(n_families=4))[
+                                   "per_family_level"])
+    return {"file": earlier["file"], "earlier_created_at": earlier["created_at"],
+            "signs": signs, "note": "changes since the same person's earlier recording, "
+            "judged against each measure's measured repeatability"}
