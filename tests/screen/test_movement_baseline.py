@@ -178,3 +178,15 @@ def test_cli_assess_with_a_missing_baseline_says_so_in_one_line(tmp_path):
     assert "baseline file not found: missing.json" in res.output
     assert "Traceback" not in res.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_smile_of_one_corner_still_counts_as_a_smile():
+    from strokescreen.features.movement import movement_states
+
+    ref = {"corner": 1.10, "width": 0.80, "eye": 0.13, "opening": 0.0}
+    states = np.array(["rest", "rest", "other", "eye_closure"])
+    r = np.array([1.10, 1.00, 1.00, 1.00])  # right corner lifted in frames 1-3
+    left = np.array([1.10, 1.10, 1.10, 1.00])  # left corner stays (weak)
+    width = np.array([0.80, 0.86, 0.86, 0.86])
+    got = movement_states(states, r, left, width, ref)
+    assert got.tolist() == ["rest", "smile", "smile", "eye_closure"]
