@@ -12,7 +12,7 @@ Prints:
    table (the screen run on each case's features; quality taken as good).
 
 Usage: python benchmarks/norm_screen_operating.py [REAL_DIR] [--cache LANDMARK_CACHE]
-       [--cohort FEATURES TRUTH]
+       [--cohort FEATURES TRUTH [--cases CASE_DIRS]]
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from tools.screen_operating import (
 
 from strokescreen.features.states import STATES
 from strokescreen.io.pts import read_pts
-from strokescreen.screen import ScreenConfig, norm_screen, operating_point
+from strokescreen.screen import ScreenConfig, operating_point
 
 DROOPS = (0.0, 1.5, 3.0, 5.0)
 
@@ -65,39 +65,87 @@ def rest_faces(real: Path, cache: Path | None) -> list[HeldOutFace]:
 
 def cohort_rates(features: Path, truth: Path) -> None:
     import pandas as pd
+    from tools.dynamic_operating import cohort_rows
 
     ft = pd.read_parquet(features).drop_duplicates("case_id", keep="last")
     tr = pd.read_csv(truth)
-    df = ft.merge(tr[["case_id", "droop_mm", "dysarthria", "condition"]], on="case_id",
-                  suffixes=("", "_truth"))
+    df = ft.merge(tr[["case_id", "subject_id", "droop_mm", "dysarthria", "condition"]],
+                  on="case_id", suffixes=("", "_truth"))
     feats = [c for c in ft.columns if c.startswith(("face_", "speech_"))]
-    rows = []
-    for _, r in df.iterrows():
-        quality = {"verdict": r.get("verdict", "good"), "n_kept": r.get("n_kept", 100),
-                   "reasons": []}
-        res = norm_screen({c: r[c] for c in feats}, quality=quality)
-        face = [s for s in res["signs"] if s["kind"] == "face"]
-        rows.append({"droop_mm": r["droop_mm"], "dys": r["dysarthria"],
-                     "decision": res["decision"], "index": r.get("face_asymmetry_index"),
-                     "face_sign": any(s["status"] == "sign" for s in face),
-                     "face_flag": any(s["status"] in ("sign", "borderline") for s in face)})
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(cohort_rows(df, feats))
     out["droop_bin"] = pd.cut(out["droop_mm"], [-0.01, 0.01, 2.0, 4.0, 99],
                               labels=["none", "0-2 mm", "2-4 mm", ">4 mm"])
-    print("\n## SYNTHETIC cohort: share flagged by planted droop (screening aid, not a diagnosis)\n")
-    print("| planted droop | n | face sign | face sign or borderline | signs present (any) "
-          "| median index at rest |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("\n## SYNTHETIC cohort: share flagged by planted droop (screening aid, not a "
+          "diagnosis)\n")
+    print("face sign / face sign or borderline / signs present (any family); baseline = the "
+          "subject's other recording (for a stroke subject also after the stroke)\n")
+    print("| planted droop | n | static only | with movement sign | with movement and "
+          "baseline |")
+    print("|---|---:|---:|---:|---:|")
     for b, g in out.groupby("droop_bin", observed=True):
-        print(f"| {b} | {len(g)} | {g.face_sign.mean():.0%} | {g.face_flag.mean():.0%} | "
-              f"{(g.decision == 'signs present').mean():.0%} | "
-              f"{np.nanmedian(g['index'].astype(float)):.2f} |")
+        cells = [f"{g[f'{k}_sign'].mean():.0%} / {g[f'{k}_flag'].mean():.0%} / "
+                 f"{g[f'{k}_present'].mean():.0%}" for k in ("static", "dynamic", "baseline")]
+        print(f"| {b} | {len(g)} | " + " | ".join(cells) + " |")
     out["dys_bin"] = pd.cut(out["dys"], [-0.01, 0.01, 0.3, 1.01], labels=["none", "mild", "marked"])
-    print("\n| planted speech slowing (dysarthria) | n | signs present | cannot tell |")
-    print("|---|---:|---:|---:|")
+    print("\n| planted speech slowing (dysarthria) | n | signs present: static / movement / "
+          "baseline |")
+    print("|---|---:|---:|")
     for b, g in out.groupby("dys_bin", observed=True):
-        print(f"| {b} | {len(g)} | {(g.decision == 'signs present').mean():.0%} | "
-              f"{(g.decision == 'cannot tell').mean():.0%} |")
+        print(f"| {b} | {len(g)} | " + " / ".join(
+            f"{g[f'{k}_present'].mean():.0%}" for k in ("static", "dynamic", "baseline")) + " |")
+
+
+def dynamic_rates(real: Path, cache: Path) -> None:
+    from tools.collect_landmarks import HEALTHY_VIDEOS
+    from tools.dynamic_operating import real_baseline_rates, real_weakness_rates, smile_faces
+    from tools.landmark_noise import load_videos
+
+    from strokescreen.features.movement import movement_normals
+
+    inputs = shipped_inputs(str(real / "landmarks" / "meei_normals_68.csv"))["rest"]
+    videos = {HEALTHY_VIDEOS[rel]: mp for rel, (mp, _) in load_videos(cache, HEALTHY_VIDEOS).items()}
+    move = movement_normals()["signs"]["smile_corner_movement_lr_nd"]["values"]
+    smiling = {p: v for p, v in videos.items() if p in move}
+    faces = smile_faces(str(real / "landmarks" / "meei_normals_68.csv"), smiling)
+    res = real_weakness_rates(faces, inputs["values"], inputs["noise"],
+                              inputs["noise_averaged"], move, droops_mm=DROOPS)
+    print(f"\n## Real healthy faces with a rest and a smile ({len(faces)} faces x 2 sides), "
+          "weakness planted (droop, weak corner's smile movement reduced 13 %/mm), "
+          "leave-one-subject-out\n")
+    print("| planted droop | static only: sign / sign or borderline | with movement sign: "
+          "sign / sign or borderline | median movement \\|z\\| |")
+    print("|---|---:|---:|---:|")
+    for d, r in res.items():
+        print(f"| {d:g} mm | {r['static_sign']:.0%} / {r['static_flag']:.0%} | "
+              f"{r['dyn_sign']:.0%} / {r['dyn_flag']:.0%} | {r['move_z']:.2f} |")
+    single = {p: mp for p, mp in videos.items()}
+    base = real_baseline_rates(single, droops_mm=DROOPS)
+    print("\n## Real healthy videos against their own baseline (first half of each state's "
+          "frames = baseline, second half = new recording, weakness planted)\n")
+    print("| planted droop | clips x sides | baseline sign | sign or borderline |")
+    print("|---|---:|---:|---:|")
+    for d, r in base.items():
+        print(f"| {d:g} mm | {r['n']} | {r['sign']:.0%} | {r['flag']:.0%} |")
+
+
+def synthetic_planted(cases: Path, features: Path, truth: Path) -> None:
+    import pandas as pd
+    from tools.dynamic_operating import synthetic_planted_rows
+
+    ft = pd.read_parquet(features)
+    speech = {r["case_id"]: {k: v for k, v in r.items() if k.startswith("speech_")}
+              for r in ft.to_dict("records")}
+    out = pd.DataFrame(synthetic_planted_rows(cases, truth, droops_mm=DROOPS, speech=speech))
+    print("\n## SYNTHETIC healthy subjects, weakness planted on the second recording's "
+          "landmarks (as on the real faces), the first recording as baseline "
+          f"({out['subject'].nunique()} subjects x 2 sides)\n")
+    print("| planted droop | static only: face sign / or borderline | with movement | "
+          "with movement and baseline |")
+    print("|---|---:|---:|---:|")
+    for d, g in out.groupby("droop_mm"):
+        print(f"| {d:g} mm | " + " | ".join(
+            f"{g[f'{k}_sign'].mean():.0%} / {g[f'{k}_flag'].mean():.0%}"
+            for k in ("static", "dynamic", "baseline")) + " |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
                                                   / "shared" / "data" / "real"))
     ap.add_argument("--cache", default=None, help="landmark cache of tools.collect_landmarks")
     ap.add_argument("--cohort", nargs=2, default=None, metavar=("FEATURES", "TRUTH"))
+    ap.add_argument("--cases", default=None, help="the cohort's preprocessed case folders: "
+                    "plant weakness on its healthy subjects' second recordings")
     args = ap.parse_args(argv)
     real = Path(args.real)
     if not real.is_dir():
@@ -140,8 +190,12 @@ def main(argv: list[str] | None = None) -> int:
         r = res["per_droop"][d]
         print(f"| {d:g} mm | {r['sign']:.0%} | {r['borderline_or_sign']:.0%} | "
               f"{np.median(res['index'][d]):.2f} |")
+    if args.cache:
+        dynamic_rates(real, Path(args.cache))
     if args.cohort:
         cohort_rates(Path(args.cohort[0]), Path(args.cohort[1]))
+        if args.cases:
+            synthetic_planted(Path(args.cases), Path(args.cohort[0]), Path(args.cohort[1]))
     return 0
 
 

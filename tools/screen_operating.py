@@ -158,3 +158,33 @@ def shipped_inputs(csv_path: str) -> dict[str, Any]:
         out[state] = {"values": obs, "noise": frame, "noise_averaged": avg,
                       "video_subjects": sorted(prov["video_subject_values"].get(state, {}))}
     return out
+
+
+#: excursion lost per mm of droop on the weak side: the synthetic generator's stated
+#: coupling (``SynthConfig`` preset "realistic": ``exc_loss_per_mm`` = 0.13, i.e. a 3 mm
+#: droop with 39 % of the smile movement lost). No published droop-to-excursion figure
+#: was found; this is an assumption, stated where it is used.
+EXC_LOSS_PER_MM = 0.13
+
+
+def plant_weakness(landmarks: np.ndarray, mm: float, *, scheme: str, rest: np.ndarray,
+                   side: str = "r", loss: float | None = None,
+                   ipd_mm: float = 63.0) -> np.ndarray:
+    """A weak ``side``: its commissure's movement from the rest position (relative to the
+    pupils' midpoint, so that head translation stays) scaled by ``1 - loss`` (default
+    ``EXC_LOSS_PER_MM * mm``, at most 0.9), then ``mm`` of droop."""
+    arr = np.array(landmarks, dtype=float, copy=True)
+    if arr.ndim == 2:
+        arr = arr[None]
+    loss = min(EXC_LOSS_PER_MM * mm, 0.9) if loss is None else loss
+    idx = list(point_indices(f"mouth_corner_{side}", scheme=scheme))
+    if scheme == "ibug68":
+        idx.append(60 if side == "r" else 64)
+    rest = np.asarray(rest, bool)
+    p = named_points(arr, scheme=scheme)
+    centre = (p["pupil_r"][:, :2] + p["pupil_l"][:, :2]) / 2  # head translation cancels
+    for i in idx:
+        rel = arr[:, i, :2] - centre
+        home = np.nanmedian(rel[rest], axis=0)
+        arr[:, i, :2] = centre + home + (1.0 - loss) * (rel - home)
+    return plant_droop(arr, mm, scheme=scheme, side=side, ipd_mm=ipd_mm)

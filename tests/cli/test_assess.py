@@ -76,3 +76,28 @@ def test_summary_without_a_model_prints_the_screen(setup, json_run):
     for s in result["screen"]["signs"]:
         assert f"{s['label']}: " in text
     assert "screening aid, not a diagnosis" in text
+
+
+@pytest.mark.slow
+def test_baseline_from_an_earlier_result(setup, json_run, tmp_path):
+    d, clip, config = setup
+    earlier = json.loads((json_run[0] / "result.json").read_text())
+    same = runner.invoke(app, ["assess", str(clip), "--out", str(tmp_path / "same"),
+                               "--baseline", str(json_run[0] / "result.json")])
+    assert same.exit_code != 0 and "this same recording" in same.output
+    assert "Traceback" not in same.output and not (tmp_path / "same").exists()
+    earlier["recording"]["sha256"] = "0" * 64  # as if another, earlier recording
+    base = tmp_path / "earlier.json"
+    base.write_text(json.dumps(earlier))
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["assess", str(clip), "--out", str(out), "--config", str(config),
+                              "--no-pdf", "--baseline", str(base)])
+    assert res.exit_code == 0, res.output
+    result = json.loads((out / "result.json").read_text())
+    signs = result["baseline"]["signs"]
+    assert {s["kind"] for s in signs} == {"baseline"}
+    assert [s for s in result["screen"]["signs"] if s["kind"] == "baseline"] == signs
+    # the same recording against its own values: no change anywhere
+    assert all(s["change"] in (None, 0.0) and s["status"] in ("within", "not assessed")
+               for s in signs)
+    assert result["screen"]["operating_point"]["n_families"] == 4

@@ -84,6 +84,9 @@ def assess(
     severity_model: Annotated[Path | None, typer.Option(
         "--severity-model", help="a graded model folder (train --target severity): its "
         "estimate of the grade in result.json and the report")] = None,
+    baseline: Annotated[Path | None, typer.Option(
+        "--baseline", help="result.json of the same person's earlier assessment: changes "
+        "beyond the measures' repeatability are signs")] = None,
 ) -> None:
     """Assess one recording: quality, measures, risk (with --model) and a report."""
     from strokescreen.config import PreprocessConfig, load_config
@@ -100,7 +103,7 @@ def assess(
         try:
             result = assess_video(video, out, model_dir=model, overwrite=overwrite, config=cfg,
                                   pdf=pdf, progress=progress, parsing_model=parsing_model,
-                                  severity_model=severity_model)
+                                  severity_model=severity_model, baseline=baseline)
         except QualityError as exc:
             raise QualityError(f"{exc} (in {out})") from None
     if as_json:

@@ -10,6 +10,8 @@ From the per-frame measures of the kept frames:
 - the same asymmetry measures over the smile, eye-closure and speech frames (at least 6),
   scored against that state's healthy ranges: ``<state>_asymmetry_index``, NaN when the
   state is absent;
+- the mouth corners' movement in the smile and while speaking, per side and as a
+  weak-vs-other ratio (:mod:`strokescreen.features.movement`);
 - dynamics per repetition, summarised (:mod:`strokescreen.features.dynamics`);
 - region scores and the composite asymmetry index (:mod:`strokescreen.features.asymmetry`)
   at rest. Every score uses the *averaged* landmarker noise: a median over many frames
@@ -33,6 +35,7 @@ from strokescreen.features.dynamics import (
     repetition_dynamics,
 )
 from strokescreen.features.face_measures import MEASURES, measures_from_normalised
+from strokescreen.features.movement import corner_movement, movement_states
 from strokescreen.features.normalise import normalise_face
 from strokescreen.features.states import STATES, classify_states, own_reference, state_summaries
 
@@ -84,7 +87,8 @@ def case_face_features(
 
     first = measures_from_normalised(face)
     summaries = state_summaries(first)
-    states = classify_states(summaries, own_reference(summaries, use))
+    reference = own_reference(summaries, use)
+    states = classify_states(summaries, reference)
     rest = use & (states == "rest")
     if rest.sum() < MIN_STATE_FRAMES and use.any():  # too few: the least-open frames
         opening = first["mouth_opening_ipu"]
@@ -137,6 +141,10 @@ def case_face_features(
             scores = {k: float(got[k]) for k in _STATE_SCORE_KEYS}
         for key, score in scores.items():
             out[f"{state}_{key}"] = score
+    moving = movement_states(states, first["mouth_corner_height_r_ipu"],
+                             first["mouth_corner_height_l_ipu"], summaries["width"], reference)
+    out.update(corner_movement(per_frame["smile_excursion_r_ipu"],
+                               per_frame["smile_excursion_l_ipu"], moving, use & (n > 1)))
     out["ipd_mm"] = face.ipd_mm
     out["mm_from_iris"] = 1.0 if face.scale_source == "iris" else 0.0
     out["n_frames_used"] = float(use.sum())

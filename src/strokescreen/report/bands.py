@@ -33,7 +33,7 @@ def _zones(sign: Mapping[str, Any]) -> tuple[list[tuple[float, float, str]], flo
     """(zones as (start, end, colour), axis start, axis end) in the sign's unit."""
     lo, hi = _num(sign.get("normal_low")), _num(sign.get("normal_high"))
     value = _num(sign.get("value"))
-    if sign.get("kind") == "face":
+    if sign.get("kind") in ("face", "baseline"):
         above = _num(sign.get("sign_above"))
         if hi is None or above is None:
             return None
@@ -71,7 +71,7 @@ def band_svg(sign: Mapping[str, Any]) -> str:
     for a, b, colour in zones:
         parts.append(f'<rect x="{x(a)}" y="{BAR_Y}" width="{round(x(b) - x(a), 1)}" '
                      f'height="{BAR_H}" fill="{colour}"/>')
-    if sign.get("kind") == "face":
+    if sign.get("kind") in ("face", "baseline"):
         parts.append(f'<line x1="{x(HEALTHY_95)}" x2="{x(HEALTHY_95)}" y1="{BAR_Y}" '
                      f'y2="{BAR_Y + BAR_H}" stroke="#2b6e3a" stroke-dasharray="2,1"/>')
     vx = x(value)

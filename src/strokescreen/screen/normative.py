@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -44,6 +44,7 @@ import numpy as np
 from scipy import stats
 
 from strokescreen.features.asymmetry import PALSY_REGIONS, asymmetry_scores
+from strokescreen.features.movement import movement_scale
 from strokescreen.features.normals import state_sample_size
 from strokescreen.jsonable import finite_or_none
 
@@ -103,7 +104,7 @@ def _operating_point(cfg: ScreenConfig, face_states: tuple[str, ...]) -> dict[st
     per_state = {}
     for state in face_states:
         n = (cfg.n_normal_subjects if state == "rest" and cfg.n_normal_subjects
-             else state_sample_size(state))
+             else _sample_size(state))
         per_state[state] = {"n_normal_subjects": n, "level": a_state,
                             "borderline_from": z_state,
                             "sign_from": _tolerance(z_state, n, cfg.confidence)}
@@ -126,6 +127,41 @@ def _region_bound(index_bound: float, n_regions: int) -> float:
 
 def _status(value: float, borderline: float, sign: float) -> str:
     return "sign" if value > sign else ("borderline" if value > borderline else "within")
+
+
+#: dynamic face tests (:mod:`strokescreen.features.movement`): test -> (measure, label)
+MOVEMENT_TESTS: dict[str, tuple[str, str]] = {
+    "smile_movement": ("smile_corner_movement_lr_nd",
+                       "mouth-corner movement in the smile, left vs right"),
+    "speech_movement": ("speech_corner_movement_lr_nd",
+                        "mouth-corner movement while speaking, left vs right"),
+}
+
+
+def _sample_size(test: str) -> int:
+    """Healthy subjects behind a face state's ranges or a movement test's."""
+    if test in MOVEMENT_TESTS:
+        got = movement_scale(MOVEMENT_TESTS[test][0])
+        return got[2] if got else 0
+    return state_sample_size(test)
+
+
+def movement_sign(face: Mapping[str, float], op: Mapping[str, Any], test: str
+                  ) -> dict[str, Any]:
+    """The movement asymmetry of ``test`` as an equivalent |z| against healthy faces
+    (``raw_value``: the normalised difference; ``weaker_side``: the side that moved less)."""
+    name, label = MOVEMENT_TESTS[test]
+    raw = finite_or_none(face.get(name))
+    got = movement_scale(name)
+    bounds = op["face_states"][test]
+    value = None if raw is None or got is None else abs(raw - got[0]) / got[1]
+    lo, hi = bounds["borderline_from"], bounds["sign_from"]
+    return {"name": name, "label": label, "kind": "face", "state": test, "value": value,
+            "unit": "equivalent |z|", "raw_value": raw,
+            "weaker_side": None if raw is None else ("left" if raw < 0 else "right"),
+            "normal_low": None, "normal_high": lo, "sign_above": hi, "direction": "above",
+            "n_normal_subjects": bounds["n_normal_subjects"],
+            "status": "not assessed" if value is None else _status(value, lo, hi)}
 
 
 STATE_WORDS = {"rest": "at rest", "smile": "in the smile", "eye_closure": "with eyes closed",
@@ -179,8 +215,9 @@ def face_signs(face: Mapping[str, float], op: Mapping[str, Any], *, state: str =
 
 
 def shown_state(state: str, op_cfg: ScreenConfig) -> bool:
-    """Whether a face state's ranges rest on enough subjects to be tested."""
-    return state_sample_size(state) >= op_cfg.min_tested_subjects
+    """Whether a face state's (or movement test's) ranges rest on enough subjects to be
+    tested."""
+    return _sample_size(state) >= op_cfg.min_tested_subjects
 
 
 def speech_signs(speech: Mapping[str, float], op: Mapping[str, float], *,
@@ -228,6 +265,9 @@ def speech_signs(speech: Mapping[str, float], op: Mapping[str, float], *,
 
 def _describe(s: Mapping[str, Any]) -> str:
     v = s["value"]
+    if s["kind"] == "baseline":
+        return (f"{s['label']} {s['change']:+.3g} {s['change_unit']} ({v:.1f} x its "
+                f"repeatability, limit {s['normal_high']:.1f})").replace("  (", " (")
     if s["kind"] == "face":
         return f"{s['label']} {v:.1f} (healthy limit {s['normal_high']:.1f})"
     return (f"{s['label']} {v:.1f} {s['unit']} (healthy {s['normal_low']:g}-"
@@ -253,26 +293,33 @@ def _face_part(face: Mapping[str, float], *, kind: str, state: str, cfg: ScreenC
                            "rest"]
     present = [st for st in STATE_WORDS if st != "rest"
                and finite_or_none(face.get(f"{st}_asymmetry_index")) is not None]
-    tested = ("rest", *(st for st in present if shown_state(st, cfg)))
+    moving = [t for t, (name, _) in MOVEMENT_TESTS.items()
+              if finite_or_none(face.get(name)) is not None]
+    tested = ("rest", *(st for st in (*present, *moving) if shown_state(st, cfg)))
     op = operating_point(cfg, face_states=tested)
     signs = face_signs(face, op, state="rest", averaged=True)
-    for st in present:
+    for st in (*present, *moving):
+        is_move = st in MOVEMENT_TESTS
         if st in tested:
-            signs += face_signs(face, op, state=st, regions=False, stored=True)
-        else:
-            n = state_sample_size(st)
-            extra = operating_point(cfg, face_states=(st,))
-            entry = face_signs(face, extra, state=st, regions=False, stored=True)[0]
-            entry["status"] = "not tested"
-            entry["note"] = (f"healthy ranges {STATE_WORDS[st]} rest on {n} people "
-                             f"(fewer than {cfg.min_tested_subjects}): shown, not tested")
-            signs.append(entry)
+            signs += ([movement_sign(face, op, st)] if is_move else
+                      face_signs(face, op, state=st, regions=False, stored=True))
+            continue
+        n = _sample_size(st)
+        extra = operating_point(cfg, face_states=(st,))
+        entry = (movement_sign(face, extra, st) if is_move else
+                 face_signs(face, extra, state=st, regions=False, stored=True)[0])
+        entry["status"] = "not tested"
+        words = MOVEMENT_TESTS[st][1] if is_move else f"ranges {STATE_WORDS[st]}"
+        entry["note"] = (f"healthy {words} rest on {n} people "
+                         f"(fewer than {cfg.min_tested_subjects}): shown, not tested")
+        signs.append(entry)
     return signs, tested, []
 
 
 def norm_screen(
     features: Mapping[str, float | None], *, quality: Mapping[str, Any] | None = None,
     cfg: ScreenConfig = ScreenConfig(), kind: str = "video", state: str = "rest",
+    baseline: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """Screen one case against the healthy normal ranges.
 
@@ -285,6 +332,9 @@ def norm_screen(
         smile / eye-closure / speech states' stored scores join when present) or "photo"
         (one frame, in ``state``).
     state : a photo's estimated face state (:func:`strokescreen.features.states.photo_state`).
+    baseline : the same person's earlier measures (:func:`strokescreen.screen.baseline.
+        baseline_values`): a change beyond their repeatability is a sign (one more sign
+        family, ``kind`` "baseline").
 
     Returns
     -------
@@ -300,9 +350,16 @@ def norm_screen(
             for k, v in features.items() if k.startswith("face_")}
     speech = {k: (np.nan if v is None else float(v))
               for k, v in features.items() if k.startswith("speech_")}
+    if baseline is not None:
+        cfg = replace(cfg, n_families=cfg.n_families + 1)
     face_part, tested, notes = _face_part(face, kind=kind, state=state, cfg=cfg)
     op = operating_point(cfg, face_states=tested or ("rest",))
     signs = face_part + speech_signs(speech, op, min_speech_s=cfg.min_speech_s)
+    if baseline is not None:
+        from strokescreen.screen.baseline import baseline_signs
+
+        signs += baseline_signs(face, baseline, level=op["per_family_level"],
+                                confidence=cfg.confidence)
     reasons: list[str] = list(notes)
     n_kept = q.get("n_kept")
     if q.get("verdict") == "unusable":

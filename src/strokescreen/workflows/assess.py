@@ -333,6 +333,7 @@ def assess_video(
     pdf: bool = True,
     parsing_model: Path | None = None,
     severity_model: Path | None = None,
+    baseline: Path | None = None,
 ) -> dict:
     """Assess one recording; returns the result dict (also written to ``result.json``).
 
@@ -351,6 +352,9 @@ def assess_video(
         FPP side next to the landmark-based weaker side (result key ``parsing``).
     severity_model : a graded model folder (``train --target severity``): its estimate of
         the grade (result key ``severity``, :mod:`strokescreen.workflows.assess_severity`).
+    baseline : the ``result.json`` of the same person's earlier assessment: changes beyond
+        the measures' repeatability are signs of the norm-based screen (result key
+        ``baseline``; with a model, shown beside its decision).
 
     Raises
     ------
@@ -372,6 +376,12 @@ def assess_video(
         from strokescreen.workflows.assess_severity import load_severity_model
 
         graded = load_severity_model(severity_model)  # a wrong folder fails before any work
+    earlier = None
+    if baseline is not None:
+        from strokescreen.workflows.baseline import check_not_same, load_baseline
+
+        earlier = load_baseline(baseline)  # a wrong file fails before any work
+        check_not_same(earlier, video)
     risk = _prepare(video, out, model_dir=model_dir, overwrite=overwrite)
     case_dir = out / "case"
     try:
@@ -404,7 +414,12 @@ def assess_video(
     if risk is None:
         from strokescreen.screen import norm_screen
 
-        result["screen"] = norm_screen(features or {}, quality=quality.to_dict())
+        result["screen"] = norm_screen(features or {}, quality=quality.to_dict(),
+                                       baseline=None if earlier is None else earlier["values"])
+    if earlier is not None:
+        from strokescreen.workflows.baseline import baseline_block
+
+        result["baseline"] = baseline_block(earlier, features, result.get("screen"))
     _decide(result, risk, quality.verdict)
     if risk is not None:
         from strokescreen.report.risk import result_sentences
