@@ -60,9 +60,9 @@ def ablate(
     scheduler: SchedulerOpt = None,
     workers: Annotated[int, typer.Option(
         "--workers", help="with --engine dask and no --scheduler: LocalCluster workers")] = 2,
-    spec_match: Annotated[str, typer.Option(
+    spec_match: Annotated[str | None, typer.Option(
         "--spec-match", help="at_least (specificity >= the reference) or closest (the "
-        "paper's reading)")] = "at_least",
+        "paper's reading; default with --preset paper, else at_least)")] = None,
     cross_group: Annotated[str, typer.Option(
         "--cross-group", help="fairness runs, comma-separated: sex,age (train on one "
         "group, test on the other; age split at 65)")] = "",
@@ -105,6 +105,10 @@ def ablate(
     bad = [g for g in groups if g not in ("sex", "age")]
     if bad:
         raise ConfigError(f"--cross-group {cross_group!r}: use sex and/or age")
+    if spec_match is None:
+        from strokescreen.workflows.ablation import preset_specificity_match
+
+        spec_match = preset_specificity_match(preset)
     if spec_match not in ("at_least", "closest"):
         raise ConfigError(f"--spec-match {spec_match!r}: use at_least or closest")
     # the local engine fits one after the other here, as before; dask: one task per row

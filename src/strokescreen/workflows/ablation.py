@@ -111,6 +111,14 @@ def ablation_rows(*, adv_stage: int = 4, adv_stages: tuple[int, ...] = (1, 2, 3)
     return rows
 
 
+def preset_specificity_match(preset: str) -> str:
+    """How the reference specificity is matched by default: the paper's reading (the
+    closest value) for the ``paper`` preset, else specificity >= the reference."""
+    from strokescreen.models.deep_data import get_preset
+
+    return "closest" if get_preset(preset).name == "paper" else "at_least"
+
+
 def _slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
 
@@ -237,7 +245,7 @@ def run_ablation(
     audio_weights: str | None = None,
     classical: str = "logreg",
     reference_specificity: float = TRIAGE_SPECIFICITY,
-    specificity_match: str = "at_least",
+    specificity_match: str | None = None,
     n_bootstrap: int = 1000,
     probe: bool = True,
     cross_group: tuple[str, ...] = (),
@@ -255,7 +263,8 @@ def run_ablation(
     work_dir : folder for finished fold runs (``runs/*.json``) and checkpoints; with a
         cluster runner it must be visible to every worker.
     specificity_match : ``"at_least"`` (specificity >= the reference) or ``"closest"``
-        (the paper's reading: the specificity nearest to the reference).
+        (the paper's reading: the specificity nearest to the reference); None: the
+        preset's (:func:`preset_specificity_match`: closest for ``paper``).
     cross_group : attributes (``sex``, ``age``) for the fairness runs of the paper's
         Tables 7 and 9: ``cross_group_model`` trained on one group, tested on the other
         (age split at 65); see :func:`strokescreen.evaluation.cross_group.cross_group_table`.
@@ -273,6 +282,8 @@ def run_ablation(
     from strokescreen.evaluation.metrics import SPECIFICITY_MATCHES
     from strokescreen.evaluation.splits import check_subject_disjoint, stratified_group_kfold
 
+    if specificity_match is None:
+        specificity_match = preset_specificity_match(preset)
     if specificity_match not in SPECIFICITY_MATCHES:
         raise InputError(f"specificity match {specificity_match!r} is unknown; use one of "
                          f"{', '.join(SPECIFICITY_MATCHES)}")
@@ -498,4 +509,4 @@ def write_ablation(result: AblationResult, out_dir: str | Path, *, synthetic: bo
 
 
 __all__ = ["AblationResult", "AblationRow", "ablation_markdown", "ablation_rows",
-           "run_ablation", "write_ablation"]
+           "preset_specificity_match", "run_ablation", "write_ablation"]
