@@ -252,6 +252,7 @@ def run_ablation(
     cross_group_model: str = "deepstroke",
     video_backbone: str | None = None,
     max_pairs: int | None = None,
+    device: str = "cpu",
     only: tuple[str, ...] = (),
     progress: Progress | None = None,
     runner: TaskRunner | None = None,
@@ -271,6 +272,7 @@ def run_ablation(
     video_backbone : the deep models' video backbone (None: the preset's; see
         :class:`strokescreen.models.deep_data.DeepPreset`).
     max_pairs : frame pairs per case for the deep models (None: the preset's).
+    device : where the deep models train and predict (``"cpu"``, ``"cuda"``, ``"auto"``).
     only : row labels or model names to run (empty: every row); the others are left out
         of the table.
     runner : where the fits run, one task per row and fold (default: this process, one
@@ -345,7 +347,7 @@ def run_ablation(
     shared = {"cases": cases, "y": y, "folds": fold_list, "seed": seed, "probe": probe,
               "deep_common": {"preset": preset, "epochs": epochs, "video_weights": video_weights,
                               "audio_weights": audio_weights, "video_backbone": video_backbone,
-                              "max_pairs": max_pairs},
+                              "max_pairs": max_pairs, "device": device},
               "fit_note": fit_note if run.in_process else None}
     if progress is not None:
         progress(done[0], n_total, note=f"{len(pending)} fits to run")
@@ -393,7 +395,7 @@ def run_ablation(
                 "specificity_match": specificity_match, "n_bootstrap": n_bootstrap,
                 "n_cases": int(len(cases)), "n_subjects": int(len(np.unique(groups))),
                 "video_weights": video_weights, "audio_weights": audio_weights,
-                "video_backbone": backbone, "max_pairs": max_pairs,
+                "video_backbone": backbone, "max_pairs": max_pairs, "device": device,
                 "split": f"stratified group {folds}-fold by subject (seed {seed})",
                 "fold_notes": [f.note for f in fold_list if f.note]}
     cross = None
