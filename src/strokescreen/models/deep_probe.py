@@ -54,8 +54,9 @@ def identity_probe(model, cases_df: pd.DataFrame, *, order_by: str | None = None
     device = resolve_device(str(getattr(model, "device", "cpu")))
     with torch_settings(model._threads(), device=str(device)):
         inputs = model._inputs(df, preset)
-        table, _ = build_table(inputs, model.net_.spec,
-                               spec_shape=preset.spec_shape)
+        # a metadata variant's forward pass needs the cases' metadata vectors too
+        table, _ = build_table(inputs, model.net_.spec, spec_shape=preset.spec_shape,
+                               meta=model._metadata_matrix(df))
         model.net_.to(device)  # the model's device (a fitted net rests on the CPU)
         try:
             _, emb = predict_table(model.net_, table, device,
