@@ -2,7 +2,8 @@
 
     python benchmarks/deepstroke_paper_table.py --size tiny --out /tmp/paper_table
     python benchmarks/deepstroke_paper_table.py --size full --manifest M.csv --work W \\
-        --out OUT [--video-weights V.pt --audio-weights A.pt] [--folds 5]
+        --out OUT [--video-weights V.pt --audio-weights A.pt] [--folds 5] [--device cuda] \\
+        [--rows deepstroke,deepstroke-no-transfer,...]
 
 ``--size full`` is the table the issue asks for: a preprocessed cohort (for the realistic
 synthetic cohort, 60 subjects x 2 recordings: ``strokescreen synth`` then
@@ -78,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--video-weights")
     ap.add_argument("--audio-weights")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="cpu", help="cpu, cuda or auto (the deep rows)")
+    ap.add_argument("--rows", default="", help="only these rows, comma-separated (default: "
+                    "all, the region-crop and 3-D video baselines included)")
     args = ap.parse_args(argv)
     if args.size == "full" and not (args.manifest and args.work):
         print("--size full needs --manifest and --work (a preprocessed cohort)", file=sys.stderr)
@@ -114,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
                     preset=preset, epochs=epochs, folds=folds, seed=args.seed,
                     adv_stages=(), classical="logreg", specificity_match="closest",
                     n_bootstrap=200 if tiny else 1000, probe=not tiny,
-                    cross_group=("sex", "age"), **w)
+                    cross_group=("sex", "age"), device=args.device,
+                    only=tuple(r for r in args.rows.split(",") if r), **w)
                 write_ablation(res, out / f"{label}-transfer-{t_label}", synthetic=synthetic,
                                cohort=f"{cohort}, preset {preset}, transfer {t_label}")
                 print(f"\n== preset {preset}, transfer {t_label} "

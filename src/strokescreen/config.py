@@ -1,4 +1,5 @@
-"""Frozen settings for every stage, with defaults from the DeepStroke paper.
+"""Frozen settings for every stage; defaults from the DeepStroke paper where they carry
+over (docs/deepstroke_fidelity.md lists where and why they do not).
 
 Settings are data: they load from YAML, are validated on load, and are written into
 every artifact (``meta.json``) together with a hash that keys the artifact cache.

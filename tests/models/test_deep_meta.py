@@ -70,3 +70,18 @@ def test_registered_and_in_the_ablation():
 
     assert "deepstroke-meta" in available_models("deep")
     assert "deepstroke-meta" in DEEP_ROWS
+
+
+def test_identity_probe_of_a_metadata_model(tmp_path):
+    # the probe's forward pass needs the metadata vectors as well (it raised ValueError,
+    # which stopped `ablate` at the deepstroke-meta row's probe on a cohort with ages)
+    from strokescreen.models.deep_probe import identity_probe
+
+    cases = fake_cohort(tmp_path, n_subjects=3, n_recordings=2, seed=2, n_video_frames=10,
+                        audio_seconds=1.0)
+    cases = cases.assign(age=[50.0 + 5 * i for i in range(len(cases))],
+                         sex=["F", "M"] * (len(cases) // 2))
+    model = DeepStrokeClassifier(variant="deepstroke-meta", epochs=1, seed=0, max_pairs=2)
+    model.fit(cases)
+    probe = identity_probe(model, cases)
+    assert probe["n_subjects"] == 3 and 0.0 <= probe["accuracy"] <= 1.0

