@@ -35,6 +35,19 @@ LIP_LOWER = np.unique(_ix(T.LIPS_OUTER_LOWER, T.LIPS_INNER_LOWER))
 CORNERS = (T.MOUTH_CORNER_RIGHT, T.MOUTH_CORNER_LEFT, T.INNER_CORNER_RIGHT, T.INNER_CORNER_LEFT)
 LIP_ALL = np.unique(np.concatenate([LIP_UPPER, LIP_LOWER]))
 SIDES = ("left", "right")
+# Expression amplitudes at activation 1, in mm of mouth-corner (commissure) movement, from
+# the MEEI normal faces (10 healthy adults, rest -> expression photos, 68-point landmarks,
+# scaled at the population inter-pupil distance of 63 mm; docs/synthetic_cohort.md):
+# large smile 7.9 mm lateral and 9.0 mm up (12.3 mm in all, sd 1.9 mm between people),
+# lip pucker 7.8 mm towards the midline, small smile 3.9 mm lateral (the spread of /i/).
+SMILE_LATERAL_MM = 7.9
+SMILE_LIFT_MM = 9.0
+ROUND_MEDIAL_MM = 7.8
+SPREAD_LATERAL_MM = 3.9
+#: lip opening (mm) that goes with a full smile (the script adds it to the jaw control)
+SMILE_JAW_OPEN_MM = 2.5
+#: mouth-corner drop per mm of jaw opening (see :func:`_jaw`)
+JAW_CORNER_DROP = 0.35
 BLENDSHAPES = ("jaw", "spread_left", "spread_right", "round_left", "round_right",
                "smile_left", "smile_right", "droop_left", "droop_right", "blink_left",
                "blink_right", "brow_left", "brow_right")
@@ -135,7 +148,7 @@ def _jaw(f: np.ndarray, g: Geometry) -> np.ndarray:
     l2 = lam**2
     d[LIP_UPPER, 1] = -0.2 * (1 - l2[LIP_UPPER]) + 0.35 * l2[LIP_UPPER]
     d[LIP_LOWER, 1] = 0.8 * (1 - l2[LIP_LOWER]) + 0.35 * l2[LIP_LOWER]
-    d[list(CORNERS), 1] = 0.35
+    d[list(CORNERS), 1] = JAW_CORNER_DROP
     d[LIP_ALL, 0] = -0.08 * np.sign(lam[LIP_ALL]) * np.abs(lam[LIP_ALL]) ** 3
     d[468:] = 0.0
     return d
@@ -188,10 +201,15 @@ def blendshapes(f: np.ndarray) -> dict[str, np.ndarray]:
     shapes: dict[str, np.ndarray] = {"jaw": _jaw(f, g)}
     for side in SIDES:
         sgn = 1.0 if side == "left" else -1.0
-        shapes[f"spread_{side}"] = _corner_drag(f, g, side, np.array([3.5 * sgn, -0.5, 0]), 9.0)
-        rnd = _corner_drag(f, g, side, np.array([-3.5 * sgn, 0.0, -3.0]), 9.0, 0.5)
+        shapes[f"spread_{side}"] = _corner_drag(
+            f, g, side, np.array([SPREAD_LATERAL_MM * sgn, -0.5, 0]), 9.0)
+        rnd = _corner_drag(f, g, side, np.array([-ROUND_MEDIAL_MM * sgn, 0.0, -3.0]), 9.0, 0.5)
         shapes[f"round_{side}"] = rnd
-        smile = _corner_drag(f, g, side, np.array([7.0 * sgn, -6.0, -1.0]), 12.0, 1.5)
+        # the smile's own lift makes up for the corner drop of the jaw opening that goes
+        # with it, so a full smile moves the corner by (SMILE_LATERAL_MM, SMILE_LIFT_MM)
+        lift = SMILE_LIFT_MM + JAW_CORNER_DROP * SMILE_JAW_OPEN_MM
+        smile = _corner_drag(f, g, side, np.array([SMILE_LATERAL_MM * sgn, -lift, -1.0]),
+                             12.0, 1.5)
         cheek = g.corner[side] + np.array([6.0 * sgn, -14.0, 0])
         smile[:468, 1] += -3.0 * _gauss(f, cheek, 11.0)[:468] * (1 - np.isin(
             np.arange(468), LIP_ALL))
@@ -230,7 +248,7 @@ def neutralize(f: np.ndarray) -> np.ndarray:
     excess = width - 0.82 * ipd
     if excess > 0.04 * ipd:
         shapes = blendshapes(out)
-        amount = excess / (2 * 7.0)
+        amount = excess / (2 * SMILE_LATERAL_MM)
         out = out - amount * (shapes["smile_left"] + shapes["smile_right"])
     return out
 
