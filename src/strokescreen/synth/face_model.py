@@ -46,8 +46,9 @@ ROUND_MEDIAL_MM = 7.8
 SPREAD_LATERAL_MM = 3.9
 #: lip opening (mm) that goes with a full smile (the script adds it to the jaw control)
 SMILE_JAW_OPEN_MM = 2.5
-#: mouth-corner drop per mm of jaw opening (see :func:`_jaw`)
+#: mouth-corner drop and pull towards the midline per mm of jaw opening (see :func:`_jaw`)
 JAW_CORNER_DROP = 0.35
+JAW_CORNER_NARROW = 0.08
 BLENDSHAPES = ("jaw", "spread_left", "spread_right", "round_left", "round_right",
                "smile_left", "smile_right", "droop_left", "droop_right", "blink_left",
                "blink_right", "brow_left", "brow_right")
@@ -149,7 +150,7 @@ def _jaw(f: np.ndarray, g: Geometry) -> np.ndarray:
     d[LIP_UPPER, 1] = -0.2 * (1 - l2[LIP_UPPER]) + 0.35 * l2[LIP_UPPER]
     d[LIP_LOWER, 1] = 0.8 * (1 - l2[LIP_LOWER]) + 0.35 * l2[LIP_LOWER]
     d[list(CORNERS), 1] = JAW_CORNER_DROP
-    d[LIP_ALL, 0] = -0.08 * np.sign(lam[LIP_ALL]) * np.abs(lam[LIP_ALL]) ** 3
+    d[LIP_ALL, 0] = -JAW_CORNER_NARROW * np.sign(lam[LIP_ALL]) * np.abs(lam[LIP_ALL]) ** 3
     d[468:] = 0.0
     return d
 
@@ -205,11 +206,11 @@ def blendshapes(f: np.ndarray) -> dict[str, np.ndarray]:
             f, g, side, np.array([SPREAD_LATERAL_MM * sgn, -0.5, 0]), 9.0)
         rnd = _corner_drag(f, g, side, np.array([-ROUND_MEDIAL_MM * sgn, 0.0, -3.0]), 9.0, 0.5)
         shapes[f"round_{side}"] = rnd
-        # the smile's own lift makes up for the corner drop of the jaw opening that goes
-        # with it, so a full smile moves the corner by (SMILE_LATERAL_MM, SMILE_LIFT_MM)
+        # the smile makes up for the corner movement of the jaw opening that goes with
+        # it, so a full smile moves the corner by (SMILE_LATERAL_MM, SMILE_LIFT_MM)
         lift = SMILE_LIFT_MM + JAW_CORNER_DROP * SMILE_JAW_OPEN_MM
-        smile = _corner_drag(f, g, side, np.array([SMILE_LATERAL_MM * sgn, -lift, -1.0]),
-                             12.0, 1.5)
+        wide = SMILE_LATERAL_MM + JAW_CORNER_NARROW * SMILE_JAW_OPEN_MM
+        smile = _corner_drag(f, g, side, np.array([wide * sgn, -lift, -1.0]), 12.0, 1.5)
         cheek = g.corner[side] + np.array([6.0 * sgn, -14.0, 0])
         smile[:468, 1] += -3.0 * _gauss(f, cheek, 11.0)[:468] * (1 - np.isin(
             np.arange(468), LIP_ALL))
