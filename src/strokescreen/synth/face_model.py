@@ -35,15 +35,17 @@ LIP_LOWER = np.unique(_ix(T.LIPS_OUTER_LOWER, T.LIPS_INNER_LOWER))
 CORNERS = (T.MOUTH_CORNER_RIGHT, T.MOUTH_CORNER_LEFT, T.INNER_CORNER_RIGHT, T.INNER_CORNER_LEFT)
 LIP_ALL = np.unique(np.concatenate([LIP_UPPER, LIP_LOWER]))
 SIDES = ("left", "right")
-# Expression amplitudes at activation 1, in mm of mouth-corner (commissure) movement, from
-# the MEEI normal faces (10 healthy adults, rest -> expression photos, 68-point landmarks,
+# Smile amplitude at activation 1, in mm of mouth-corner (commissure) movement, from the
+# MEEI normal faces (10 healthy adults, rest -> large smile photos, 68-point landmarks,
 # scaled at the population inter-pupil distance of 63 mm; docs/synthetic_cohort.md):
-# large smile 7.9 mm lateral and 9.0 mm up (12.3 mm in all, sd 1.9 mm between people),
-# lip pucker 7.8 mm towards the midline, small smile 3.9 mm lateral (the spread of /i/).
+# 7.9 mm lateral and 9.0 mm up (12.3 mm in all, sd 1.9 mm between people).
 SMILE_LATERAL_MM = 7.9
 SMILE_LIFT_MM = 9.0
-ROUND_MEDIAL_MM = 7.8
-SPREAD_LATERAL_MM = 3.9
+# Speech lip rounding (/u/, /w/) and spreading (/i/) at activation 1: corner movement in mm.
+# A speech gesture is not a maximal voluntary one (MEEI's pucker moves the corner 7.8 mm),
+# and no published speech-specific figure was found, so these keep their first values.
+ROUND_MEDIAL_MM = 3.5
+SPREAD_LATERAL_MM = 3.5
 #: lip opening (mm) that goes with a full smile (the script adds it to the jaw control)
 SMILE_JAW_OPEN_MM = 2.5
 #: mouth-corner drop and pull towards the midline per mm of jaw opening (see :func:`_jaw`)
