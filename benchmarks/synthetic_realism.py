@@ -8,10 +8,10 @@
    the resting commissure-height difference (``mouth_corner_height_lr_mm``). Synthetic
    values are given as median [5th, 95th percentile].
 2. Grades. On each table it trains a graded model (``--target severity``, face features;
-   ordinal-logit and rf-regressor) and a label classifier (logreg, face + speech), then
-   runs `strokescreen assess VIDEO --model CLF --severity-model SEV` on every real healthy
-   recording: each one's estimated grade (0 none .. 3 moderate; a healthy face should be
-   near 0) and its probability against the classifier's threshold.
+   ordinal-logit and rf-regressor) and two label classifiers (logreg on face + speech, and
+   on face only), then runs `strokescreen assess VIDEO --model CLF --severity-model SEV`
+   on every real healthy recording: each one's estimated grade (0 none .. 3 moderate; a
+   healthy face should be near 0) and its probability against the classifier's threshold.
 
 Real recordings are only judged here; no value of the generator comes from them.
 Results on synthetic cohorts are synthetic, and strokescreen is a screening aid, not a
@@ -86,11 +86,12 @@ def train(table: Path, out: Path, log: Path) -> dict[str, Path]:
             _cli("train", "--features", str(table), "--out", str(folder), "--overwrite",
                  "--target", "severity", "--model", name, "--feature-set", "face", log=log)
         models[f"severity_{name}"] = folder
-    folder = out / f"label_{CLASSIFIER}"
-    if not (folder / "model.json").exists():
-        _cli("train", "--features", str(table), "--out", str(folder), "--overwrite",
-             "--model", CLASSIFIER, log=log)
-    models["label"] = folder
+    for key, feature_set in (("label", "default"), ("label_face", "face")):
+        folder = out / f"{key}_{CLASSIFIER}"
+        if not (folder / "model.json").exists():
+            _cli("train", "--features", str(table), "--out", str(folder), "--overwrite",
+                 "--model", CLASSIFIER, "--feature-set", feature_set, log=log)
+        models[key] = folder
     return models
 
 
@@ -103,15 +104,15 @@ def assess(video: Path, models: dict[str, Path], out: Path, log: Path) -> dict:
         if not result.exists():
             args = ["assess", str(video), "--out", str(folder), "--overwrite", "--no-pdf",
                     "--severity-model", str(models[f"severity_{name}"])]
-            if k == 0:
-                args += ["--model", str(models["label"])]
+            args += ["--model", str(models["label" if k == 0 else "label_face"])]
             _cli(*args, log=log)
         r = json.loads(result.read_text())
         sev = r.get("severity") or {}
         row[f"grade_{name}"] = sev.get("value")
+        suffix = "" if k == 0 else "_face"
+        row[f"probability{suffix}"] = r.get("probability")
+        row[f"threshold{suffix}"] = r.get("threshold")
         if k == 0:
-            row["probability"] = r.get("probability")
-            row["threshold"] = r.get("threshold")
             row["quality"] = (r.get("quality") or {}).get("verdict")
             meas = r.get("measures") or {}
             for m in MEASURES:
@@ -140,13 +141,16 @@ def markdown(res: dict) -> str:
         lines.append(f"| real {video} | " + " | ".join(_f(row.get(m)) for m in MEASURES)
                      + " |")
     lines += ["", "| table | recording | quality | " + " | ".join(
-        f"grade {m}" for m in SEVERITY_MODELS) + " | p (logreg) | threshold |",
+        f"grade {m}" for m in SEVERITY_MODELS)
+        + " | p logreg face+speech / threshold | p logreg face / threshold |",
         "|---" * (5 + len(SEVERITY_MODELS)) + "|"]
     for name, rows in res["real"].items():
         for video, row in rows.items():
             lines.append(f"| {name} | {video} | {row.get('quality')} | " + " | ".join(
                 _f(row.get(f"grade_{m}")) for m in SEVERITY_MODELS)
-                + f" | {_f(row.get('probability'), 3)} | {_f(row.get('threshold'), 3)} |")
+                + f" | {_f(row.get('probability'), 3)} / {_f(row.get('threshold'), 3)}"
+                + f" | {_f(row.get('probability_face'), 3)} / "
+                + f"{_f(row.get('threshold_face'), 3)} |")
     for name, s in res["oof"].items():
         lines.append("")
         lines.append(f"- {name}: " + "; ".join(f"{k} {v}" for k, v in s.items()))

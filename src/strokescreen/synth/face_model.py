@@ -198,6 +198,23 @@ def _brow(f: np.ndarray, g: Geometry, side: str) -> np.ndarray:
     return d
 
 
+_RELAX_LATERAL_MM = 7.0
+_RELAX_LIFT_MM = 6.0
+
+
+def _smile_shape(f: np.ndarray, g: Geometry, side: str, corner_vec: np.ndarray) -> np.ndarray:
+    """One side's smile: the corner moves by ``corner_vec`` (mm), the cheek rises 3 mm,
+    the lower lid 1 mm."""
+    sgn = 1.0 if side == "left" else -1.0
+    smile = _corner_drag(f, g, side, corner_vec, 12.0, 1.5)
+    cheek = g.corner[side] + np.array([6.0 * sgn, -14.0, 0])
+    smile[:468, 1] += -3.0 * _gauss(f, cheek, 11.0)[:468] * (1 - np.isin(
+        np.arange(468), LIP_ALL))
+    smile[EYE_LOWER[side], 1] = -1.0
+    smile[468:] = 0.0
+    return smile
+
+
 def blendshapes(f: np.ndarray) -> dict[str, np.ndarray]:
     """All expression blendshapes of a face-frame mesh ``f`` (478, 3) mm; see BLENDSHAPES."""
     g = Geometry.of(f)
@@ -212,12 +229,7 @@ def blendshapes(f: np.ndarray) -> dict[str, np.ndarray]:
         # it, so a full smile moves the corner by (SMILE_LATERAL_MM, SMILE_LIFT_MM)
         lift = SMILE_LIFT_MM + JAW_CORNER_DROP * SMILE_JAW_OPEN_MM
         wide = SMILE_LATERAL_MM + JAW_CORNER_NARROW * SMILE_JAW_OPEN_MM
-        smile = _corner_drag(f, g, side, np.array([wide * sgn, -lift, -1.0]), 12.0, 1.5)
-        cheek = g.corner[side] + np.array([6.0 * sgn, -14.0, 0])
-        smile[:468, 1] += -3.0 * _gauss(f, cheek, 11.0)[:468] * (1 - np.isin(
-            np.arange(468), LIP_ALL))
-        smile[EYE_LOWER[side], 1] = -1.0
-        shapes[f"smile_{side}"] = smile
+        shapes[f"smile_{side}"] = _smile_shape(f, g, side, np.array([wide * sgn, -lift, -1.0]))
         shapes[f"droop_{side}"] = _corner_drag(f, g, side, np.array([-0.15 * sgn, 1.0, 0]),
                                                14.0, 0.6)
         shapes[f"blink_{side}"] = _blink(f, g, side)
@@ -250,9 +262,14 @@ def neutralize(f: np.ndarray) -> np.ndarray:
     width = abs(out[T.MOUTH_CORNER_LEFT, 0] - out[T.MOUTH_CORNER_RIGHT, 0])
     excess = width - 0.82 * ipd
     if excess > 0.04 * ipd:
-        shapes = blendshapes(out)
-        amount = excess / (2 * SMILE_LATERAL_MM)
-        out = out - amount * (shapes["smile_left"] + shapes["smile_right"])
+        # relax the portrait's smile along the rig's first smile direction (7 mm out, 6 mm
+        # up per unit), so every portrait's rest face stays what it was before the smile
+        # got its published size
+        g = Geometry.of(out)
+        amount = excess / (2 * _RELAX_LATERAL_MM)
+        for side, sgn in (("left", 1.0), ("right", -1.0)):
+            vec = np.array([_RELAX_LATERAL_MM * sgn, -_RELAX_LIFT_MM, -1.0])
+            out = out - amount * _smile_shape(out, g, side, vec)
     return out
 
 
