@@ -158,11 +158,14 @@ def markdown(res: dict) -> str:
 
 
 def out_of_fold(models: dict[str, Path]) -> dict:
+    """Each model's out-of-fold figures from its model.json (operating point)."""
+    keys = ("mae", "spearman", "kappa_quadratic", "kappa", "auc", "threshold", "sensitivity",
+            "specificity")
     out = {}
     for key, folder in models.items():
-        meta = json.loads((folder / "model.json").read_text())
-        keep = {k: meta[k] for k in ("oof_metrics", "metrics", "threshold") if k in meta}
-        out[key] = json.dumps(keep, default=str)[:400]
+        op = json.loads((folder / "model.json").read_text()).get("operating_point") or {}
+        out[key] = {k: (round(v, 3) if isinstance(v, float) else v)
+                    for k, v in op.items() if k in keys}
     return out
 
 
