@@ -12,6 +12,9 @@
    on face only), then runs `strokescreen assess VIDEO --model CLF --severity-model SEV`
    on every real healthy recording: each one's estimated grade (0 none .. 3 moderate; a
    healthy face should be near 0) and its probability against the classifier's threshold.
+   With ``--asymmetry`` the same again on each table's left-right comparisons only (the
+   ``_lr`` / ``_nd`` measures, asymmetry indices and region scores), without the absolute
+   sizes and positions that depend on a face's shape.
 
 Real recordings are only judged here; no value of the generator comes from them.
 Results on synthetic cohorts are synthetic, and strokescreen is a screening aid, not a
@@ -74,6 +77,21 @@ def synthetic_healthy(table: Path) -> dict:
     dh = dh[np.isfinite(dh)]
     out["abs_dh_p95_mm"] = float(np.percentile(dh, 95))
     out["dh_rms_mm"] = float(np.sqrt(np.mean(dh**2)))
+    return out
+
+
+#: face columns that compare the two sides or score against healthy ranges (no absolute
+#: size or position of one side, which depends on the face's shape)
+ASYMMETRY_MARKS = ("_lr", "_nd", "asymmetry", "_score", "mouth_tilt_deg", "_deviation_")
+
+
+def asymmetry_table(table: Path, out: Path) -> Path:
+    """A copy of ``table`` whose face columns are only left-right comparisons."""
+    df = pd.read_parquet(table) if table.suffix == ".parquet" else pd.read_csv(table)
+    keep = [c for c in df.columns
+            if not c.startswith("face_") or any(m in c for m in ASYMMETRY_MARKS)]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df[keep].to_parquet(out)
     return out
 
 
@@ -176,13 +194,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--real", type=Path, default=REAL, help="folder of the real videos")
     ap.add_argument("--measures-only", action="store_true", help="skip training and assess")
+    ap.add_argument("--asymmetry", action="store_true",
+                    help="also train on each table's left-right comparisons only (NAME_asym)")
     a = ap.parse_args(argv)
     a.out.mkdir(parents=True, exist_ok=True)
     log = a.out / "commands.log"
     tables = dict(t.split("=", 1) for t in a.table)
+    if a.asymmetry:
+        for name, path in list(tables.items()):
+            tables[f"{name}_asym"] = str(asymmetry_table(Path(path),
+                                                         a.out / f"{name}_asym.parquet"))
     res: dict = {"synthetic": {}, "real": {}, "oof": {}, "seconds": {}}
     for name, path in tables.items():
-        res["synthetic"][name] = synthetic_healthy(Path(path))
+        if not name.endswith("_asym"):
+            res["synthetic"][name] = synthetic_healthy(Path(path))
     if not a.measures_only:
         for name, path in tables.items():
             t0 = time.time()
