@@ -1,9 +1,10 @@
 """Real-sized synthetic faces: published healthy amplitudes and natural asymmetry planted.
 
 Planted answers: a full smile moves the mouth corner by the MEEI normals' large-smile
-excursion (7.9 mm lateral, 9.0 mm up, 12.3 mm in all; healthy range 9.0-15.1 mm); a generated set of healthy subjects has the configured spread of
-resting commissure-height difference, expression amplitude and excursion asymmetry; a
-rendered healthy subject's truth excursion is its drawn amplitude times the published one.
+excursion (7.9 mm lateral, 9.0 mm up, 12.3 mm in all; healthy range 9.0-15.1 mm); a
+generated set of healthy subjects has the configured spread of resting commissure-height
+difference, expression amplitude and excursion asymmetry; a rendered healthy subject's
+truth excursion is its drawn amplitude times the published one.
 """
 
 from __future__ import annotations
