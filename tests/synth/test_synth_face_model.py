@@ -8,6 +8,7 @@ import pytest
 from strokescreen.synth import _mesh_tables as T
 from strokescreen.synth.face_model import (
     MIRROR,
+    SMILE_LATERAL_MM,
     blendshapes,
     commissure_dh_mm,
     frontal_frame,
@@ -72,7 +73,7 @@ def test_smile_lifts_and_widens_the_mouth(rest_mm):
     assert smiled[T.MOUTH_CORNER_LEFT, 1] < rest_mm[T.MOUTH_CORNER_LEFT, 1] - 4
     width0 = rest_mm[T.MOUTH_CORNER_LEFT, 0] - rest_mm[T.MOUTH_CORNER_RIGHT, 0]
     width = smiled[T.MOUTH_CORNER_LEFT, 0] - smiled[T.MOUTH_CORNER_RIGHT, 0]
-    assert width - width0 == pytest.approx(14.0, abs=0.5)
+    assert width - width0 == pytest.approx(2 * (SMILE_LATERAL_MM + 0.2), abs=0.5)
 
 
 def test_pose_signs():

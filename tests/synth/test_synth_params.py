@@ -59,7 +59,10 @@ def test_dates_spread_over_months_and_follow_recordings():
 def test_oracle_auc_in_band_for_realistic():
     cases = draw_cohort(SynthConfig(n_subjects=200, seed=0, difficulty="realistic"))
     auc = oracle_auc(cases, seed=0)
-    assert 0.80 <= auc <= 0.92, auc
+    # realistic natural asymmetry (commissure height sd 1.6 mm, excursion asymmetry about
+    # 13 %) hides part of a 2.4 mm median droop: seeds 0-9 give 0.72-0.82 (was 0.80-0.92
+    # with the former, too symmetric, healthy faces)
+    assert 0.72 <= auc <= 0.88, auc
 
 
 def test_oracle_orders_difficulties():

@@ -128,8 +128,11 @@ def test_metadata_is_independent_of_the_outcome_by_default():
 def test_graded_oracle_finds_severity_better_than_recovery():
     cases = draw_cohort(SynthConfig(n_subjects=120, visits=3, seed=2))
     got = graded_oracle(cases, seed=2)
-    assert got["severity_grade"]["spearman"] > 0.7 and got["severity_grade"]["kappa"] > 0.7
-    assert got["severity_grade"]["mae"] < 0.45
+    # real-sized natural asymmetry (commissure height sd 1.6 mm) blurs the grade, which is
+    # set by the droop alone: seeds 0-3 give rho 0.56-0.70, kappa 0.61-0.83, MAE 0.39-0.57
+    # (was rho > 0.7, kappa > 0.7, MAE < 0.45 with sd 0.8 mm)
+    assert got["severity_grade"]["spearman"] > 0.5 and got["severity_grade"]["kappa"] > 0.55
+    assert got["severity_grade"]["mae"] < 0.62
     assert got["severity_last@first_visit"]["n"] == 120
     assert 0 < got["severity_change"]["spearman"] < got["severity_grade"]["spearman"]
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from strokescreen.synth.config import SynthConfig
+from strokescreen.synth.face_model import SMILE_LATERAL_MM, SMILE_LIFT_MM
 from strokescreen.synth.oracle import ORACLE_FEATURES
 from strokescreen.synth.oracle_graded import GRADED_FEATURES
 from strokescreen.synth.visits import RESOLVED_MM, RISK_FACTORS
@@ -20,6 +21,10 @@ HEADLINE = "# SYNTHETIC COHORT — generated data, no real person or patient"
 def _fmt_auc(v: float) -> str:
     return "n/a (needs both classes and at least 2 subjects per class)" if math.isnan(v) \
         else f"{v:.3f}"
+
+
+#: corner movement of a full smile at the population mean amplitude (mm)
+FULL_SMILE_MM = float(np.hypot(SMILE_LATERAL_MM, SMILE_LIFT_MM))
 
 
 def _counts(table: pd.DataFrame, col: str) -> str:
@@ -103,6 +108,9 @@ def write_card(out: Path, config: SynthConfig, table: pd.DataFrame, *, oracle: f
         f"severity (0-1): {_summary(stroke.dysarthria[stroke.dysarthria > 0])}",
         f"- Bell's palsy droop (mm): {_summary(bells.droop_mm)}",
         f"- natural commissure height difference (mm), all: {_summary(table.natural_dh_mm)}",
+        f"- full smile corner excursion (mm; published healthy mean 12.3, sd 1.9), healthy: "
+        f"{_summary(FULL_SMILE_MM * healthy.smile_amplitude)}; natural smile excursion asymmetry "
+        f"(%), healthy: {_summary(healthy.exc_asym_pct)}",
         f"- speech rate (syllables/s) healthy: {_summary(healthy.speech_rate_syl_s)}; "
         f"stroke: {_summary(stroke.speech_rate_syl_s)}",
         f"- planted head-turn frames: {int(table.head_turn_frames.sum())}; occluded frames: "

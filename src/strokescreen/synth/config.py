@@ -27,7 +27,11 @@ class DifficultyPreset:
     Dysarthria: a stroke subject has it when a latent normal exceeds a threshold set so
     that its share is ``dysarthria_share``; the latent correlates with facial weakness by
     ``dysarthria_face_corr``. Natural asymmetry of every face: normal commissure height
-    difference (sd, mm) and excursion asymmetry (sd, fraction; t-distributed tails).
+    difference (sd, mm) and excursion asymmetry (sd, fraction; t-distributed tails);
+    each subject's expression amplitude (sd as a fraction of the population mean smile).
+    The realistic sizes come from published healthy faces (docs/synthetic_cohort.md):
+    resting commissure-height difference RMS 1.6 mm, large-smile excursion 12.3 mm with
+    an sd of 1.9 mm (15 %) between people and a median excursion asymmetry of about 13 %.
     Resting head pose: each subject's own posture (yaw, pitch, roll sd in degrees) plus,
     per recording, where the camera stood (yaw and pitch sd); both normal, the total
     clipped at 2.5 sd. The defaults give a recording's median pitch an sd of about 4° and
@@ -46,8 +50,9 @@ class DifficultyPreset:
     dysarthria_share: float = 0.70
     dysarthria_face_corr: float = 0.3
     dysarthria_rate_drop: float = 0.38
-    natural_dh_sd_mm: float = 0.8
-    natural_exc_sd: float = 0.08
+    natural_dh_sd_mm: float = 1.6
+    natural_exc_sd: float = 0.17
+    smile_amplitude_sd: float = 0.15
     healthy_rate_sd: float = 0.40
     one_sided_expression_share: float = 0.25
     bells_droop_median_mm: float = 2.5
@@ -89,6 +94,9 @@ class DifficultyPreset:
             )
         if self.droop_median_mm <= 0 or self.droop_max_mm <= 0:
             raise ConfigError(f"difficulty {self.name}: droop sizes must be > 0 mm")
+        if not 0.0 <= self.smile_amplitude_sd <= 0.4:
+            raise ConfigError(f"difficulty {self.name}: smile_amplitude_sd="
+                              f"{self.smile_amplitude_sd}; use 0 to 0.4")
         for name in ("rest_yaw_sd_deg", "rest_pitch_sd_deg", "rest_roll_sd_deg",
                      "camera_yaw_sd_deg", "camera_pitch_sd_deg"):
             v = getattr(self, name)
@@ -109,7 +117,7 @@ PRESETS: dict[str, DifficultyPreset] = {
         name="easy", stroke_share=0.5, bells_share=0.0, stroke_facial_share=1.0,
         droop_median_mm=4.0, droop_sigma=0.25, droop_max_mm=7.0, exc_loss_per_mm=0.12,
         exc_loss_noise=0.05, dysarthria_share=0.9, dysarthria_face_corr=0.3,
-        dysarthria_rate_drop=0.40, natural_dh_sd_mm=0.4, natural_exc_sd=0.04,
+        dysarthria_rate_drop=0.40, natural_dh_sd_mm=0.8, natural_exc_sd=0.085,
         healthy_rate_sd=0.30, one_sided_expression_share=0.0, head_turns_per_10s=0.3,
         occlusion_share=0.2, noise_sigma=1.5, light_drift=0.04,
     ),
@@ -118,7 +126,7 @@ PRESETS: dict[str, DifficultyPreset] = {
         name="hard", stroke_share=0.40, bells_share=0.18, stroke_facial_share=0.65,
         droop_median_mm=1.1, droop_sigma=0.55, droop_max_mm=4.0, exc_loss_per_mm=0.09,
         exc_loss_noise=0.08, dysarthria_share=0.45, dysarthria_face_corr=0.5,
-        dysarthria_rate_drop=0.22, natural_dh_sd_mm=1.0, natural_exc_sd=0.12,
+        dysarthria_rate_drop=0.22, natural_dh_sd_mm=2.0, natural_exc_sd=0.21,
         healthy_rate_sd=0.45, one_sided_expression_share=0.35, head_turns_per_10s=1.2,
         occlusion_share=0.7, noise_sigma=2.5, light_drift=0.12,
     ),

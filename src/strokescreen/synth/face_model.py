@@ -35,6 +35,22 @@ LIP_LOWER = np.unique(_ix(T.LIPS_OUTER_LOWER, T.LIPS_INNER_LOWER))
 CORNERS = (T.MOUTH_CORNER_RIGHT, T.MOUTH_CORNER_LEFT, T.INNER_CORNER_RIGHT, T.INNER_CORNER_LEFT)
 LIP_ALL = np.unique(np.concatenate([LIP_UPPER, LIP_LOWER]))
 SIDES = ("left", "right")
+# Smile amplitude at activation 1, in mm of mouth-corner (commissure) movement, from the
+# MEEI normal faces (10 healthy adults, rest -> large smile photos, 68-point landmarks,
+# scaled at the population inter-pupil distance of 63 mm; docs/synthetic_cohort.md):
+# 7.9 mm lateral and 9.0 mm up (12.3 mm in all, sd 1.9 mm between people).
+SMILE_LATERAL_MM = 7.9
+SMILE_LIFT_MM = 9.0
+# Speech lip rounding (/u/, /w/) and spreading (/i/) at activation 1: corner movement in mm.
+# A speech gesture is not a maximal voluntary one (MEEI's pucker moves the corner 7.8 mm),
+# and no published speech-specific figure was found, so these keep their first values.
+ROUND_MEDIAL_MM = 3.5
+SPREAD_LATERAL_MM = 3.5
+#: lip opening (mm) that goes with a full smile (the script adds it to the jaw control)
+SMILE_JAW_OPEN_MM = 2.5
+#: mouth-corner drop and pull towards the midline per mm of jaw opening (see :func:`_jaw`)
+JAW_CORNER_DROP = 0.35
+JAW_CORNER_NARROW = 0.08
 BLENDSHAPES = ("jaw", "spread_left", "spread_right", "round_left", "round_right",
                "smile_left", "smile_right", "droop_left", "droop_right", "blink_left",
                "blink_right", "brow_left", "brow_right")
@@ -135,8 +151,8 @@ def _jaw(f: np.ndarray, g: Geometry) -> np.ndarray:
     l2 = lam**2
     d[LIP_UPPER, 1] = -0.2 * (1 - l2[LIP_UPPER]) + 0.35 * l2[LIP_UPPER]
     d[LIP_LOWER, 1] = 0.8 * (1 - l2[LIP_LOWER]) + 0.35 * l2[LIP_LOWER]
-    d[list(CORNERS), 1] = 0.35
-    d[LIP_ALL, 0] = -0.08 * np.sign(lam[LIP_ALL]) * np.abs(lam[LIP_ALL]) ** 3
+    d[list(CORNERS), 1] = JAW_CORNER_DROP
+    d[LIP_ALL, 0] = -JAW_CORNER_NARROW * np.sign(lam[LIP_ALL]) * np.abs(lam[LIP_ALL]) ** 3
     d[468:] = 0.0
     return d
 
@@ -182,21 +198,38 @@ def _brow(f: np.ndarray, g: Geometry, side: str) -> np.ndarray:
     return d
 
 
+_RELAX_LATERAL_MM = 7.0
+_RELAX_LIFT_MM = 6.0
+
+
+def _smile_shape(f: np.ndarray, g: Geometry, side: str, corner_vec: np.ndarray) -> np.ndarray:
+    """One side's smile: the corner moves by ``corner_vec`` (mm), the cheek rises 3 mm,
+    the lower lid 1 mm."""
+    sgn = 1.0 if side == "left" else -1.0
+    smile = _corner_drag(f, g, side, corner_vec, 12.0, 1.5)
+    cheek = g.corner[side] + np.array([6.0 * sgn, -14.0, 0])
+    smile[:468, 1] += -3.0 * _gauss(f, cheek, 11.0)[:468] * (1 - np.isin(
+        np.arange(468), LIP_ALL))
+    smile[EYE_LOWER[side], 1] = -1.0
+    smile[468:] = 0.0
+    return smile
+
+
 def blendshapes(f: np.ndarray) -> dict[str, np.ndarray]:
     """All expression blendshapes of a face-frame mesh ``f`` (478, 3) mm; see BLENDSHAPES."""
     g = Geometry.of(f)
     shapes: dict[str, np.ndarray] = {"jaw": _jaw(f, g)}
     for side in SIDES:
         sgn = 1.0 if side == "left" else -1.0
-        shapes[f"spread_{side}"] = _corner_drag(f, g, side, np.array([3.5 * sgn, -0.5, 0]), 9.0)
-        rnd = _corner_drag(f, g, side, np.array([-3.5 * sgn, 0.0, -3.0]), 9.0, 0.5)
+        shapes[f"spread_{side}"] = _corner_drag(
+            f, g, side, np.array([SPREAD_LATERAL_MM * sgn, -0.5, 0]), 9.0)
+        rnd = _corner_drag(f, g, side, np.array([-ROUND_MEDIAL_MM * sgn, 0.0, -3.0]), 9.0, 0.5)
         shapes[f"round_{side}"] = rnd
-        smile = _corner_drag(f, g, side, np.array([7.0 * sgn, -6.0, -1.0]), 12.0, 1.5)
-        cheek = g.corner[side] + np.array([6.0 * sgn, -14.0, 0])
-        smile[:468, 1] += -3.0 * _gauss(f, cheek, 11.0)[:468] * (1 - np.isin(
-            np.arange(468), LIP_ALL))
-        smile[EYE_LOWER[side], 1] = -1.0
-        shapes[f"smile_{side}"] = smile
+        # the smile makes up for the corner movement of the jaw opening that goes with
+        # it, so a full smile moves the corner by (SMILE_LATERAL_MM, SMILE_LIFT_MM)
+        lift = SMILE_LIFT_MM + JAW_CORNER_DROP * SMILE_JAW_OPEN_MM
+        wide = SMILE_LATERAL_MM + JAW_CORNER_NARROW * SMILE_JAW_OPEN_MM
+        shapes[f"smile_{side}"] = _smile_shape(f, g, side, np.array([wide * sgn, -lift, -1.0]))
         shapes[f"droop_{side}"] = _corner_drag(f, g, side, np.array([-0.15 * sgn, 1.0, 0]),
                                                14.0, 0.6)
         shapes[f"blink_{side}"] = _blink(f, g, side)
@@ -229,9 +262,14 @@ def neutralize(f: np.ndarray) -> np.ndarray:
     width = abs(out[T.MOUTH_CORNER_LEFT, 0] - out[T.MOUTH_CORNER_RIGHT, 0])
     excess = width - 0.82 * ipd
     if excess > 0.04 * ipd:
-        shapes = blendshapes(out)
-        amount = excess / (2 * 7.0)
-        out = out - amount * (shapes["smile_left"] + shapes["smile_right"])
+        # relax the portrait's smile along the rig's first smile direction (7 mm out, 6 mm
+        # up per unit), so every portrait's rest face stays what it was before the smile
+        # got its published size
+        g = Geometry.of(out)
+        amount = excess / (2 * _RELAX_LATERAL_MM)
+        for side, sgn in (("left", 1.0), ("right", -1.0)):
+            vec = np.array([_RELAX_LATERAL_MM * sgn, -_RELAX_LIFT_MM, -1.0])
+            out = out - amount * _smile_shape(out, g, side, vec)
     return out
 
 

@@ -30,6 +30,7 @@ from strokescreen.synth.visits import (
 
 SUBJECT_STREAM = 0x5B1EC7
 POSE_STREAM = 0x9053  # resting head pose: its own stream, so other draws stay as they were
+AMPLITUDE_STREAM = 0xA3F1  # expression amplitude: its own stream, likewise
 CONDITIONS = ("healthy", "stroke", "bells_palsy")
 RACES = ("White", "Black or African American", "Asian", "Other or multiple")
 RACE_P = (0.58, 0.2, 0.12, 0.10)
@@ -92,6 +93,9 @@ class CaseParams:
     rest_yaw_deg: float = 0.0
     rest_pitch_deg: float = 0.0
     rest_roll_deg: float = 0.0
+    # the subject's expression amplitude: smile and speech corner movement relative to the
+    # population mean (1.0 = a full smile moves the corner 12.3 mm; see face_model)
+    smile_amplitude: float = 1.0
     # clinical metadata (0/1; drawn independently of the condition unless metadata_linked)
     hypertension: int = 0
     diabetes: int = 0
@@ -117,9 +121,10 @@ class CaseParams:
 
     @property
     def smile_gains(self) -> tuple[float, float]:
-        """(left, right) smile excursion gains, natural asymmetry and weakness included."""
-        g_left = 1.0 - max(self.natural_exc_asym, 0.0)
-        g_right = 1.0 - max(-self.natural_exc_asym, 0.0)
+        """(left, right) smile excursion gains: the subject's amplitude, natural asymmetry
+        and weakness included."""
+        g_left = self.smile_amplitude * (1.0 - max(self.natural_exc_asym, 0.0))
+        g_right = self.smile_amplitude * (1.0 - max(-self.natural_exc_asym, 0.0))
         if self.side == "left":
             g_left *= 1.0 - self.exc_loss
         elif self.side == "right":
@@ -231,6 +236,14 @@ def rest_poses(seed: int, s: int, n_recordings: int, preset: DifficultyPreset) -
     return np.clip(posture[None] + camera, -2.5 * total_sd, 2.5 * total_sd)
 
 
+def smile_amplitude(seed: int, s: int, preset: DifficultyPreset) -> float:
+    """Subject ``s``'s expression amplitude (1 = the population mean): normal with sd
+    ``preset.smile_amplitude_sd``, clipped at 2.5 sd. Drawn from a stream of its own."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, AMPLITUDE_STREAM, s]))
+    sd = preset.smile_amplitude_sd
+    return float(1.0 + np.clip(rng.normal(0.0, 1.0), -2.5, 2.5) * sd)
+
+
 def draw_cohort(config: SynthConfig) -> list[CaseParams]:
     """Draw every case's parameters for ``config`` (cheap; no rendering).
 
@@ -251,6 +264,7 @@ def draw_cohort(config: SynthConfig) -> list[CaseParams]:
         subj = _subject(config.seed, s, preset, metadata_linked=config.metadata_linked)
         rec_rng = np.random.default_rng(subj["_rec_rng"])
         rest = rest_poses(config.seed, s, k_rec, preset)
+        amplitude = smile_amplitude(config.seed, s, preset)
         day = subj["_enrol_day"] * span
         course = None
         if n_visits > 1:
@@ -273,6 +287,7 @@ def draw_cohort(config: SynthConfig) -> list[CaseParams]:
                 speech_rate_syl_s=subj["speech_rate_syl_s"] * float(np.exp(0.04 * jitter[3])),
                 rest_yaw_deg=float(rest[r, 0]), rest_pitch_deg=float(rest[r, 1]),
                 rest_roll_deg=float(rest[r, 2]),
+                smile_amplitude=amplitude,
             )
             if course is not None:
                 when = _visit_fields(fields, subj, course, r, config, preset, jitter,

@@ -17,6 +17,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from strokescreen.synth.config import DifficultyPreset
+from strokescreen.synth.face_model import SMILE_JAW_OPEN_MM
 from strokescreen.synth.params import CaseParams
 from strokescreen.synth.speech import (
     PHRASES,
@@ -208,7 +209,7 @@ def build_timeline(case: CaseParams, preset: DifficultyPreset, *, seconds: float
         ts += each + float(rng.uniform(0.15, 0.3))
     c["smile_left"] = smile.copy()
     c["smile_right"] = smile.copy()
-    c["jaw"] += 2.5 * smile
+    c["jaw"] += SMILE_JAW_OPEN_MM * smile
     _expressions(c, t, case, rng)
     turns = _head(c, t, seconds, preset, rng,
                   rest_deg=(case.rest_yaw_deg, case.rest_pitch_deg, case.rest_roll_deg))
