@@ -88,3 +88,16 @@ def test_side_rule_needs_a_one_sided_excess():
     assert fpp_side(0.6, 0.3) == "left"
     assert fpp_side(0.05, 0.5) == "right"
     assert fpp_side(0.0, 0.25) == "right"
+
+
+def test_side_counts_split_misses_from_wrong_sides():
+    import pandas as pd
+
+    from strokescreen.workflows.parsing import side_counts
+
+    cases = pd.DataFrame({"planted": ["left", "left", "right", "none", "none", "none"],
+                          "called": ["left", "none", "left", "none", "right", "none"]})
+    cases["agree"] = cases["planted"] == cases["called"]
+    assert side_counts(cases) == {"palsy": 3, "palsy_right_side": 1, "palsy_missed": 1,
+                                  "palsy_wrong_side": 1, "no_weakness": 3,
+                                  "no_weakness_none": 2, "no_weakness_with_a_side": 1}
