@@ -1,12 +1,14 @@
 """Face-parsing benchmark: train `tiny` on a synthetic cohort, ablations, real files.
 
     PYTHONPATH=src OMP_NUM_THREADS=1 nice python benchmarks/parsing.py \\
-        --cohort /work/cohorts/real60 --out /tmp/parse/bench [--stage train|ablate|eval|real]
+        --cohort /work/cohorts/real60 --out /tmp/fpp/bench [--stage data|train|ablate|eval|real]
 
 Stages (each resumable; results go to OUT/results_<stage>.json and are printed):
+- data: build (and cache) the labelled crops once, timed, so later stages can run in parallel;
 - train: the full `tiny` model with its preset schedule, timed (data building separately);
-- ablate: full and each component removed, at a shorter schedule (--ablation-epochs),
-  same seed, so the same subject split;
+- ablate: each component removed (``--only`` some of them), at ``--ablation-epochs``
+  (default: the preset's, so the full model of ``train`` is the table's full row; with
+  fewer epochs a short full row is trained too), same seed, so the same subject split;
 - eval: per-class F1 / IoU / pixel accuracy, FPP side agreement with the planted truth on
   the held-out subjects, inference time per crop, the ablation table;
 - real: `parse` on the real photos and videos of ../shared/data/real/, and a montage PNG.
@@ -26,9 +28,10 @@ import numpy as np
 import pandas as pd
 
 from strokescreen.errors import StrokeScreenError
-from strokescreen.parsing.model import ABLATIONS
+from strokescreen.parsing.model import ABLATIONS, preset
 from strokescreen.workflows.parse import parse_file
-from strokescreen.workflows.parsing import evaluate_parsing, train_parsing
+from strokescreen.workflows.parsing import EXTRA_FRAMES, evaluate_parsing, train_parsing
+from strokescreen.workflows.parsing_data import build_parsing_data
 
 REAL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real"
 
@@ -40,7 +43,7 @@ def _log(tag: str):
     return cb
 
 
-OUT_LOG = Path("/tmp/parse/bench/progress.log")
+OUT_LOG = Path("/tmp/fpp/bench/progress.log")
 
 
 def _dump(out: Path, stage: str, obj: dict) -> None:
@@ -63,6 +66,25 @@ def real_manifest(out: Path) -> list[Path]:
     pd.DataFrame(rows, columns=["case_id", "subject_id", "video", "label", "condition"]).to_csv(
         path, index=False)
     return [path]
+
+
+def stage_data(cohort: Path, out: Path) -> None:
+    p = preset("tiny")
+    t0, c0 = time.perf_counter(), time.process_time()
+    data = build_parsing_data(cohort, size=p.size_px, frames_per_case=p.frames_per_case,
+                              cache_dir=out / "_data", progress=_log("data"))
+    extra = [build_parsing_data(m, size=p.size_px, frames_per_case=EXTRA_FRAMES
+                                * p.frames_per_case, cache_dir=out / "_data")
+             for m in real_manifest(out)]
+    meta = data.meta
+    palsy = meta[meta["side"] != ""]
+    _dump(out, "data", {"wall_seconds": round(time.perf_counter() - t0, 1),
+                        "cpu_seconds": round(time.process_time() - c0, 1),
+                        "n_crops": int(len(meta)), "n_extra_crops": sum(len(e.meta) for e in extra),
+                        "palsy_crops": int(len(palsy)),
+                        "palsy_crops_fpp_drawn": int(palsy["fpp_drawn"].sum()),
+                        "palsy_drop_px_quartiles": palsy["drop_px"].quantile(
+                            [0.25, 0.5, 0.75]).round(2).tolist()})
 
 
 def stage_train(cohort: Path, out: Path, threads: int) -> None:
@@ -101,9 +123,12 @@ def stage_rescue(cohort: Path, out: Path) -> None:
     _dump(out, "rescue", {"epochs_done": state["epoch"], "history": state["history"]})
 
 
-def stage_ablate(cohort: Path, out: Path, threads: int, epochs: int) -> None:
+def stage_ablate(cohort: Path, out: Path, threads: int, epochs: int,
+                 only: list[str] | None = None) -> None:
     rows = {}
-    for name in ABLATIONS:
+    for name in only or ABLATIONS:
+        if name == "full" and epochs == preset("tiny").epochs:
+            continue  # the full model of `train` is that row
         t0 = time.perf_counter()
         folder = out / f"short_{name}"
         if (folder / "model.json").exists():
@@ -112,7 +137,7 @@ def stage_ablate(cohort: Path, out: Path, threads: int, epochs: int) -> None:
                       threads=threads, cache_dir=out / "_data", overwrite=True,
                       progress=_log(name), extra=real_manifest(out))
         rows[name] = round(time.perf_counter() - t0, 1)
-    _dump(out, "ablate", {"epochs": epochs, "seconds": rows})
+    _dump(out, f"ablate_{'_'.join(only) if only else 'all'}", {"epochs": epochs, "seconds": rows})
 
 
 def stage_eval(cohort: Path, out: Path) -> None:
@@ -163,19 +188,23 @@ def stage_real(out: Path, model: Path, max_frames: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cohort", type=Path, default=Path("/work/cohorts/real60"))
-    ap.add_argument("--out", type=Path, default=Path("/tmp/parse/bench"))
-    ap.add_argument("--stage", choices=["train", "ablate", "eval", "real", "all", "rescue"], default="all")
+    ap.add_argument("--out", type=Path, default=Path("/tmp/fpp/bench"))
+    ap.add_argument("--stage", choices=["data", "train", "ablate", "eval", "real", "all", "rescue"],
+                    default="all")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--ablation-epochs", type=int, default=3)
+    ap.add_argument("--ablation-epochs", type=int, default=preset("tiny").epochs)
+    ap.add_argument("--only", nargs="*", choices=ABLATIONS, help="ablate: these rows only")
     ap.add_argument("--max-frames", type=int, default=4)
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     global OUT_LOG
-    OUT_LOG = a.out / f"progress_{a.stage}.log"
+    OUT_LOG = a.out / f"progress_{a.stage}{'_' + '_'.join(a.only) if a.only else ''}.log"
+    if a.stage in ("data", "all"):
+        stage_data(a.cohort, a.out)
     if a.stage in ("train", "all"):
         stage_train(a.cohort, a.out, a.threads)
     if a.stage in ("ablate", "all"):
-        stage_ablate(a.cohort, a.out, a.threads, a.ablation_epochs)
+        stage_ablate(a.cohort, a.out, a.threads, a.ablation_epochs, a.only)
     if a.stage in ("eval", "all"):
         stage_eval(a.cohort, a.out)
     if a.stage == "rescue":

@@ -123,7 +123,7 @@ def test_merge_classes_and_names():
 def test_crop_sample_keeps_labels_on_the_face():
     img = np.full((300, 400, 3), 90, np.uint8)
     pts = planted_face() + np.array([100.0, 50.0, 0.0])
-    s = make_sample(img, pts, size=64, side="left", region="hemiface")
+    s = make_sample(img, pts, size=64, side="left", region="hemiface", visible_only=False)
     assert s.image.shape == (64, 64, 3) and s.labels.shape == (64, 64)
     assert (s.labels == M.FPP).sum() > 0 and (s.labels == M.EYES).sum() > 0
     # the crop holds the whole face oval with a margin

@@ -144,3 +144,24 @@ def test_model_folder_round_trip(tmp_path):
     (tmp_path / "m" / "weights.pt").write_bytes(b"changed")
     with pytest.raises(InputError, match="changed"):
         load_parsing_model(tmp_path / "m")
+
+
+def test_each_ablation_switch_removes_only_its_component():
+    """A switch must not change anything else (the 4-epoch collapse of two rows was a
+    question of the schedule, not of a switch that broke the rest of the network)."""
+    full = {k: tuple(v.shape) for k, v in ParsingModel().build().state_dict().items()}
+    removed = {"no-attention": "attn.", "no-boundary": "edge_head.", "no-depth": "depth_head."}
+    for name, prefix in removed.items():
+        net = {k: tuple(v.shape) for k, v in ParsingModel(ablation=name).build()
+               .state_dict().items()}
+        assert set(full) - set(net) == {k for k in full if k.startswith(prefix)}, name
+        assert not set(net) - set(full) and all(net[k] == full[k] for k in net), name
+    six = {k: tuple(v.shape) for k, v in ParsingModel(ablation="no-disease").build()
+           .state_dict().items()}
+    assert set(six) == set(full)
+    changed = {k for k in full if six[k] != full[k]}
+    # only the per-class outputs lose the FPP row: coarse and full-size heads, depth per class
+    assert changed == {"coarse.weight", "coarse.bias", "head.weight", "head.bias",
+                       "depth_head.1.weight", "depth_head.1.bias"}
+    assert all(six[k][0] == 6 and full[k][0] == 7 for k in changed)
+    assert ParsingModel(ablation="no-disease").loss_config() == ParsingModel().loss_config()

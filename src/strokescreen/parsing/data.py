@@ -3,7 +3,8 @@
 One sample = one frame: the face is cropped square around its landmarks (with room above
 for hair), resized to ``size`` pixels, and labelled from the landmarks mapped into the
 crop (:mod:`strokescreen.parsing.masks`). The FPP region comes from the planted (or
-annotated) weakness of the recording: :func:`fpp_spec`.
+annotated) weakness of the recording: :func:`fpp_spec`, drawn on a crop only where the
+crop shows it: :func:`droop_visible`.
 """
 
 from __future__ import annotations
@@ -14,11 +15,19 @@ import cv2
 import numpy as np
 
 from strokescreen.parsing import masks as M
+from strokescreen.synth import _mesh_tables as T
 
 #: the crop's side as a multiple of the landmarks' larger extent, and its upward shift
 CROP_SCALE = 1.6
 CROP_SHIFT_UP = 0.12
 SEGMENT_SIZE_PX = 192
+#: a droop is drawn as FPP only where the crop can show it: the weak mouth corner must sit
+#: lower than the other by one crop pixel (below the sampling step nothing is resolved)
+#: and by two standard deviations of the normal commissure height asymmetry (SD 0.8 mm,
+#: MEEI normals, the reference the synthetic generator draws healthy faces from)
+VISIBLE_MIN_PX = 1.0
+NORMAL_DH_SD_MM = 0.8
+VISIBLE_SD = 2.0
 
 
 def fpp_spec(condition: str, side: str, *, droop_mm: float | None = None,
@@ -43,6 +52,32 @@ def fpp_spec(condition: str, side: str, *, droop_mm: float | None = None,
             return "", "none"
         return side, "lower_face"
     return "", "none"
+
+
+def corner_drop_px(points: np.ndarray, side: str) -> float:
+    """How far the ``side`` mouth corner sits below the other one along the facial midline,
+    in the pixels of ``points`` (478, 3); negative when it sits higher. 0 for no side."""
+    if side not in ("left", "right"):
+        return 0.0
+    centre, down = M.midline(points)
+    left = float(np.dot(points[T.MOUTH_CORNER_LEFT, :2] - centre, down))
+    right = float(np.dot(points[T.MOUTH_CORNER_RIGHT, :2] - centre, down))
+    return left - right if side == "left" else right - left
+
+
+def droop_visible(points: np.ndarray, side: str, *, min_px: float = VISIBLE_MIN_PX) -> bool:
+    """Whether a crop with landmarks ``points`` (crop pixels) shows the ``side`` droop.
+
+    The weak corner must sit lower than the other by at least ``min_px`` and by
+    ``VISIBLE_SD`` x ``NORMAL_DH_SD_MM`` (converted with the iris, 11.7 mm); a planted
+    droop that the crop cannot show is not drawn, so the network is not taught to mark
+    a region it cannot see (it would learn the subject instead).
+    """
+    from strokescreen.features.normalise import IRIS_DIAMETER_MM, iris_diameter_px
+
+    px_per_mm = float(iris_diameter_px(points[None])[0]) / IRIS_DIAMETER_MM
+    need = max(min_px, VISIBLE_SD * NORMAL_DH_SD_MM * px_per_mm)
+    return corner_drop_px(points, side) >= need
 
 
 def crop_transform(points: np.ndarray, size: int) -> np.ndarray:
@@ -78,13 +113,15 @@ class Sample:
     labels: np.ndarray
     depth: np.ndarray
     points: np.ndarray
+    fpp_drawn: bool = False
 
 
 def make_sample(image: np.ndarray, points: np.ndarray, *, size: int, side: str = "",
-                region: str = "none", segmenter=None) -> Sample:
+                region: str = "none", segmenter=None, visible_only: bool = True) -> Sample:
     """Crop ``image`` around ``points`` (478, 3 pixels) and label it.
 
     segmenter : object with ``segment(rgb) -> bool mask`` for the hair proxy, or None.
+    visible_only : draw the FPP only when the crop shows the droop (:func:`droop_visible`).
     """
     affine = crop_transform(points, size)
     img = crop(image, affine, size)
@@ -96,12 +133,12 @@ def make_sample(image: np.ndarray, points: np.ndarray, *, size: int, side: str =
         person = segmenter.segment(big).astype(np.float32)
         person = cv2.resize(person, (size, size), interpolation=cv2.INTER_AREA) > 0.5
         hair = M.hair_proxy(person, pts)
-    fpp = M.fpp_region(pts, (size, size), side=side, region=region) if region != "none" \
-        else None
+    draw = region != "none" and (not visible_only or droop_visible(pts, side))
+    fpp = M.fpp_region(pts, (size, size), side=side, region=region) if draw else None
     labels = M.label_map(pts, (size, size), hair=hair, fpp=fpp)
     face = (labels != M.BACKGROUND) & (labels != M.HAIR)
     depth = M.depth_map(pts, (size, size), face)
-    return Sample(img, labels, depth, pts)
+    return Sample(img, labels, depth, pts, bool(draw))
 
 
 def pick_frames(n_frames: int, k: int, *, usable: np.ndarray | None = None) -> np.ndarray:

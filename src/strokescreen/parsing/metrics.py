@@ -8,7 +8,10 @@ from strokescreen.parsing import masks as M
 
 #: a side is called weak when the predicted FPP covers at least this share of that side's
 #: face (skin + FPP) pixels: half of the smallest planted region (the lower face half of
-#: a hemiface covers about half of it), so a call needs most of that region found
+#: a hemiface covers about half of it), so a call needs most of that region found; and
+#: it must exceed the other side's share by the same amount: a weakness is one-sided, so
+#: FPP found on both sides is discounted (what the two sides share is not lateral) and
+#: the one-sided excess must still reach the minimum
 FPP_SIDE_MIN_SHARE = 0.25
 
 
@@ -58,7 +61,12 @@ def fpp_areas(labels: np.ndarray, points: np.ndarray, *, fpp_class: int = M.FPP,
 
 def fpp_side(share_left: float, share_right: float, *,
              min_share: float = FPP_SIDE_MIN_SHARE) -> str:
-    """``left`` / ``right`` / ``none`` from the FPP shares of the two sides."""
-    if max(share_left, share_right) < min_share:
+    """``left`` / ``right`` / ``none`` from the FPP shares of the two sides.
+
+    A side needs ``share >= min_share`` and ``share - other side's share >= min_share``
+    (a symmetric FPP, small or large, names no side).
+    """
+    hi, lo = max(share_left, share_right), min(share_left, share_right)
+    if hi < min_share or hi - lo < min_share:
         return "none"
-    return "left" if share_left >= share_right else "right"
+    return "left" if share_left > share_right else "right"

@@ -214,11 +214,21 @@ class ParsingModel:
         return M.merge_classes(labels, hair=self.hair, disease=self.ablation != "no-disease")
 
     @staticmethod
+    def flip_pair(x, y, d):
+        """Mirror a batch left-right: images (B, C, H, W), labels and depth (B, H, W).
+
+        The label map flips with the image, so the FPP moves with the drooping half of the
+        face; on the mirrored face a landmarker names that half the other side, so the
+        side label swaps with it (tested with :func:`~strokescreen.face.schemes.mirror_landmarks`).
+        """
+        return x.flip(-1), y.flip(-1), d.flip(-1)
+
+    @staticmethod
     def _augment(x, y, d, gen):
         torch = _torch()
         x = x.permute(0, 3, 1, 2).float() / 255.0
         flip = torch.rand(len(x), generator=gen) < 0.5
-        x[flip], y[flip], d[flip] = x[flip].flip(-1), y[flip].flip(-1), d[flip].flip(-1)
+        x[flip], y[flip], d[flip] = ParsingModel.flip_pair(x[flip], y[flip], d[flip])
         gain = 0.75 + 0.5 * torch.rand(len(x), 1, 1, 1, generator=gen)
         bias = 0.1 * (torch.rand(len(x), 1, 1, 1, generator=gen) - 0.5)
         x = (x * gain + bias).clamp(0, 1)

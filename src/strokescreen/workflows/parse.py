@@ -28,6 +28,8 @@ from strokescreen.workflows.parsing import labels_overlay
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm"}
 DISCLAIMER = "strokescreen is a screening aid, not a diagnosis."
+SIDE_RULE = ("the side whose face the FPP covers by {share:.0%} or more and by {share:.0%} more "
+             "than the other side's, mean over {over}; else none")
 
 
 def read_image(path: Path) -> np.ndarray:
@@ -113,8 +115,7 @@ def parse_file(path: str | Path, model_dir: str | Path, out: str | Path, *,
         "palette": M.PALETTE.tolist(), "frames": frames,
         "fpp_share_left": left, "fpp_share_right": right,
         "fpp_side": fpp_side(left, right) if "fpp" in model.classes else "not modelled",
-        "fpp_side_rule": f"the side whose face the FPP covers by {FPP_SIDE_MIN_SHARE:.0%} or "
-                         "more (the larger), mean over frames",
+        "fpp_side_rule": SIDE_RULE.format(share=FPP_SIDE_MIN_SHARE, over="frames"),
         "trained_on": model.sidecar_["training"].get("cohort"),
         "trained_on_synthetic": model.sidecar_["training"].get("synthetic"),
         "disclaimer": DISCLAIMER,
@@ -186,8 +187,7 @@ def parse_case(case_dir: str | Path, model: ParsingModel | str | Path, *,
             "fpp_share_right": right,
             "fpp_side": fpp_side(left, right) if modelled else "not modelled",
             "overlay": PARSING_OVERLAY, "trained_on_synthetic": bool(training.get("synthetic")),
-            "rule": f"the side whose face the FPP covers by {FPP_SIDE_MIN_SHARE:.0%} or more "
-                    "(the larger), mean over the key frames"}
+            "rule": SIDE_RULE.format(share=FPP_SIDE_MIN_SHARE, over="the key frames")}
 
 
 def side_agreement(fpp: str, landmark_side: str | None) -> dict[str, Any]:

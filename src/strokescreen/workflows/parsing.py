@@ -137,15 +137,29 @@ def case_fpp_sides(model: ParsingModel, data: ParsingData, pred: np.ndarray) -> 
     for i in range(len(full)):
         rows.append({**data.meta.iloc[i].to_dict(), **fpp_areas(full[i], data.points[i])})
     per = pd.DataFrame(rows)
+    extra = {"frames_fpp_drawn": ("fpp_drawn", "mean")} if "fpp_drawn" in per else {}
     cases = per.groupby("case_id").agg(subject_id=("subject_id", "first"), side=("side", "first"),
                                         region=("region", "first"),
                                         fpp_share_left=("fpp_share_left", "mean"),
-                                        fpp_share_right=("fpp_share_right", "mean")).reset_index()
+                                        fpp_share_right=("fpp_share_right", "mean"),
+                                        **extra).reset_index()
     cases["planted"] = cases["side"].replace("", "none")
     cases["called"] = [fpp_side(a, b) for a, b in
                        zip(cases["fpp_share_left"], cases["fpp_share_right"], strict=True)]
     cases["agree"] = cases["planted"] == cases["called"]
     return cases.drop(columns=["side"])
+
+
+def side_counts(cases: pd.DataFrame) -> dict[str, int]:
+    """Recordings with a planted side called right / missed / on the wrong side, and
+    recordings without one that get a side (or none)."""
+    lat = cases[cases["planted"] != "none"]
+    neg = cases[cases["planted"] == "none"]
+    return {"palsy": int(len(lat)), "palsy_right_side": int(lat["agree"].sum()),
+            "palsy_missed": int((lat["called"] == "none").sum()),
+            "palsy_wrong_side": int(((lat["called"] != "none") & ~lat["agree"]).sum()),
+            "no_weakness": int(len(neg)), "no_weakness_none": int(neg["agree"].sum()),
+            "no_weakness_with_a_side": int((~neg["agree"]).sum())}
 
 
 def evaluate_model(model: ParsingModel, data: ParsingData) -> dict[str, Any]:
@@ -167,6 +181,7 @@ def evaluate_model(model: ParsingModel, data: ParsingData) -> dict[str, Any]:
             else float("nan")
         res["fpp_n_cases"] = int(len(cases))
         res["fpp_n_palsy_cases"] = int(len(lateral))
+        res["fpp_side_counts"] = side_counts(cases)
     return res
 
 
@@ -210,6 +225,7 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
                       "fpp_side_agreement": res.get("fpp_side_agreement", float("nan")),
                       "fpp_side_agreement_palsy": res.get("fpp_side_agreement_palsy",
                                                           float("nan")),
+                      **{f"sides_{k}": v for k, v in res.get("fpp_side_counts", {}).items()},
                       "inference_ms_per_crop": res["inference_ms_per_crop"],
                       "epochs": len(m.history_),
                       "train_seconds": m.sidecar_["training"].get("train_seconds")})

@@ -7,7 +7,9 @@ map, depth map and crop landmarks (:func:`strokescreen.parsing.data.make_sample`
 Landmarks: a synthetic cohort's planted mesh (``truth/<case_id>.parquet`` beside the
 manifest; occluded frames skipped) or, for other recordings, MediaPipe on the frame.
 FPP: the planted weakness (synthetic: condition, side, droop and excursion loss of the
-truth), or the manifest's ``condition`` / ``side`` / ``severity`` columns.
+truth), or the manifest's ``condition`` / ``side`` / ``severity`` columns; it is drawn on
+a crop only where the crop shows the droop (``fpp_drawn`` in ``meta``, see
+:func:`strokescreen.parsing.data.droop_visible`).
 """
 
 from __future__ import annotations
@@ -25,11 +27,11 @@ from strokescreen.errors import InputError
 from strokescreen.face.landmarks import get_landmarker
 from strokescreen.io.manifest import read_manifest
 from strokescreen.io.video import iter_frames, probe
-from strokescreen.parsing.data import fpp_spec, make_sample, pick_frames
+from strokescreen.parsing.data import corner_drop_px, fpp_spec, make_sample, pick_frames
 from strokescreen.parsing.person import PersonSegmenter
 from strokescreen.progress import Progress
 
-DATA_VERSION = 1
+DATA_VERSION = 2  # 2: FPP drawn only where the crop shows the droop
 N_POINTS = 478
 
 
@@ -37,7 +39,8 @@ N_POINTS = 478
 class ParsingData:
     """Crops of a cohort. images (N,S,S,3) uint8, labels (N,S,S) uint8 (masks.CLASSES),
     depth (N,S,S) float16, points (N,478,3) float32; ``meta`` one row per crop
-    (case_id, subject_id, frame, side, region)."""
+    (case_id, subject_id, frame, side, region = the recording's planted FPP region,
+    fpp_drawn = whether this crop's labels hold it, drop_px = weak corner drop in the crop)."""
 
     images: np.ndarray
     labels: np.ndarray
@@ -157,7 +160,9 @@ def build_parsing_data(source: str | Path, *, size: int, frames_per_case: int,
                 depth.append(sample.depth.astype(np.float16))
                 points.append(sample.points)
                 rows.append({"case_id": row["case_id"], "subject_id": row["subject_id"],
-                             "frame": int(frame), "side": side, "region": region})
+                             "frame": int(frame), "side": side, "region": region,
+                             "fpp_drawn": sample.fpp_drawn,
+                             "drop_px": round(corner_drop_px(sample.points, side), 3)})
             if progress is not None:
                 progress(i + 1, len(df), note=str(row["case_id"]))
     finally:

@@ -1,0 +1,103 @@
+"""FPP drawn only where the crop shows the droop; a flipped pair swaps the side; the side
+rule names no side for a symmetric FPP."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from strokescreen.face.schemes import mirror_landmarks
+from strokescreen.parsing import masks as M
+from strokescreen.parsing.data import corner_drop_px, droop_visible, make_sample
+from strokescreen.parsing.metrics import fpp_areas, fpp_side
+from strokescreen.synth import _mesh_tables as T
+from tests.parsing.test_masks import S, planted_face
+
+
+def face_with_droop(side: str, drop_px: float, *, iris_px: float = 11.7) -> np.ndarray:
+    """The planted face with the ``side`` mouth corner lowered by ``drop_px`` and irises
+    ``iris_px`` wide (11.7 px = 1 px per mm)."""
+    pts = planted_face()
+    for rim, cx in ((T.IRIS_RIGHT, 70.0), (T.IRIS_LEFT, 130.0)):
+        pts[rim[1], :2] = (cx + iris_px / 2, 80)
+        pts[rim[3], :2] = (cx - iris_px / 2, 80)
+    corner = T.MOUTH_CORNER_LEFT if side == "left" else T.MOUTH_CORNER_RIGHT
+    pts[corner, 1] += drop_px
+    return pts
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_corner_drop_is_measured_on_the_planted_side(side):
+    other = "right" if side == "left" else "left"
+    pts = face_with_droop(side, 3.0)
+    assert corner_drop_px(pts, side) == pytest.approx(3.0, abs=1e-6)
+    assert corner_drop_px(pts, other) == pytest.approx(-3.0, abs=1e-6)
+    assert corner_drop_px(pts, "") == 0.0
+
+
+def test_visibility_needs_a_pixel_and_two_normal_sds():
+    # 1 px per mm: the need is max(1 px, 2 x 0.8 mm = 1.6 px)
+    assert not droop_visible(face_with_droop("left", 1.5), "left")
+    assert droop_visible(face_with_droop("left", 1.7), "left")
+    assert not droop_visible(face_with_droop("left", 1.7), "right")  # the other side is higher
+    # small face (0.1 px per mm): the one-pixel floor decides
+    assert not droop_visible(face_with_droop("left", 0.9, iris_px=1.17), "left")
+    assert droop_visible(face_with_droop("left", 1.1, iris_px=1.17), "left")
+
+
+def test_invisible_droop_is_not_drawn_as_fpp():
+    img = np.full((S, S, 3), 90, np.uint8)
+    shown = make_sample(img, face_with_droop("left", 12.0), size=S, side="left",
+                        region="lower_face")
+    hidden = make_sample(img, face_with_droop("left", 0.5), size=S, side="left",
+                         region="lower_face")
+    forced = make_sample(img, face_with_droop("left", 0.5), size=S, side="left",
+                         region="lower_face", visible_only=False)
+    assert shown.fpp_drawn and (shown.labels == M.FPP).sum() > 500
+    assert not hidden.fpp_drawn and (hidden.labels == M.FPP).sum() == 0
+    assert forced.fpp_drawn and (forced.labels == M.FPP).sum() > 500
+
+
+def test_flipped_training_pair_swaps_the_fpp_side():
+    torch = pytest.importorskip("torch")
+    from strokescreen.parsing.model import ParsingModel
+
+    img = np.full((S, S, 3), 90, np.uint8)
+    pts = face_with_droop("left", 12.0)
+    s = make_sample(img, pts, size=S, side="left", region="lower_face")
+    a = fpp_areas(s.labels, s.points)
+    assert fpp_side(a["fpp_share_left"], a["fpp_share_right"]) == "left"
+    x = torch.from_numpy(s.image).permute(2, 0, 1)[None].float()
+    y = torch.from_numpy(s.labels)[None]
+    d = torch.from_numpy(s.depth)[None]
+    _, yf, df = ParsingModel.flip_pair(x, y, d)
+    mirrored = mirror_landmarks(s.points, scheme="mp478", width=S)  # as a landmarker sees it
+    b = fpp_areas(yf[0].numpy(), mirrored)
+    assert fpp_side(b["fpp_share_left"], b["fpp_share_right"]) == "right"
+    assert b["fpp_share_right"] == pytest.approx(a["fpp_share_left"], abs=0.02)
+    # the mirrored face's droop is on its right, and it is visible there
+    assert corner_drop_px(mirrored, "right") == pytest.approx(corner_drop_px(s.points, "left"))
+    assert droop_visible(mirrored, "right") and not droop_visible(mirrored, "left")
+    assert torch.equal(df[0], d[0].flip(-1))
+
+
+def test_side_rule_needs_a_one_sided_excess():
+    assert fpp_side(0.1, 0.05) == "none"  # too small
+    assert fpp_side(0.3, 0.3) == "none"  # symmetric, however large
+    assert fpp_side(0.6, 0.4) == "none"  # excess 0.2 < 0.25
+    assert fpp_side(0.6, 0.3) == "left"
+    assert fpp_side(0.05, 0.5) == "right"
+    assert fpp_side(0.0, 0.25) == "right"
+
+
+def test_side_counts_split_misses_from_wrong_sides():
+    import pandas as pd
+
+    from strokescreen.workflows.parsing import side_counts
+
+    cases = pd.DataFrame({"planted": ["left", "left", "right", "none", "none", "none"],
+                          "called": ["left", "none", "left", "none", "right", "none"]})
+    cases["agree"] = cases["planted"] == cases["called"]
+    assert side_counts(cases) == {"palsy": 3, "palsy_right_side": 1, "palsy_missed": 1,
+                                  "palsy_wrong_side": 1, "no_weakness": 3,
+                                  "no_weakness_none": 2, "no_weakness_with_a_side": 1}
