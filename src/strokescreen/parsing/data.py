@@ -23,8 +23,9 @@ CROP_SHIFT_UP = 0.12
 SEGMENT_SIZE_PX = 192
 #: a droop is drawn as FPP only where the crop can show it: the weak mouth corner must sit
 #: lower than the other by one crop pixel (below the sampling step nothing is resolved)
-#: and by two standard deviations of the normal commissure height asymmetry (SD 0.8 mm,
-#: MEEI normals, the reference the synthetic generator draws healthy faces from)
+#: and by two standard deviations of the normal commissure height asymmetry (SD 0.8 mm:
+#: the healthy spread of the synthetic training cohort real60, drawn before the generator
+#: took the MEEI normals' 1.6 mm RMS; docs/face_parsing.md says what that changes)
 VISIBLE_MIN_PX = 1.0
 NORMAL_DH_SD_MM = 0.8
 VISIBLE_SD = 2.0
