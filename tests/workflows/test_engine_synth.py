@@ -27,5 +27,5 @@ def test_synth_on_dask_writes_the_same_cohort(dask_client, tmp_path):
     assert [s[0] for s in seen if s[1] == 2] == [0, 1, 2]
     # videos, per-frame truth, manifest, truth/cases.csv; the card without its wall-time line
     n = assert_same_tree(tmp_path / "local", tmp_path / "dask")
-    assert n == 2 * 2 + 3
+    assert n == 2 * 2 + 4  # + generator.json
     assert "with 2 worker(s)" in (tmp_path / "dask" / "cohort_card.md").read_text()

@@ -32,6 +32,18 @@ def _step(title: str, *args: str, ok_codes: tuple[int, ...] = (0,)) -> None:
 
 
 @guarded
+def _set_aside(folder: Path) -> Path:
+    """Rename ``folder`` to the first free ``<name>.old``, ``<name>.old2``, ... (nothing is
+    deleted) and return the new path."""
+    n = 1
+    while True:
+        target = folder.with_name(f"{folder.name}.old{n if n > 1 else ''}")
+        if not target.exists():
+            folder.rename(target)
+            return target
+        n += 1
+
+
 def demo(
     out: Annotated[Path, typer.Option("--out", help="folder for the demo's work and reports")] = Path(
         "demo_out"),
@@ -44,10 +56,16 @@ def demo(
     """Run the main job on the built-in synthetic cohort and print where the reports are."""
     import pandas as pd
 
+    from strokescreen.synth.cohort import GENERATOR_VERSION, generator_version
+
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     cohort, work = out / "cohort", out / "work"
     console.print(f"[bold]strokescreen demo[/] — {SYNTHETIC_NOTE}")
+    if (cohort / "manifest.csv").is_file() and generator_version(cohort) != GENERATOR_VERSION:
+        kept = _set_aside(cohort)
+        console.print(f"the synthetic cohort in {cohort} was made by an older generator; "
+                      f"kept it as {kept} and making a new one")
     if not (cohort / "manifest.csv").is_file():
         _step("1/6 synthesise the demo cohort", "synth", "--out", str(cohort), "--subjects",
               str(subjects), "--recordings-per-subject", str(recordings), "--seconds",

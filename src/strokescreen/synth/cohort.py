@@ -27,6 +27,25 @@ from strokescreen.tasks import TaskRunner, local_runner
 # the manifest schema's columns, in the order synthetic manifests have always had
 MANIFEST_COLUMNS = (*REQUIRED_MANIFEST_COLUMNS, "condition", "severity", "side", "task",
                     *OPTIONAL_MANIFEST_COLUMNS[4:], *RISK_FACTORS)
+#: the generator's version, stamped into every cohort (``generator.json``); raised whenever
+#: the same config and seed would render different faces or voices (2: real-sized smiles and
+#: natural asymmetry from the MEEI normals, 2026-11-30)
+GENERATOR_VERSION = 2
+GENERATOR_STAMP = "generator.json"
+
+
+def generator_version(cohort_dir: str | Path) -> int | None:
+    """The generator version stamped into a cohort folder; None when there is no (readable)
+    stamp, as in cohorts made before the stamp existed."""
+    import json
+
+    try:
+        value = json.loads((Path(cohort_dir) / GENERATOR_STAMP).read_text()).get("version")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) else None
+
+
 # added in longitudinal cohorts (visits > 1): the visit, its day, the planted grade (0-3)
 # and the subject's recovery targets (grade at the last visit, last minus first)
 VISIT_COLUMNS = ("visit", "days_since_onset", "severity_grade", "severity_last",
@@ -128,6 +147,7 @@ def generate_cohort(config: SynthConfig, out_dir: str | Path, *, workers: int = 
                                         task_name="synth")
     results.sort(key=lambda r: r.case_index)
     manifest = write_manifest(out, cases, results, longitudinal=config.visits > 1)
+    (out / GENERATOR_STAMP).write_text(f'{{"version": {GENERATOR_VERSION}}}\n')
     table = cases_frame(cases)
     table["speech_rate_measured_syl_s"] = [r.speech_rate_syl_s for r in results]
     table["head_turn_frames"] = [r.head_turn_frames for r in results]
