@@ -1,4 +1,4 @@
-"""Fit the box calibration of the ``mediapipe-cascade68`` landmarker (dlib HOG box <-> points).
+"""Fit the box calibration of the ``mediapipe-fused68`` landmarker (dlib HOG box <-> points).
 
 dlib's ERT 68-point predictor was trained on faces boxed by dlib's HOG detector, so it is
 most accurate from a box placed the way that detector places it. This script collects, on
@@ -20,11 +20,12 @@ and reports their leave-one-video-out error (box centre and side, % of the box s
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 from pathlib import Path
 
 import numpy as np
+from real_frames import print_counts as _print_counts
+from real_frames import real_frames
 
 from strokescreen.face.ert_box import (
     BOX_FILE,
@@ -34,11 +35,8 @@ from strokescreen.face.ert_box import (
 )
 from strokescreen.face.schemes import to_ibug68
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
-
 
 def collect(step: int = 4, max_frames: int = 160) -> dict[str, np.ndarray]:
-    import av
     import dlib
 
     from strokescreen.face.landmarks import dlib_model_dir, get_landmarker
@@ -46,31 +44,19 @@ def collect(step: int = 4, max_frames: int = 160) -> dict[str, np.ndarray]:
     mp = get_landmarker("mediapipe", static=True, max_faces=1)
     det = dlib.get_frontal_face_detector()
     pred = dlib.shape_predictor(str(dlib_model_dir() / "shape_predictor_68_face_landmarks.dat"))
-    videos = sorted(glob.glob(str(REAL / "video" / "grid" / "*.mpg")))
-    videos += [str(REAL / "video" / "single_face.mp4"),
-               str(REAL / "video" / "wolfgang_langer_pexels.mp4")]
     out: dict[str, list] = {"mesh68": [], "ert68": [], "box": [], "group": []}
-    for g, v in enumerate(videos):
-        with av.open(v) as c:
-            for i, fr in enumerate(c.decode(video=0)):
-                if i % step:
-                    continue
-                if i >= max_frames * step:
-                    break
-                img = fr.to_ndarray(format="rgb24")
-                for flip in (False, True):
-                    im = np.ascontiguousarray(img[:, ::-1]) if flip else img
-                    faces, rects = mp.detect(im), det(im, 1)
-                    if len(faces) != 1 or len(rects) != 1:
-                        continue
-                    r = rects[0]
-                    shape = pred(im, r)
-                    out["mesh68"].append(to_ibug68(faces[0])[:, :2])
-                    out["ert68"].append([(shape.part(k).x, shape.part(k).y) for k in range(68)])
-                    out["box"].append((r.left(), r.top(), r.right(), r.bottom()))
-                    out["group"].append(g)
-        print(f"{Path(v).name}: {sum(1 for x in out['group'] if x == g)} faces", flush=True)
+    for g, im in real_frames(step, max_frames):
+        faces, rects = mp.detect(im), det(im, 1)
+        if len(faces) != 1 or len(rects) != 1:
+            continue
+        r = rects[0]
+        shape = pred(im, r)
+        out["mesh68"].append(to_ibug68(faces[0])[:, :2])
+        out["ert68"].append([(shape.part(k).x, shape.part(k).y) for k in range(68)])
+        out["box"].append((r.left(), r.top(), r.right(), r.bottom()))
+        out["group"].append(g)
     mp.close()
+    _print_counts(out["group"])
     return {k: np.asarray(v, dtype=float) for k, v in out.items()}
 
 

@@ -14,12 +14,11 @@ leave-one-video-out cross-validation.
 from __future__ import annotations
 
 import argparse
-import glob
 import json
 from pathlib import Path
 
-import av
 import numpy as np
+from real_frames import REAL, print_counts, real_frames
 
 from strokescreen.face.accuracy import face_errors
 from strokescreen.face.landmarks import get_landmarker
@@ -28,35 +27,21 @@ from strokescreen.face.schemes import to_ibug68
 from strokescreen.io.pts import read_pts
 from strokescreen.workflows.landmarks import read_image_rgb
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
-
 
 def collect(step: int = 4, max_frames: int = 160) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     mp, dl = get_landmarker("mediapipe", static=True, max_faces=1), get_landmarker("dlib68",
                                                                                   upsample=1)
-    videos = sorted(glob.glob(str(REAL / "video" / "grid" / "*.mpg")))
-    videos += [str(REAL / "video" / "single_face.mp4"),
-               str(REAL / "video" / "wolfgang_langer_pexels.mp4")]
     meshes, targets, groups = [], [], []
-    for g, v in enumerate(videos):
-        with av.open(v) as c:
-            for i, fr in enumerate(c.decode(video=0)):
-                if i % step:
-                    continue
-                if i >= max_frames * step:
-                    break
-                img = fr.to_ndarray(format="rgb24")
-                for flip in (False, True):
-                    im = np.ascontiguousarray(img[:, ::-1]) if flip else img
-                    a, b = mp.detect(im), dl.detect(im)
-                    if len(a) != 1 or len(b) != 1:
-                        continue
-                    if face_errors(to_ibug68(a[0]), b[0][:, :2])["nme_51"] > 0.08:
-                        continue
-                    meshes.append(a[0][:, :2])
-                    targets.append(b[0][:, :2])
-                    groups.append(g)
-        print(f"{Path(v).name}: {sum(1 for x in groups if x == g)} faces")
+    for g, im in real_frames(step, max_frames):
+        a, b = mp.detect(im), dl.detect(im)
+        if len(a) != 1 or len(b) != 1:
+            continue
+        if face_errors(to_ibug68(a[0]), b[0][:, :2])["nme_51"] > 0.08:
+            continue
+        meshes.append(a[0][:, :2])
+        targets.append(b[0][:, :2])
+        groups.append(g)
+    print_counts(groups)
     return np.array(meshes), np.array(targets), np.array(groups)
 
 
