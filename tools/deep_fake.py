@@ -181,3 +181,13 @@ def fake_cohort(work: str | Path, *, n_subjects: int, n_recordings: int = 1,
             rows.append({"case_id": cid, "subject_id": f"s{s:03d}", "label": label,
                          "case_dir": str(d)})
     return pd.DataFrame(rows)
+
+
+def write_fake_manifest(work: str | Path, cases: pd.DataFrame) -> Path:
+    """``work/manifest.csv`` for a :func:`fake_cohort` (video paths named after the cases,
+    marked synthetic), as ``ablate`` and ``evaluate`` read a cohort; returns its path."""
+    path = Path(work) / "manifest.csv"
+    cases[["case_id", "subject_id", "label"]].assign(
+        video=[f"videos/{c}.mp4" for c in cases["case_id"]], synthetic=True,
+    ).to_csv(path, index=False)
+    return path

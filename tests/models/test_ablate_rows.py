@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 pytest.importorskip("torch")
 
-from tools.deep_fake import fake_cohort  # noqa: E402
+from tools.deep_fake import fake_cohort, write_fake_manifest  # noqa: E402
 
 from strokescreen.cli import app  # noqa: E402
 
@@ -16,9 +16,7 @@ from strokescreen.cli import app  # noqa: E402
 def test_rows_option_runs_only_those_rows(tmp_path):
     cases = fake_cohort(tmp_path, n_subjects=4, n_recordings=1, seed=2, n_video_frames=10,
                         audio_seconds=1.0)
-    man = cases[["case_id", "subject_id", "label"]].assign(
-        video=[f"videos/{c}.mp4" for c in cases["case_id"]], synthetic=True)
-    man.to_csv(tmp_path / "manifest.csv", index=False)
+    write_fake_manifest(tmp_path, cases)
     out = tmp_path / "out"
     res = CliRunner().invoke(app, [
         "ablate", str(tmp_path / "manifest.csv"), "--work", str(tmp_path), "--out", str(out),
@@ -37,9 +35,7 @@ def test_paper_preset_matches_the_reference_specificity_by_the_closest_value(tmp
 
     cases = fake_cohort(tmp_path, n_subjects=4, n_recordings=1, seed=2, n_video_frames=10,
                         audio_seconds=1.0)
-    man = cases[["case_id", "subject_id", "label"]].assign(
-        video=[f"videos/{c}.mp4" for c in cases["case_id"]], synthetic=True)
-    man.to_csv(tmp_path / "manifest.csv", index=False)
+    write_fake_manifest(tmp_path, cases)
     for preset, flag, want in (("paper", [], "closest"), ("tiny", [], "at_least"),
                                ("paper", ["--spec-match", "at_least"], "at_least")):
         out = tmp_path / f"out-{preset}-{want}"
@@ -81,9 +77,7 @@ def test_device_reaches_every_deep_row_and_a_bad_device_is_one_line(tmp_path, mo
     assert res.settings["device"] == "auto"
     assert {k: v["device"] for k, v in seen.items()} == {
         "deepstroke": "auto", "mmdl-late-fusion": "auto", "i3d": "auto"}
-    man = cases[["case_id", "subject_id", "label"]].assign(
-        video=[f"videos/{c}.mp4" for c in cases["case_id"]], synthetic=True)
-    man.to_csv(tmp_path / "manifest.csv", index=False)
+    write_fake_manifest(tmp_path, cases)
     for bad, says in (("gpu", "use cpu, cuda, cuda:N or auto"), ("cuda:99", "CUDA GPU(s)")):
         res = CliRunner().invoke(app, [
             "ablate", str(tmp_path / "manifest.csv"), "--work", str(tmp_path), "--out",

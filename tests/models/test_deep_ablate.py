@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 pytest.importorskip("torch")
 
-from tools.deep_fake import fake_cohort  # noqa: E402
+from tools.deep_fake import fake_cohort, write_fake_manifest  # noqa: E402
 
 from strokescreen.cli import app  # noqa: E402
 
@@ -18,9 +18,7 @@ from strokescreen.cli import app  # noqa: E402
 def cohort_dir(tmp_path_factory):
     work = tmp_path_factory.mktemp("ablate")
     cases = fake_cohort(work, n_subjects=6, n_recordings=2, seed=4, n_video_frames=24)
-    man = cases[["case_id", "subject_id", "label"]].assign(
-        video=[f"videos/{c}.mp4" for c in cases["case_id"]], synthetic=True)
-    man.to_csv(work / "manifest.csv", index=False)
+    write_fake_manifest(work, cases)
     return work, cases
 
 

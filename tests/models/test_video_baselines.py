@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 pytest.importorskip("torch")
 
-from tools.deep_fake import fake_cohort  # noqa: E402
+from tools.deep_fake import fake_cohort, write_fake_manifest  # noqa: E402
 
 from strokescreen.cli import app  # noqa: E402
 from strokescreen.errors import ConfigError, NotFittedError  # noqa: E402
@@ -84,9 +84,7 @@ def test_a_case_without_enough_frames_gets_nan_with_a_reason(cohort):
 @pytest.mark.slow
 def test_ablate_runs_the_baseline_rows(cohort, monkeypatch):
     work, cases = cohort
-    man = cases[["case_id", "subject_id", "label"]].assign(
-        video=[f"videos/{c}.mp4" for c in cases["case_id"]], synthetic=True)
-    man.to_csv(work / "manifest.csv", index=False)
+    write_fake_manifest(work, cases)
     monkeypatch.setattr("strokescreen.workflows.cases.load_cases",
                         lambda m, w, f, **_: (cases, "cohort", True))
     out = work / "out"
