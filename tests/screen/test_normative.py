@@ -124,6 +124,17 @@ def test_no_speech_cannot_tell_unless_face_signs(takeo_face):
     assert norm_screen(features(drooped(12.0), silent), quality=GOOD)["decision"] == "signs present"
 
 
+def test_speech_the_quality_gate_calls_too_short_is_not_checked(takeo_face):
+    # the features' voice detector found 7.5 s, the quality gate heard 1.8 s: the report
+    # says "under 2 s of speech", so the screen must not call the speech normal
+    short = dict(GOOD, speech_s=1.8)
+    res = norm_screen(features(takeo_face), quality=short)
+    assert res["decision"] == "cannot tell"
+    assert sign(res, "speech_rate")["status"] == "not assessed"
+    assert norm_screen(features(takeo_face), quality=dict(GOOD, speech_s=7.5))["decision"] \
+        == "no signs found"
+
+
 def test_unvoiced_sound_is_not_speech(takeo_face):
     # the voice detector kept 2.4 s of sound with one "syllable" and no pitch at all
     noise = {"speech_syllable_count": 1.0, "speech_utterance_duration": 2.4,

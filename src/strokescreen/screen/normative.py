@@ -221,13 +221,20 @@ def shown_state(state: str, op_cfg: ScreenConfig) -> bool:
 
 
 def speech_signs(speech: Mapping[str, float], op: Mapping[str, float], *,
-                 min_speech_s: float) -> list[dict[str, Any]]:
-    """Speech rate signs from ``speech_*`` values against ``speech_normals.json``."""
+                 min_speech_s: float, heard_s: float | None = None) -> list[dict[str, Any]]:
+    """Speech rate signs from ``speech_*`` values against ``speech_normals.json``.
+
+    ``heard_s``: the quality gate's seconds of speech, when known; the speech counts as
+    enough only when both it and the features' ``speech_time`` reach ``min_speech_s``, so
+    the screen never checks speech the report calls too short."""
     from strokescreen.audio import speech_normals
 
     ranges = speech_normals()
     n_syl = finite_or_none(speech.get("speech_syllable_count"))
     spoken = finite_or_none(speech.get("speech_time")) or 0.0
+    heard = finite_or_none(heard_s)
+    if heard is not None:
+        spoken = min(spoken, heard)
     # syllable nuclei are voiced: "speech" without a single voiced frame (no pitch) is noise
     # or music that the voice detector let through, and its syllable count means nothing
     voiced = finite_or_none(speech.get("speech_voiced_share"))
@@ -354,7 +361,8 @@ def norm_screen(
         cfg = replace(cfg, n_families=cfg.n_families + 1)
     face_part, tested, notes = _face_part(face, kind=kind, state=state, cfg=cfg)
     op = operating_point(cfg, face_states=tested or ("rest",))
-    signs = face_part + speech_signs(speech, op, min_speech_s=cfg.min_speech_s)
+    signs = face_part + speech_signs(speech, op, min_speech_s=cfg.min_speech_s,
+                                     heard_s=q.get("speech_s"))
     if baseline is not None:
         from strokescreen.screen.baseline import baseline_signs
 
