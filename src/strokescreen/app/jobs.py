@@ -402,8 +402,7 @@ class JobRunner:
             job.progress, job.stage = 0.0, "starting"
             s.commit()
             job_id, video_name, attempt = job.id, job.video_name, job.attempts
-            owner = {"user_id": job.user_id, "patient": job.patient,
-                     "created_at": job.created_at}
+            user_id, patient, created_at = job.user_id, job.patient, job.created_at
         if video_name is None or not upload_path(self.data_dir, video_name).exists():
             self._mark_failed(job_id, "input", "the uploaded recording is missing; upload it again")
             return True
@@ -420,7 +419,8 @@ class JobRunner:
             self.settings.keep_case_data,
             None if self.settings.severity_model_dir is None
             else str(self.settings.severity_model_dir),
-            earlier_visit(self.db, result_dir(self.data_dir, ""), job_id=job_id, **owner),
+            earlier_visit(self.db, result_dir(self.data_dir, ""), job_id=job_id, user_id=user_id,
+                          patient=patient, created_at=created_at),
         )
         r = _Running(job_id=job_id, started=time.monotonic())
         if self.settings.worker_mode == "process":
