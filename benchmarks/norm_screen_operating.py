@@ -112,12 +112,13 @@ def dynamic_rates(real: Path, cache: Path) -> None:
     print(f"\n## Real healthy faces with a rest and a smile ({len(faces)} faces x 2 sides), "
           "weakness planted (droop, weak corner's smile movement reduced 13 %/mm), "
           "leave-one-subject-out\n")
-    print("| planted droop | static only: sign / sign or borderline | with movement sign: "
-          "sign / sign or borderline | median movement \\|z\\| |")
-    print("|---|---:|---:|---:|")
+    print("| planted droop | static only: sign / sign or borderline | with movement sign "
+          "alone | movement and rest droop combined (shipped) | median movement \\|z\\| |")
+    print("|---|---:|---:|---:|---:|")
     for d, r in res.items():
         print(f"| {d:g} mm | {r['static_sign']:.0%} / {r['static_flag']:.0%} | "
-              f"{r['dyn_sign']:.0%} / {r['dyn_flag']:.0%} | {r['move_z']:.2f} |")
+              f"{r['dyn_sign']:.0%} / {r['dyn_flag']:.0%} | "
+              f"{r['comb_sign']:.0%} / {r['comb_flag']:.0%} | {r['move_z']:.2f} |")
     single = {p: mp for p, mp in videos.items()}
     base = real_baseline_rates(single, droops_mm=DROOPS)
     print("\n## Real healthy videos against their own baseline (first half of each state's "

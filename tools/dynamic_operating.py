@@ -30,6 +30,7 @@ from tools.normal_ranges import derive_normals
 from tools.screen_operating import STATIC_ASYMMETRY, face_bounds, plant_weakness
 
 MOVE = "smile_corner_movement_lr_nd"
+HEIGHT = "mouth_corner_height_lr_ipu"
 
 
 def _face_level(n_tests: int) -> float:
@@ -73,13 +74,15 @@ def real_weakness_rates(faces: Sequence[tuple[str, np.ndarray, np.ndarray, str]]
                         move_values: Mapping[str, float], *,
                         droops_mm: Sequence[float] = (0.0, 1.5, 3.0, 5.0)) -> dict[float, Any]:
     """Per planted droop: share flagged (sign; sign or borderline) static-only (rest index,
-    1 face test) and with the movement sign (rest + smile movement; the face family split
-    over the 3 tests of a video with a smile: rest, smile state, smile movement)."""
+    1 face test), with the movement sign alone (rest + smile movement; the face family
+    split over the 3 tests of a video with a smile: rest, smile state, smile movement) and
+    with the movement read together with the rest droop in place of it (``comb``, the
+    shipped test: :mod:`strokescreen.screen.combined`, held-out scales)."""
     out: dict[float, Any] = {}
     lvl1, lvl3 = _face_level(1), _face_level(3)
     for d in droops_mm:
         rec = {"static_sign": [], "static_flag": [], "dyn_sign": [], "dyn_flag": [],
-               "move_z": []}
+               "comb_sign": [], "comb_flag": [], "move_z": []}
         for subject, lm, rest, scheme in faces:
             others = {k: v for k, v in rest_values.items() if k != subject}
             ranges = derive_normals(others, noise=dict(noise), noise_averaged=dict(noise_averaged))
@@ -94,6 +97,12 @@ def real_weakness_rates(faces: Sequence[tuple[str, np.ndarray, np.ndarray, str]]
                 lo3, hi3 = face_bounds(len(others), level=lvl3)
                 mlo, mhi = face_bounds(m_n, level=lvl3)
                 mz = abs(v[MOVE]) / m_scale if np.isfinite(v[MOVE]) else 0.0
+                h_centre, h_scale = scales[HEIGHT]
+                zc = (abs((v[MOVE] / m_scale - (v[HEIGHT] - h_centre) / h_scale) / np.sqrt(2))
+                      if np.isfinite(v[MOVE]) else 0.0)
+                clo, chi = face_bounds(min(m_n, len(others)), level=lvl3)
+                rec["comb_sign"].append(idx > hi3 or zc > chi)
+                rec["comb_flag"].append(idx > lo3 or zc > clo)
                 rec["static_sign"].append(idx > hi1)
                 rec["static_flag"].append(idx > lo1)
                 rec["dyn_sign"].append(idx > hi3 or mz > mhi)

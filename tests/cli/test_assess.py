@@ -101,3 +101,20 @@ def test_baseline_from_an_earlier_result(setup, json_run, tmp_path):
     assert all(s["change"] in (None, 0.0) and s["status"] in ("within", "not assessed")
                for s in signs)
     assert result["screen"]["operating_point"]["n_families"] == 4
+    assert "Baseline: the same person" in (out / "report.html").read_text()
+
+
+@pytest.mark.slow
+def test_a_baseline_that_could_not_be_used_is_named_in_result_and_report(setup, tmp_path):
+    """The web app's earlier visit that failed the baseline checks: the recording is still
+    assessed, against healthy people only, and the reason is shown."""
+    from strokescreen.workflows.assess import assess_video
+
+    d, clip, config = setup
+    note = "the visit of 2025-01-10 09:00 UTC cannot serve as the baseline: no facial measures"
+    result = assess_video(clip, tmp_path / "out", pdf=False, baseline_note=note)
+    assert result["baseline"] == {"used": False, "reason": note, "signs": []}
+    assert not [s for s in result["screen"]["signs"] if s["kind"] == "baseline"]
+    assert result["screen"]["operating_point"]["n_families"] == 3
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "No baseline used:" in html and "cannot serve as the baseline" in html

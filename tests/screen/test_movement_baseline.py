@@ -89,23 +89,48 @@ def test_a_healthy_smile_raises_no_flag_that_rest_would_not(meei):
         assert (both["decision"] == "signs present") <= (rest_only["decision"] == "signs present")
 
 
-def test_a_corner_moving_half_as_far_in_the_smile_is_flagged(meei):
+def test_a_weak_corner_is_flagged_by_rest_and_smile_read_together(meei):
+    """MEEI subject 1, a 3 mm weakness planted as the synthetic generator couples it (the
+    right commissure 3 mm lower, its smile travel 39 % shorter): the rest index alone
+    reads within, the droop and the movement read together are borderline ("cannot
+    tell", never "no signs found"); 5 mm is a sign."""
     faces = meei[1]
     lm = clip([faces["rest"]] * 30 + [faces["smile_large"]] * 20, 3)
     rest = np.arange(50) < 30
+    res = screen(plant_weakness(lm, 3.0, scheme="ibug68", rest=rest, side="r"))
+    move = next(s for s in res["signs"] if s["name"] == "smile_corner_movement_lr_nd")
+    combo = move["combined"]
+    assert move["weaker_side"] == "right" and combo["rest_z"] > 0 and combo["movement_z"] > 0
+    assert move["value"] == pytest.approx((combo["rest_z"] + combo["movement_z"]) / np.sqrt(2))
+    assert status(res, "asymmetry_index") == "within"
+    assert move["status"] == "borderline" and res["decision"] == "cannot tell"
+    left = screen(plant_weakness(lm, 5.0, scheme="ibug68", rest=rest, side="l"))
+    move = next(s for s in left["signs"] if s["name"] == "smile_corner_movement_lr_nd")
+    assert move["weaker_side"] == "left" and move["status"] == "sign"
+    assert left["decision"] == "signs present"
+    # a corner moving half as far with no droop: the ratio and side are read
     weak = plant_weakness(lm, 0.0, scheme="ibug68", rest=rest, side="r", loss=0.5)
     res = screen(weak)
     move = next(s for s in res["signs"] if s["name"] == "smile_corner_movement_lr_nd")
-    assert move["weaker_side"] == "right"
-    assert move["raw_value"] > 0.25  # the right corner moved about half as far
-    # borderline at least: n = 13 healthy faces put the sign limit at 4.1 healthy SDs,
-    # and healthy smiles reach a ratio of 0.55 (docs/norm_screen.md)
-    assert move["status"] in ("borderline", "sign")
-    assert res["decision"] != "no signs found"
-    # with the earlier, healthy recording of the same face as baseline: a sign
+    assert move["raw_value"] > 0.25 and move["weaker_side"] == "right"
+    # with the earlier, healthy recording of the same face as baseline: flagged
     earlier = values(clip([faces["rest"]] * 30 + [faces["smile_large"]] * 20, 4))
     with_base = screen(weak, baseline=earlier)
     assert status(with_base, "baseline_smile_corner_movement_lr_nd") in ("borderline", "sign")
+
+
+def test_healthy_asymmetries_pointing_to_different_sides_cancel(meei):
+    """MEEI subject 4 (healthy): the left corner travels 55 % as far as the right in a
+    large smile, a ratio of -0.29 (2.8 healthy SDs: borderline for the movement alone),
+    but the left commissure sits higher at rest, the opposite of a weak left side: read
+    together, within."""
+    faces = meei[4]
+    res = screen(clip([faces["rest"]] * 30 + [faces["smile_large"]] * 20, 4))
+    move = next(s for s in res["signs"] if s["name"] == "smile_corner_movement_lr_nd")
+    combo = move["combined"]
+    assert move["raw_value"] < -0.25 and combo["movement_z"] < -2.5  # moves as a weak left
+    assert combo["rest_z"] > 0  # but sits as a weak right
+    assert move["status"] == "within" and res["decision"] == "no signs found"
 
 
 def test_corner_movement_reads_a_planted_ratio():

@@ -40,6 +40,7 @@ from sqlalchemy import select, update
 
 from strokescreen.app.db import DONE, FAILED, QUEUED, RUNNING, Database, Job, make_engine, utcnow
 from strokescreen.app.settings import AnalysisFn, AppSettings, resolve_analysis
+from strokescreen.app.visit_baseline import baseline_kwargs, earlier_visit
 from strokescreen.progress import fraction
 
 log = logging.getLogger("strokescreen.app.jobs")
@@ -163,6 +164,7 @@ def execute_job(
     server: tuple[int, int | None] | None = None,
     keep_case_data: bool = False,
     severity_model_dir: str | None = None,
+    baseline_visit: dict[str, str] | None = None,
 ) -> None:
     """Run the analysis of one job (its run number ``attempt``) and write its progress and
     outcome into the database.
@@ -172,6 +174,8 @@ def execute_job(
     ``state='running'`` and ``attempts=attempt``: a run whose job was deleted, requeued or
     claimed by a later run writes nothing and stops at its next progress report. Only the
     run whose final state was written deletes the raw video (unless ``keep_video``).
+    ``baseline_visit``: the patient's earlier visit (:mod:`strokescreen.app.visit_baseline`),
+    passed to the analysis as its baseline, or with the reason it cannot be one.
     """
     from strokescreen.errors import InputError, QualityError, StrokeScreenError
 
@@ -227,6 +231,7 @@ def execute_job(
             kwargs["model_dir"] = Path(model_dir)
         if severity_model_dir is not None:
             kwargs["severity_model"] = Path(severity_model_dir)
+        kwargs.update(baseline_kwargs(fn, baseline_visit, Path(video)))
         result = fn(Path(video), out, **kwargs)
         if not isinstance(result, dict):
             raise TypeError(f"analysis returned {type(result).__name__}, not dict")
@@ -397,6 +402,7 @@ class JobRunner:
             job.progress, job.stage = 0.0, "starting"
             s.commit()
             job_id, video_name, attempt = job.id, job.video_name, job.attempts
+            user_id, patient, created_at = job.user_id, job.patient, job.created_at
         if video_name is None or not upload_path(self.data_dir, video_name).exists():
             self._mark_failed(job_id, "input", "the uploaded recording is missing; upload it again")
             return True
@@ -413,6 +419,8 @@ class JobRunner:
             self.settings.keep_case_data,
             None if self.settings.severity_model_dir is None
             else str(self.settings.severity_model_dir),
+            earlier_visit(self.db, result_dir(self.data_dir, ""), job_id=job_id, user_id=user_id,
+                          patient=patient, created_at=created_at),
         )
         r = _Running(job_id=job_id, started=time.monotonic())
         if self.settings.worker_mode == "process":

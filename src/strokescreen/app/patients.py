@@ -17,6 +17,7 @@ from fastapi import HTTPException
 from sqlalchemy import func, select
 
 from strokescreen.app.db import DONE, Database, Job
+from strokescreen.app.visit_baseline import baseline_summary
 from strokescreen.jsonable import finite_or_none
 
 PATIENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
@@ -81,6 +82,7 @@ def visit_summary(result: dict[str, Any]) -> dict[str, Any]:
         "share_outside_normal": finite_or_none(share),
         "quality": (result.get("quality") or {}).get("verdict"),
         "synthetic_model": bool(result.get("synthetic_model")),
+        **baseline_summary(result),
     }
 
 
@@ -110,7 +112,11 @@ def patient_visits(db: Database, user_id: int, patient: str,
 _SERIES = (("probability", "probability", (0.0, 1.0)),
            ("asymmetry_index", "asymmetry index (|z|)", None),
            ("droop_mm", "corner height L−R (mm)", None),
-           ("speech_rate", "speech rate (syll./s)", None))
+           ("speech_rate", "speech rate (syll./s)", None),
+           ("baseline_z", "change since baseline (|z|)", None))
+
+#: dot colour of a visit's change since its baseline, by its worst status
+_STATUS_FILL = {"sign": "#c1121f", "borderline": "#e09f3e", "within": "#2a9d8f"}
 
 
 def chart_svg(visits: list[dict[str, Any]], *, width: int = 640, panel_h: int = 70) -> str:
@@ -134,6 +140,9 @@ def chart_svg(visits: list[dict[str, Any]], *, width: int = 640, panel_h: int = 
     for i, (key, label, fixed) in enumerate(panels):
         top = 10 + i * panel_h
         vals = [(x(v["created_at"]), finite_or_none(v.get(key))) for v in visits]
+        fills = [_STATUS_FILL.get(v.get("baseline_status") or "", "#1d3557")
+                 if key == "baseline_z" else "#1d3557"
+                 for v, (_, val) in zip(visits, vals, strict=True) if val is not None]
         ys = [y for _, y in vals if y is not None]
         lo, hi = fixed or (min(ys + [0.0]), max(ys) if max(ys) > min(ys + [0.0]) else
                            min(ys + [0.0]) + 1.0)
@@ -148,8 +157,9 @@ def chart_svg(visits: list[dict[str, Any]], *, width: int = 640, panel_h: int = 
         if len(pts) > 1:
             path = " ".join(f"{px:.1f},{py:.1f}" for px, py in pts)
             parts.append(f'<polyline points="{path}" fill="none" stroke="#1d3557"/>')
-        for (px, py), (_, val) in zip(pts, [p for p in vals if p[1] is not None], strict=True):
-            parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="#1d3557">'
+        kept = [p for p in vals if p[1] is not None]
+        for (px, py), (_, val), fill in zip(pts, kept, fills, strict=True):
+            parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{fill}">'
                          f'<title>{val:.2f}</title></circle>')
     for v in visits:
         parts.append(f'<text x="{x(v["created_at"]):.1f}" y="{height - 6}" font-size="10" '

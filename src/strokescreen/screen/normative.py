@@ -47,6 +47,7 @@ from strokescreen.features.asymmetry import PALSY_REGIONS, asymmetry_scores
 from strokescreen.features.movement import movement_scale
 from strokescreen.features.normals import state_sample_size
 from strokescreen.jsonable import finite_or_none
+from strokescreen.screen.combined import combined_rest_movement
 
 SCREEN_METHOD = "norm-based screen"
 SCREEN_LABEL = "norm-based screen, not a trained risk model"
@@ -149,16 +150,23 @@ def _sample_size(test: str) -> int:
 def movement_sign(face: Mapping[str, float], op: Mapping[str, Any], test: str
                   ) -> dict[str, Any]:
     """The movement asymmetry of ``test`` as an equivalent |z| against healthy faces
-    (``raw_value``: the normalised difference; ``weaker_side``: the side that moved less)."""
+    (``raw_value``: the normalised difference; ``weaker_side``: the side that moved less).
+    The smile's is read together with the rest droop when both are measured
+    (:mod:`strokescreen.screen.combined`; ``combined`` holds the two oriented z-scores)."""
     name, label = MOVEMENT_TESTS[test]
     raw = finite_or_none(face.get(name))
     got = movement_scale(name)
     bounds = op["face_states"][test]
     value = None if raw is None or got is None else abs(raw - got[0]) / got[1]
+    weaker = None if raw is None else ("left" if raw < 0 else "right")
+    combo = combined_rest_movement(face) if test == "smile_movement" else None
+    if combo is not None:
+        value, weaker = combo["z"], ("right" if combo["signed"] > 0 else "left")
+        label += ", combined with the rest corner height"
     lo, hi = bounds["borderline_from"], bounds["sign_from"]
     return {"name": name, "label": label, "kind": "face", "state": test, "value": value,
-            "unit": "equivalent |z|", "raw_value": raw,
-            "weaker_side": None if raw is None else ("left" if raw < 0 else "right"),
+            "unit": "equivalent |z|", "raw_value": raw, "weaker_side": weaker,
+            "combined": combo,
             "normal_low": None, "normal_high": lo, "sign_above": hi, "direction": "above",
             "n_normal_subjects": bounds["n_normal_subjects"],
             "status": "not assessed" if value is None else _status(value, lo, hi)}

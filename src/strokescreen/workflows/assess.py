@@ -334,6 +334,7 @@ def assess_video(
     parsing_model: Path | None = None,
     severity_model: Path | None = None,
     baseline: Path | None = None,
+    baseline_note: str | None = None,
 ) -> dict:
     """Assess one recording; returns the result dict (also written to ``result.json``).
 
@@ -355,6 +356,8 @@ def assess_video(
     baseline : the ``result.json`` of the same person's earlier assessment: changes beyond
         the measures' repeatability are signs of the norm-based screen (result key
         ``baseline``; with a model, shown beside its decision).
+    baseline_note : why an intended baseline was not used (the web app's earlier visit
+        that failed the checks): assessed without one, the reason in ``baseline``.
 
     Raises
     ------
@@ -420,6 +423,8 @@ def assess_video(
         from strokescreen.workflows.baseline import baseline_block
 
         result["baseline"] = baseline_block(earlier, features, result.get("screen"))
+    elif baseline_note:
+        result["baseline"] = {"used": False, "reason": str(baseline_note)[:300], "signs": []}
     _decide(result, risk, quality.verdict)
     if risk is not None:
         from strokescreen.report.risk import result_sentences

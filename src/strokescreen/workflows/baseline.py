@@ -80,6 +80,6 @@ def baseline_block(earlier: dict[str, Any], features: dict[str, Any] | None,
         signs = baseline_signs(face, earlier["values"],
                                level=operating_point(ScreenConfig(n_families=4))[
                                    "per_family_level"])
-    return {"file": earlier["file"], "earlier_created_at": earlier["created_at"],
+    return {"used": True, "file": earlier["file"], "earlier_created_at": earlier["created_at"],
             "signs": signs, "note": "changes since the same person's earlier recording, "
             "judged against each measure's measured repeatability"}
