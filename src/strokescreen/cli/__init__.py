@@ -48,8 +48,11 @@ for _name in _COMMAND_MODULES:
 
 def main() -> None:
     """Console-script entry point."""
+    from strokescreen.cli._native_logs import filtered_stderr
+
     try:
-        app()
+        with filtered_stderr():
+            app()
     finally:
         # The command is done and its files are closed. Interpreter shutdown would then
         # walk every object the scientific stack built looking for cycles (measured: 1.1 s

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +30,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 DISCLAIMER = "strokescreen is a screening aid, not a diagnosis."
 
 
+def os_error_line(exc: OSError) -> str:
+    """One line for a file-system error: which path, what the system said, what to do."""
+    where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+    why = exc.strerror or str(exc)
+    return (f"{where + ': ' if where else ''}{why}; check the path, its permissions and the "
+            "free disk space (STROKESCREEN_DEBUG=1 shows the traceback)")
+
+
 def guarded(fn: F) -> F:
     """Turn a :class:`StrokeScreenError` into one line on stderr and its exit code."""
 
@@ -39,6 +48,12 @@ def guarded(fn: F) -> F:
         except StrokeScreenError as exc:
             err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(code=exc.exit_code) from None
+        except OSError as exc:  # a file system refusal: the user's path or disk, not a bug
+            if os.environ.get("STROKESCREEN_DEBUG"):
+                raise
+            err_console.print(f"[bold red]error:[/] {os_error_line(exc)}", highlight=False,
+                              soft_wrap=True)
+            raise typer.Exit(code=3) from None
         except KeyboardInterrupt:
             err_console.print("interrupted; finished work is kept and a re-run resumes")
             raise typer.Exit(code=130) from None
