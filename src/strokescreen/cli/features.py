@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from strokescreen.cli._common import console, guarded, progress_bar
+from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
 from strokescreen.cli._engine import EngineOpt, SchedulerOpt, engine_runner, first_videos
 from strokescreen.errors import ConfigError, InputError
 
@@ -61,6 +61,9 @@ def features(
     if excluded:
         console.print(f"{len(excluded)} case(s) left out (preprocessing failed): "
                       + ", ".join(list(excluded)[:10]))
+    if df.attrs.get("synthetic"):
+        console.print("[bold yellow]SYNTHETIC cohort: generated recordings, no real person[/]")
+    console.print(DISCLAIMER)
 
 
 def register(app: typer.Typer) -> None:

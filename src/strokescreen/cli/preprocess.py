@@ -78,10 +78,10 @@ def preprocess_cohort(
                        files=first_videos(df["video"])) as runner, \
             progress_bar("preprocess cohort", len(df)) as cb:
         table = run(df, work, config=cfg, runner=runner, progress=cb)
-    print_summary(table, work)
+    print_summary(table, work, synthetic=bool(df.attrs.get("synthetic")))
 
 
-def print_summary(table, work: Path) -> None:  # type: ignore[no-untyped-def]
+def print_summary(table, work: Path, *, synthetic: bool = False) -> None:  # type: ignore[no-untyped-def]
     from strokescreen.preprocess.cohort import summarise
 
     s = summarise(table)
@@ -94,6 +94,9 @@ def print_summary(table, work: Path) -> None:  # type: ignore[no-untyped-def]
         t.add_row(status, str(s[status]), "; ".join(f"{k} ({v})" for k, v in reasons.items()))
     console.print(t)
     console.print(f"per-case table: {Path(work) / 'cohort_quality.csv'}")
+    if synthetic:
+        console.print("[bold yellow]SYNTHETIC cohort: generated recordings, no real person[/]")
+    console.print(DISCLAIMER)
 
 
 def register(app: typer.Typer) -> None:

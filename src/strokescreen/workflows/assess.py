@@ -32,7 +32,13 @@ from strokescreen.jsonable import json_safe
 from strokescreen.preprocess.artifacts import CaseMeta, CaseQuality
 from strokescreen.progress import Progress
 from strokescreen.report.risk import RiskModel
-from strokescreen.report.texts import DISCLAIMER, NO_MODEL_NOTE, RERECORD, SYNTHETIC_TEXT
+from strokescreen.report.texts import (
+    DISCLAIMER,
+    NO_MODEL_NOTE,
+    RERECORD,
+    SYNTHETIC_RECORDING_TEXT,
+    SYNTHETIC_TEXT,
+)
 
 RESULT_JSON, REPORT_HTML, REPORT_PDF = "result.json", "report.html", "report.pdf"
 SCHEMA = "strokescreen-assessment-1"
@@ -392,6 +398,11 @@ def assess_video(
             out.rmdir()
         raise
     result = _new_result(meta, quality, risk, run)
+    from strokescreen.io.video import is_synthetic_recording
+
+    result["synthetic_recording"] = is_synthetic_recording(video)
+    result["synthetic_recording_note"] = (SYNTHETIC_RECORDING_TEXT
+                                          if result["synthetic_recording"] else None)
     features: dict[str, Any] | None = None
     if quality.verdict != "unusable":
         features = _measure(result, case_dir, audio_present=bool(meta.audio_present),

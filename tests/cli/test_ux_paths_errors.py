@@ -1,0 +1,101 @@
+"""A careful user's bad paths: unwritable --out, OS errors, non-UTF-8 --config, a folder as
+manifest. Each ends in one line and a non-zero exit, before any long work, with the user's
+files untouched (docs/cli_errors.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from strokescreen.cli import app
+from strokescreen.cli._common import guarded
+from strokescreen.config import PreprocessConfig, load_config
+from strokescreen.errors import ConfigError, InputError
+from strokescreen.io.manifest import read_manifest
+from strokescreen.io.paths import check_writable
+
+runner = CliRunner()
+
+
+def error_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("error:")]
+
+
+def test_check_writable_refuses_a_path_under_a_file_and_creates_nothing(tmp_path):
+    mine = tmp_path / "notes.csv"
+    mine.write_text("keep me")
+    with pytest.raises(InputError, match="is a file, not a folder"):
+        check_writable(mine / "deeper" / "out")
+    assert mine.read_text() == "keep me"
+    check_writable(tmp_path / "new" / "out")  # a missing folder in a writable one is fine
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.csv"]  # the probe is gone
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc (Linux)")
+def test_check_writable_refuses_a_read_only_file_system():
+    with pytest.raises(InputError, match="cannot write in /proc"):
+        check_writable(Path("/proc/strokescreen_out"))
+
+
+@pytest.mark.parametrize("command", ["assess", "preprocess"])
+def test_out_under_a_file_is_one_line_before_any_work(tmp_path, command):
+    mine = tmp_path / "notes.csv"
+    mine.write_text("keep me")
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"\0" * 64)  # never read: the --out check comes first
+    res = runner.invoke(app, [command, str(video), "--out", str(mine / "out")])
+    assert res.exit_code == 3, res.output
+    assert len(error_lines(res.output)) == 1 and "is a file, not a folder" in res.output
+    assert "Traceback" not in res.output
+    assert mine.read_text() == "keep me"
+
+
+def test_an_os_error_becomes_one_line_and_exit_3():
+    demo = typer.Typer()
+
+    @demo.command()
+    @guarded
+    def write() -> None:
+        raise PermissionError(13, "Permission denied", "/data/results")
+
+    res = runner.invoke(demo, [])
+    assert res.exit_code == 3
+    lines = error_lines(res.output)
+    assert len(lines) == 1 and "/data/results: Permission denied" in lines[0]
+    assert "Traceback" not in res.output
+
+
+def test_os_error_traceback_on_request(monkeypatch):
+    monkeypatch.setenv("STROKESCREEN_DEBUG", "1")
+    demo = typer.Typer()
+
+    @demo.command()
+    @guarded
+    def write() -> None:
+        raise PermissionError(13, "Permission denied", "/data/results")
+
+    res = runner.invoke(demo, [])
+    assert isinstance(res.exception, PermissionError)
+
+
+def test_binary_config_is_a_config_error(tmp_path):
+    bad = tmp_path / "settings.yaml"
+    bad.write_bytes(bytes(range(128, 256)) * 4)
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(PreprocessConfig, bad)
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"\0" * 64)
+    res = runner.invoke(app, ["preprocess", str(video), "--out", str(tmp_path / "o"),
+                              "--config", str(bad)])
+    assert res.exit_code == 2 and len(error_lines(res.output)) == 1, res.output
+
+
+def test_a_folder_given_as_manifest_is_named_a_folder(tmp_path):
+    with pytest.raises(InputError, match="is a folder, not a manifest file"):
+        read_manifest(tmp_path)
+    res = runner.invoke(app, ["preprocess-cohort", str(tmp_path), "--work", str(tmp_path / "w")])
+    assert res.exit_code == 3 and "is a folder" in res.output
+    assert not (tmp_path / "w").exists()
