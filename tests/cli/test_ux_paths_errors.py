@@ -99,3 +99,34 @@ def test_a_folder_given_as_manifest_is_named_a_folder(tmp_path):
     res = runner.invoke(app, ["preprocess-cohort", str(tmp_path), "--work", str(tmp_path / "w")])
     assert res.exit_code == 3 and "is a folder" in res.output
     assert not (tmp_path / "w").exists()
+
+
+@pytest.mark.parametrize("command", ["preprocess-cohort", "features"])
+def test_work_that_is_a_file_is_refused_before_any_work(tmp_path, command):
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"\0" * 64)
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("case_id,subject_id,video,label\nc1,s1,v.mp4,1\n")
+    mine = tmp_path / "notes.csv"
+    mine.write_text("keep me")
+    extra = ["--out", str(tmp_path / "f.csv")] if command == "features" else []
+    res = runner.invoke(app, [command, str(manifest), "--work", str(mine), *extra])
+    assert res.exit_code == 3, res.output
+    assert "--work" in res.output and "is a file, not a folder" in res.output
+    assert mine.read_text() == "keep me" and not (tmp_path / "f.csv").exists()
+
+
+def test_cohort_summary_counts_a_failure_once_by_what_went_wrong():
+    import pandas as pd
+
+    from strokescreen.preprocess.cohort import summarise
+
+    msg = ("<video>: not a readable video (truncated, corrupt or not a video file); use a "
+           "video file FFmpeg can read (mp4, mov, mkv, webm, avi; H.264, HEVC, VP9, MJPEG)")
+    table = pd.DataFrame({
+        "case_id": ["a", "b", "c"], "status": ["failed", "failed", "review"],
+        "reasons": [msg, msg, "only 40% of frames usable (minimum 50%); short recording"],
+        "cached": [False, False, True]})
+    s = summarise(table)
+    assert s["reasons"]["failed"] == {"<video>: not a readable video": 2}
+    assert s["reasons"]["review"] == {"only 40% of frames usable": 1, "short recording": 1}

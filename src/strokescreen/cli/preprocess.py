@@ -14,6 +14,7 @@ from strokescreen.cli._engine import EngineOpt, SchedulerOpt, engine_runner, fir
 from strokescreen.config import PreprocessConfig, load_config
 from strokescreen.errors import ConfigError
 from strokescreen.face.landmarks import resolve_landmarker
+from strokescreen.io.paths import check_writable
 
 
 def _config(config: Path | None, landmarker: str | None) -> PreprocessConfig:
@@ -74,6 +75,7 @@ def preprocess_cohort(
         raise ConfigError(f"--workers {workers}; use 1..{(os.cpu_count() or 1) * 4}")
     cfg = _config(config, None)
     df = read_manifest(manifest, require_two_classes=False, require_videos=False)
+    check_writable(work, option="--work", folder=True)
     with engine_runner(engine, scheduler, workers=workers, folders=[work],
                        files=first_videos(df["video"])) as runner, \
             progress_bar("preprocess cohort", len(df)) as cb:
