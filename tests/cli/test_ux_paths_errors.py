@@ -130,3 +130,9 @@ def test_cohort_summary_counts_a_failure_once_by_what_went_wrong():
     s = summarise(table)
     assert s["reasons"]["failed"] == {"<video>: not a readable video": 2}
     assert s["reasons"]["review"] == {"only 40% of frames usable": 1, "short recording": 1}
+
+
+def test_a_folder_given_as_feature_table_is_named_a_folder(tmp_path):
+    res = runner.invoke(app, ["train", "--features", str(tmp_path), "--out", str(tmp_path / "m")])
+    assert res.exit_code == 3 and "is a folder, not a table" in res.output, res.output
+    assert not (tmp_path / "m").exists()
