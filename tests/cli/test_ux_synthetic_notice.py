@@ -9,6 +9,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from strokescreen.cli import app
@@ -58,6 +59,17 @@ def test_report_page_says_a_synthetic_recording_is_synthetic():
     assert "Synthetic recording." in html and "no real person" in html
 
 
+def test_measure_note_names_only_synth_videos(tmp_path):
+    frames = [np.full((64, 64, 3), 100, np.uint8) for _ in range(3)]
+    plain = tmp_path / "plain.mp4"
+    write_video(plain, frames, fps=10)
+    assert _synthetic_note(plain) is None
+    assert _synthetic_note(retitle(plain, tmp_path / "s.mp4", SYNTH_TITLE)) \
+        == SYNTHETIC_RECORDING_TEXT
+    assert _synthetic_note(tmp_path / "missing.mp4") is None
+
+
+@pytest.mark.slow
 def test_measure_says_synthetic_on_a_synth_video(tmp_path):
     video = retitle(real_file("video", "single_face.mp4"), tmp_path / "s.mp4", SYNTH_TITLE)
     res = runner.invoke(app, ["measure", str(video), "--json"])
@@ -65,8 +77,6 @@ def test_measure_says_synthetic_on_a_synth_video(tmp_path):
     doc = json.loads(res.output)
     assert doc["synthetic_recording"] is True and doc["disclaimer"] == DISCLAIMER
     assert doc["synthetic_recording_note"] == SYNTHETIC_RECORDING_TEXT
-    assert _synthetic_note(video) == SYNTHETIC_RECORDING_TEXT  # the text table prints it too
-    assert _synthetic_note(real_file("video", "single_face.mp4")) is None
 
 
 def test_measure_json_without_a_face_keeps_the_disclaimer(tmp_path):
@@ -86,3 +96,16 @@ def test_figures_carry_the_screening_aid_note():
     assert "screening aid, not a diagnosis" in AID_NOTE
     y = np.array([0, 0, 1, 1])
     assert roc_figure_png(y, np.array([0.1, 0.4, 0.35, 0.8]))[:4] == b"\x89PNG"
+
+
+@pytest.mark.slow
+def test_assess_marks_a_synth_video_in_result_report_and_summary(tmp_path):
+    video = retitle(real_file("video", "single_face.mp4"), tmp_path / "s.mp4", SYNTH_TITLE)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["assess", str(video), "--out", str(out), "--no-pdf"])
+    assert res.exit_code in (0, 4), res.output
+    result = json.loads((out / "result.json").read_text())
+    assert result["synthetic_recording"] is True
+    assert result["synthetic_recording_note"] == SYNTHETIC_RECORDING_TEXT
+    assert "Synthetic recording." in (out / "report.html").read_text()
+    assert "SYNTHETIC" in res.output
