@@ -136,3 +136,30 @@ def test_a_folder_given_as_feature_table_is_named_a_folder(tmp_path):
     res = runner.invoke(app, ["train", "--features", str(tmp_path), "--out", str(tmp_path / "m")])
     assert res.exit_code == 3 and "is a folder, not a table" in res.output, res.output
     assert not (tmp_path / "m").exists()
+
+
+def test_evaluate_refuses_a_folder_of_the_users_files(tmp_path):
+    mine = tmp_path / "thesis"
+    mine.mkdir()
+    (mine / "report.html").write_text("my own report")
+    res = runner.invoke(app, ["evaluate", "--features", str(tmp_path / "f.parquet"),
+                              "--out", str(mine)])
+    assert res.exit_code == 3 and "--overwrite" in res.output, res.output
+    assert [p.name for p in mine.iterdir()] == ["report.html"]
+    assert (mine / "report.html").read_text() == "my own report"
+
+
+def test_check_results_out_lets_an_earlier_result_be_updated(tmp_path):
+    from strokescreen.cli._common import check_results_out
+
+    earlier = tmp_path / "evaluation"
+    earlier.mkdir()
+    (earlier / "metrics.json").write_text("{}")
+    (earlier / "report.html").write_text("old")
+    check_results_out(earlier, marker="metrics.json", overwrite=False)  # a re-run: fine
+    check_results_out(tmp_path / "new", marker="metrics.json", overwrite=False)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "x.txt").write_text("x")
+    with pytest.raises(InputError, match="no earlier result"):
+        check_results_out(tmp_path / "other", marker="metrics.json", overwrite=False)
+    check_results_out(tmp_path / "other", marker="metrics.json", overwrite=True)

@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
@@ -36,6 +37,25 @@ def os_error_line(exc: OSError) -> str:
     why = exc.strerror or str(exc)
     return (f"{where + ': ' if where else ''}{why}; check the path, its permissions and the "
             "free disk space (STROKESCREEN_DEBUG=1 shows the traceback)")
+
+
+def check_results_out(out: Path, *, marker: str, overwrite: bool) -> None:
+    """Refuse an ``--out`` folder that holds someone's other files, before any work.
+
+    A folder an earlier run of the same command wrote (it holds ``marker``) is updated in
+    place, as before; any other non-empty folder needs ``--overwrite``; a path that cannot
+    be written fails here, not after the work.
+    """
+    from strokescreen.errors import InputError
+    from strokescreen.io.paths import check_writable
+
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: is a file, not a folder; choose a folder path")
+    if (out.is_dir() and not overwrite and not (out / marker).is_file()
+            and any(out.iterdir())):
+        raise InputError(f"--out {out}: folder holds other files and no earlier result "
+                         f"({marker}); choose a new --out or pass --overwrite")
+    check_writable(out)
 
 
 def guarded(fn: F) -> F:
