@@ -163,3 +163,10 @@ def test_check_results_out_lets_an_earlier_result_be_updated(tmp_path):
     with pytest.raises(InputError, match="no earlier result"):
         check_results_out(tmp_path / "other", marker="metrics.json", overwrite=False)
     check_results_out(tmp_path / "other", marker="metrics.json", overwrite=True)
+
+
+@pytest.mark.parametrize("option", ["--epochs", "--max-pairs"])
+def test_ablate_names_a_zero_count_option(tmp_path, option):
+    res = runner.invoke(app, ["ablate", str(tmp_path / "m.csv"), "--work", str(tmp_path / "w"),
+                              "--out", str(tmp_path / "o"), option, "0"])
+    assert res.exit_code == 2 and f"{option} 0; use 1 or more" in res.output, res.output

@@ -104,6 +104,9 @@ def ablate(
     check_engine(engine)
     if workers < 1:
         raise ConfigError(f"--workers {workers}; use 1 or more")
+    for name, value in (("--epochs", epochs), ("--max-pairs", max_pairs)):
+        if value is not None and value < 1:
+            raise ConfigError(f"{name} {value}; use 1 or more")
     backbone = get_preset(preset, epochs=epochs, video_backbone=video_backbone,
                           max_pairs=max_pairs).video_backbone
     only = tuple(r.strip() for r in rows.split(",") if r.strip())
