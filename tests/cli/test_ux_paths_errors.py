@@ -169,4 +169,16 @@ def test_check_results_out_lets_an_earlier_result_be_updated(tmp_path):
 def test_ablate_names_a_zero_count_option(tmp_path, option):
     res = runner.invoke(app, ["ablate", str(tmp_path / "m.csv"), "--work", str(tmp_path / "w"),
                               "--out", str(tmp_path / "o"), option, "0"])
-    assert res.exit_code == 2 and f"{option} 0; use 1 or more" in res.output, res.output
+    assert res.exit_code == 2 and f"{option} 0: " in res.output, res.output
+
+
+@pytest.mark.parametrize("command", ["ablate", "shortcut-check"])
+def test_cohort_commands_refuse_a_folder_of_the_users_files(tmp_path, command):
+    mine = tmp_path / "thesis"
+    mine.mkdir()
+    (mine / "ablation.csv").write_text("my own table")
+    res = runner.invoke(app, [command, str(tmp_path / "m.csv"), "--work", str(tmp_path / "w"),
+                              "--out", str(mine)])
+    assert res.exit_code == 3 and "--overwrite" in res.output, res.output
+    assert (mine / "ablation.csv").read_text() == "my own table"
+    assert [p.name for p in mine.iterdir()] == ["ablation.csv"]

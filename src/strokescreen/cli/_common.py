@@ -39,22 +39,23 @@ def os_error_line(exc: OSError) -> str:
             "free disk space (STROKESCREEN_DEBUG=1 shows the traceback)")
 
 
-def check_results_out(out: Path, *, marker: str, overwrite: bool) -> None:
+def check_results_out(out: Path, *, marker: str | tuple[str, ...], overwrite: bool) -> None:
     """Refuse an ``--out`` folder that holds someone's other files, before any work.
 
-    A folder an earlier run of the same command wrote (it holds ``marker``) is updated in
-    place, as before; any other non-empty folder needs ``--overwrite``; a path that cannot
-    be written fails here, not after the work.
+    A folder an earlier (or interrupted) run of the same command wrote (it holds one of
+    ``marker``) is updated in place, as before; any other non-empty folder needs
+    ``--overwrite``; a path that cannot be written fails here, not after the work.
     """
     from strokescreen.errors import InputError
     from strokescreen.io.paths import check_writable
 
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: is a file, not a folder; choose a folder path")
-    if (out.is_dir() and not overwrite and not (out / marker).is_file()
+    markers = (marker,) if isinstance(marker, str) else marker
+    if (out.is_dir() and not overwrite and not any((out / m).exists() for m in markers)
             and any(out.iterdir())):
         raise InputError(f"--out {out}: folder holds other files and no earlier result "
-                         f"({marker}); choose a new --out or pass --overwrite")
+                         f"({' or '.join(markers)}); choose a new --out or pass --overwrite")
     check_writable(out)
 
 
