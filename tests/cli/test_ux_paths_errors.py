@@ -182,3 +182,16 @@ def test_cohort_commands_refuse_a_folder_of_the_users_files(tmp_path, command):
     assert res.exit_code == 3 and "--overwrite" in res.output, res.output
     assert (mine / "ablation.csv").read_text() == "my own table"
     assert [p.name for p in mine.iterdir()] == ["ablation.csv"]
+
+
+def test_demo_refuses_bad_counts_and_a_folder_of_the_users_files(tmp_path):
+    res = runner.invoke(app, ["demo", "--out", str(tmp_path / "d"), "--subjects", "0"])
+    assert res.exit_code == 2 and "--subjects 0" in res.output, res.output
+    assert "Traceback" not in res.output and not (tmp_path / "d").exists()
+    mine = tmp_path / "thesis"
+    mine.mkdir()
+    (mine / "model").mkdir()
+    (mine / "model" / "weights.joblib").write_text("my own model")
+    res = runner.invoke(app, ["demo", "--out", str(mine)])
+    assert res.exit_code == 3 and "choose a new or empty --out" in res.output, res.output
+    assert [p.name for p in mine.iterdir()] == ["model"]

@@ -39,7 +39,8 @@ def os_error_line(exc: OSError) -> str:
             "free disk space (STROKESCREEN_DEBUG=1 shows the traceback)")
 
 
-def check_results_out(out: Path, *, marker: str | tuple[str, ...], overwrite: bool) -> None:
+def check_results_out(out: Path, *, marker: str | tuple[str, ...], overwrite: bool,
+                      advice: str = "choose a new --out or pass --overwrite") -> None:
     """Refuse an ``--out`` folder that holds someone's other files, before any work.
 
     A folder an earlier (or interrupted) run of the same command wrote (it holds one of
@@ -55,7 +56,7 @@ def check_results_out(out: Path, *, marker: str | tuple[str, ...], overwrite: bo
     if (out.is_dir() and not overwrite and not any((out / m).exists() for m in markers)
             and any(out.iterdir())):
         raise InputError(f"--out {out}: folder holds other files and no earlier result "
-                         f"({' or '.join(markers)}); choose a new --out or pass --overwrite")
+                         f"({' or '.join(markers)}); {advice}")
     check_writable(out)
 
 
