@@ -195,3 +195,11 @@ def test_demo_refuses_bad_counts_and_a_folder_of_the_users_files(tmp_path):
     res = runner.invoke(app, ["demo", "--out", str(mine)])
     assert res.exit_code == 3 and "choose a new or empty --out" in res.output, res.output
     assert [p.name for p in mine.iterdir()] == ["model"]
+
+
+@pytest.mark.parametrize("command", ["landmarks-eval", "landmarks-train"])
+def test_landmark_commands_name_a_file_given_for_the_folder(tmp_path, command):
+    photo = tmp_path / "face.png"
+    photo.write_bytes(b"\x89PNG")
+    res = runner.invoke(app, [command, str(photo), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 3 and "is a file; give the folder" in res.output, res.output
