@@ -16,6 +16,7 @@ from strokescreen.config import PreprocessConfig, load_config
 from strokescreen.errors import ConfigError, InputError
 from strokescreen.io.manifest import read_manifest
 from strokescreen.io.paths import check_writable
+from tests.helpers import real_file
 
 runner = CliRunner()
 
@@ -203,3 +204,22 @@ def test_landmark_commands_name_a_file_given_for_the_folder(tmp_path, command):
     photo.write_bytes(b"\x89PNG")
     res = runner.invoke(app, [command, str(photo), "--out", str(tmp_path / "o")])
     assert res.exit_code == 3 and "is a file; give the folder" in res.output, res.output
+
+
+@pytest.mark.parametrize("option", ["--epochs", "--threads", "--frames-per-case"])
+def test_parsing_train_names_a_zero_count_before_any_work(tmp_path, option):
+    res = runner.invoke(app, ["parsing-train", str(tmp_path), "--out", str(tmp_path / "m"),
+                              option, "0"])
+    assert res.exit_code == 3 and f"{option} 0: use 1 or more" in res.output, res.output
+    assert not (tmp_path / "m").exists()
+
+
+def test_landmarks_eval_refuses_a_folder_of_the_users_files(tmp_path):
+    folder = real_file("landmarks", "takeo.png").parent
+    mine = tmp_path / "thesis"
+    mine.mkdir()
+    (mine / "errors.csv").write_text("my own table")
+    res = runner.invoke(app, ["landmarks-eval", str(folder), "--out", str(mine)])
+    assert res.exit_code == 3 and "--overwrite" in res.output, res.output
+    assert (mine / "errors.csv").read_text() == "my own table"
+    assert [p.name for p in mine.iterdir()] == ["errors.csv"]

@@ -39,6 +39,10 @@ def parsing_train(
     get_preset(preset)
     if ablation not in ABLATIONS:
         raise InputError(f"unknown --ablation {ablation!r}; one of {', '.join(ABLATIONS)}")
+    for name, value in (("--epochs", epochs), ("--frames-per-case", frames_per_case),
+                        ("--threads", threads)):
+        if value is not None and value < 1:
+            raise InputError(f"{name} {value}: use 1 or more")
     with progress_bar("parsing-train", None) as cb:
         t = train_parsing(source, out, preset_name=preset, ablation=ablation, hair=hair,
                           epochs=epochs, frames_per_case=frames_per_case, seed=seed,
