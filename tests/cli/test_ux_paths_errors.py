@@ -223,3 +223,12 @@ def test_landmarks_eval_refuses_a_folder_of_the_users_files(tmp_path):
     assert res.exit_code == 3 and "--overwrite" in res.output, res.output
     assert (mine / "errors.csv").read_text() == "my own table"
     assert [p.name for p in mine.iterdir()] == ["errors.csv"]
+
+
+def test_parsing_train_refuses_a_folder_of_the_users_files(tmp_path):
+    mine = tmp_path / "thesis"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    res = runner.invoke(app, ["parsing-train", str(tmp_path / "cohort"), "--out", str(mine)])
+    assert res.exit_code == 3 and "--overwrite" in res.output, res.output
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]

@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
+from strokescreen.cli._common import (
+    DISCLAIMER,
+    check_results_out,
+    console,
+    guarded,
+    progress_bar,
+)
 
 ABLATION_HELP = "full | no-attention | no-boundary | no-depth | no-disease"
 
@@ -43,6 +49,9 @@ def parsing_train(
                         ("--threads", threads)):
         if value is not None and value < 1:
             raise InputError(f"{name} {value}: use 1 or more")
+    # a model folder, or an interrupted training (checkpoint, cached crops), resumes there
+    check_results_out(out, marker=("model.json", "checkpoint.pt", "_data"),
+                      overwrite=overwrite)
     with progress_bar("parsing-train", None) as cb:
         t = train_parsing(source, out, preset_name=preset, ablation=ablation, hair=hair,
                           epochs=epochs, frames_per_case=frames_per_case, seed=seed,
