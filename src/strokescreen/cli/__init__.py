@@ -66,6 +66,10 @@ def run(args: list[str] | None = None) -> int:
     def of(cls: str) -> tuple[type[BaseException], ...]:
         return tuple(getattr(m, cls) for m in mods if hasattr(m, cls))
 
+    def message(exc: BaseException) -> str:
+        fmt = getattr(exc, "format_message", None)
+        return str(fmt()) if callable(fmt) else str(exc)
+
     try:
         rv = app(args=args, standalone_mode=False)
     except of("NoArgsIsHelpError") as exc:  # the help is already printed
@@ -73,11 +77,11 @@ def run(args: list[str] | None = None) -> int:
     except of("UsageError") as exc:
         ctx = getattr(exc, "ctx", None)
         where = ctx.command_path if ctx is not None else "strokescreen"
-        err_console.print(f"[bold red]error:[/] {exc.format_message()} (see `{where} --help`)",
+        err_console.print(f"[bold red]error:[/] {message(exc)} (see `{where} --help`)",
                           highlight=False, soft_wrap=True)
         return int(getattr(exc, "exit_code", 2))
     except of("ClickException") as exc:
-        err_console.print(f"[bold red]error:[/] {exc.format_message()}", highlight=False,
+        err_console.print(f"[bold red]error:[/] {message(exc)}", highlight=False,
                           soft_wrap=True)
         return int(getattr(exc, "exit_code", 1))
     except of("Abort"):
