@@ -232,3 +232,17 @@ def test_parsing_train_refuses_a_folder_of_the_users_files(tmp_path):
     res = runner.invoke(app, ["parsing-train", str(tmp_path / "cohort"), "--out", str(mine)])
     assert res.exit_code == 3 and "--overwrite" in res.output, res.output
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("args", [["user", "list"], ["user", "disable", "ann"],
+                                  ["user", "token", "ann"], ["purge"]])
+def test_a_mistyped_data_folder_is_an_error_not_a_new_database(tmp_path, args):
+    typo = tmp_path / "strokescren_data"
+    res = runner.invoke(app, [*args, "--data", str(typo)])
+    assert res.exit_code == 3 and "no web app database there" in res.output, res.output
+    assert not typo.exists()
+    mine = tmp_path / "notes.csv"
+    mine.write_text("keep me")
+    res = runner.invoke(app, [*args, "--data", str(mine)])
+    assert res.exit_code == 3 and "is a file, not a folder" in res.output, res.output
+    assert mine.read_text() == "keep me"

@@ -104,6 +104,9 @@ def purge(
 
     if retention_days <= 0:
         raise InputError("--retention-days 0 keeps everything; give a number of days > 0")
+    from strokescreen.cli.users import require_database
+
+    require_database(data)  # a mistyped --data is an error, not a new empty data folder
     n = purge_expired(Database(ensure_data_dir(data)), retention_days)
     err_console.print(f"deleted {n} assessment(s) older than {retention_days:g} days")
 
