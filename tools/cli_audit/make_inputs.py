@@ -12,6 +12,7 @@ d.mkdir(parents=True, exist_ok=True)
 R = Path(__file__).resolve().parents[3] / "shared" / "data" / "real"
 rng = np.random.default_rng(0)
 (d / "adir.mp4").mkdir(exist_ok=True)
+(d / "emptydir").mkdir(exist_ok=True)
 (d / "empty.mp4").write_bytes(b"")
 (d / "corrupt.mp4").write_bytes(rng.integers(0, 256, 50000, dtype=np.uint8).tobytes())
 (d / "text.mp4").write_text("hello, this is a text file\n" * 50)

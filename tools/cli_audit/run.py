@@ -1,7 +1,8 @@
 # ruff: noqa: E402, E501, E701, E702, E741  (a one-off audit table of tries, written densely)
 """Run bad-input tries of every strokescreen command; one JSON line per try (docs/cli_errors.md).
 
-Usage: python tools/cli_audit/make_inputs.py DIR; copy a `train` model folder to DIR/in/model
+Usage: python tools/cli_audit/make_inputs.py DIR; copy a `train` model folder to DIR/in/model,
+a `parsing-train` model folder to DIR/in/parsing_model
 and a feature table to DIR/in/features.parquet (the demo makes both); then
 python tools/cli_audit/run.py DIR [COMMAND ...]. Each try is stopped after 60 s.
 """
@@ -20,12 +21,12 @@ NW = "/proc/ux_out"          # not writable
 UO = f"{I}/users_out"        # user's folder with a file in it
 P = sys.executable
 REPO = Path(__file__).resolve().parents[2]
-M = f"{I}/model"; F = f"{I}/features.parquet"
+M = f"{I}/model"; F = f"{I}/features.parquet"; PM = f"{I}/parsing_model"  # train / parsing-train folders
 C = []
 def c(cmd, what, *args): C.append((cmd, what, list(args)))
 # video commands
 for cmd, extra in (("preprocess", ["--out", f"{O}/pp"]), ("assess", ["--out", f"{O}/as", "--no-pdf"]),
-                   ("measure", []), ("parse", ["--model", M, "--out", f"{O}/parse"])):
+                   ("measure", []), ("parse", ["--model", PM, "--out", f"{O}/parse"])):
     for what, f in (("missing file", f"{I}/missing.mp4"), ("directory", f"{I}/adir.mp4"),
                     ("empty file", f"{I}/empty.mp4"), ("corrupt video", f"{I}/corrupt.mp4"),
                     ("text renamed .mp4", f"{I}/text.mp4"), ("image no face", f"{I}/noface.png"),
@@ -47,7 +48,7 @@ c("assess", "--model missing", f"{I}/good.mp4", "--out", f"{O}/as3", "--model", 
 c("assess", "--model empty dir", f"{I}/good.mp4", "--out", f"{O}/as4", "--model", f"{I}/emptydir")
 c("assess", "--baseline corrupt", f"{I}/good.mp4", "--out", f"{O}/as5", "--no-pdf", "--baseline", f"{I}/binary.csv")
 c("parse", "--model not a model", f"{I}/good.mp4", "--model", f"{I}/emptydir", "--out", f"{O}/parse2")
-c("parse", "--max-frames 0", f"{I}/good.mp4", "--model", M, "--out", f"{O}/parse3", "--max-frames", "0")
+c("parse", "--max-frames 0", f"{I}/good.mp4", "--model", PM, "--out", f"{O}/parse3", "--max-frames", "0")
 # manifests
 for cmd, extra in (("preprocess-cohort", ["--work", f"{O}/w"]), ("features", ["--work", f"{O}/w", "--out", f"{O}/f.parquet"]),
                    ("ablate", ["--work", f"{O}/w", "--out", f"{O}/abl"]), ("shortcut-check", ["--work", f"{O}/w"])):
@@ -129,14 +130,14 @@ c("synth", "--recordings-per-subject 0", "--out", f"{O}/sy", "--subjects", "1", 
 c("synth", "--visits 0", "--out", f"{O}/sy", "--subjects", "1", "--visits", "0")
 c("synth", "--workers 0", "--out", f"{O}/sy", "--subjects", "1", "--workers", "0")
 c("synth", "--portraits missing", "--out", f"{O}/sy", "--subjects", "1", "--portraits", f"{I}/nodir")
-c("synth", "--portraits empty dir", "--out", f"{O}/sy", "--subjects", "1", "--portraits", f"{I}/emptydir", "--seconds", "1")
-c("synth", "--out exists with user files", "--out", UO, "--subjects", "1", "--seconds", "1")
-c("synth", "--out not writable", "--out", NW, "--subjects", "1", "--seconds", "1")
+c("synth", "--portraits empty dir", "--out", f"{O}/sy", "--subjects", "1", "--portraits", f"{I}/emptydir", "--seconds", "2")
+c("synth", "--out exists with user files", "--out", UO, "--subjects", "1", "--seconds", "2")
+c("synth", "--out not writable", "--out", NW, "--subjects", "1", "--seconds", "2")
 c("demo", "--subjects 0", "--out", f"{O}/demo", "--subjects", "0")
 c("demo", "--seconds -1", "--out", f"{O}/demo", "--seconds", "-1")
 c("demo", "--workers 0", "--out", f"{O}/demo", "--workers", "0", "--subjects", "0")
-c("demo", "--out exists with user files", "--out", UO, "--subjects", "0")
-c("demo", "--out not writable", "--out", NW, "--subjects", "0")
+c("demo", "--out exists with user files", "--out", UO)
+c("demo", "--out not writable", "--out", NW)
 # landmarks
 for cmd, extra in (("landmarks-eval", ["--out", f"{O}/le"]), ("landmarks-train", ["--out", f"{O}/lt"])):
     c(cmd, "missing folder", f"{I}/nodir", *extra)
@@ -157,9 +158,9 @@ c("parsing-train", "--ablation nosuch", f"{I}/good.csv", "--out", f"{O}/pt", "--
 c("parsing-train", "--epochs 0", f"{I}/good.csv", "--out", f"{O}/pt", "--epochs", "0")
 c("parsing-train", "--threads 0", f"{I}/good.csv", "--out", f"{O}/pt", "--threads", "0")
 c("parsing-train", "--out exists with user files", f"{I}/good.csv", "--out", UO)
-c("parsing-eval", "missing source", f"{I}/nodir", "--model", M, "--out", f"{O}/pe")
+c("parsing-eval", "missing source", f"{I}/nodir", "--model", PM, "--out", f"{O}/pe")
 c("parsing-eval", "--model not parsing", f"{I}/good.csv", "--model", M, "--out", f"{O}/pe")
-c("parsing-eval", "--out exists with user files", f"{I}/good.csv", "--model", M, "--out", UO)
+c("parsing-eval", "--out exists with user files", f"{I}/good.csv", "--model", PM, "--out", UO)
 # serve / purge / user / misc
 c("serve", "--port 0", "--port", "0", "--data", f"{O}/sd")
 c("serve", "--worker-mode nosuch", "--worker-mode", "nosuch", "--data", f"{O}/sd")
@@ -178,6 +179,8 @@ c("user", "add bad name", "add", "bad name!", "--data", f"{O}/sd3")
 c("models", "extra argument", "foo")
 c("doctor", "unknown option", "--nosuch")
 c("nosuch-command", "unknown command")
+c("serve", "--max-upload-mb 0", "--max-upload-mb", "0", "--data", f"{O}/sd")
+c("parsing-eval", "--out exists with user files (no model)", f"{I}/good.csv", "--model", f"{I}/nomodel", "--out", UO)
 
 def restore():
     shutil.rmtree(UO, ignore_errors=True); Path(UO).mkdir(); Path(UO, "thesis.docx").write_text("precious")
