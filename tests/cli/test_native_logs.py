@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from strokescreen.cli._native_logs import is_native_log
+from tests.helpers import real_file
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,3 +47,31 @@ def test_filter_drops_native_lines_and_keeps_the_rest():
     assert "XNNPACK" not in err and "feedback" not in err.lower() and "absl" not in err
     for want in ("error: no face found", "from python", "last words without newline", "after"):
         assert want in err
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_on_a_terminal_the_bar_is_drawn_and_native_lines_are_not():
+    import pty
+    import select
+
+    photo = real_file("landmarks", "takeo.png")
+    main_fd, child_fd = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "COLUMNS": "120"}
+    env.pop("STROKESCREEN_NATIVE_LOGS", None)
+    proc = subprocess.Popen([sys.executable, "-m", "strokescreen", "measure", str(photo)],
+                            stdout=subprocess.DEVNULL, stderr=child_fd, env=env)
+    os.close(child_fd)
+    seen = b""
+    while select.select([main_fd], [], [], 120)[0]:
+        try:
+            chunk = os.read(main_fd, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(main_fd)
+    assert proc.wait(timeout=120) == 0
+    text = seen.decode(errors="replace")
+    assert "measure" in text and "━" in text  # the progress bar reached the terminal
+    assert "XNNPACK" not in text and "W0000" not in text and "absl" not in text
