@@ -246,3 +246,12 @@ def test_a_mistyped_data_folder_is_an_error_not_a_new_database(tmp_path, args):
     res = runner.invoke(app, [*args, "--data", str(mine)])
     assert res.exit_code == 3 and "is a file, not a folder" in res.output, res.output
     assert mine.read_text() == "keep me"
+
+
+def test_synth_refuses_a_folder_of_the_users_files(tmp_path):
+    mine = tmp_path / "thesis"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    res = runner.invoke(app, ["synth", "--out", str(mine), "--subjects", "1", "--seconds", "2"])
+    assert res.exit_code == 3 and "--overwrite" in res.output, res.output
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
