@@ -255,3 +255,22 @@ def test_synth_refuses_a_folder_of_the_users_files(tmp_path):
     res = runner.invoke(app, ["synth", "--out", str(mine), "--subjects", "1", "--seconds", "2"])
     assert res.exit_code == 3 and "--overwrite" in res.output, res.output
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("command", ["parse", "parsing-eval"])
+def test_parsing_outputs_refuse_a_folder_of_the_users_files(tmp_path, command):
+    mine = tmp_path / "thesis"
+    mine.mkdir()
+    (mine / "overlay.png").write_text("my own figure")
+    res = runner.invoke(app, [command, str(tmp_path / "src"), "--model", str(tmp_path / "m"),
+                              "--out", str(mine)])
+    assert res.exit_code == 3 and "--overwrite" in res.output, res.output
+    assert (mine / "overlay.png").read_text() == "my own figure"
+
+
+def test_serve_names_a_data_path_that_is_a_file(tmp_path):
+    mine = tmp_path / "notes.csv"
+    mine.write_text("keep me")
+    res = runner.invoke(app, ["serve", "--data", str(mine)])
+    assert res.exit_code == 3 and "--data" in res.output and "is a file" in res.output
+    assert mine.read_text() == "keep me"

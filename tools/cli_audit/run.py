@@ -48,6 +48,7 @@ c("assess", "--model missing", f"{I}/good.mp4", "--out", f"{O}/as3", "--model", 
 c("assess", "--model empty dir", f"{I}/good.mp4", "--out", f"{O}/as4", "--model", f"{I}/emptydir")
 c("assess", "--baseline corrupt", f"{I}/good.mp4", "--out", f"{O}/as5", "--no-pdf", "--baseline", f"{I}/binary.csv")
 c("parse", "--model not a model", f"{I}/good.mp4", "--model", f"{I}/emptydir", "--out", f"{O}/parse2")
+c("parse", "--out exists with user files", f"{I}/good.mp4", "--model", PM, "--out", UO)
 c("parse", "--max-frames 0", f"{I}/good.mp4", "--model", PM, "--out", f"{O}/parse3", "--max-frames", "0")
 # manifests
 for cmd, extra in (("preprocess-cohort", ["--work", f"{O}/w"]), ("features", ["--work", f"{O}/w", "--out", f"{O}/f.parquet"]),

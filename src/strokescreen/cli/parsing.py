@@ -76,6 +76,8 @@ def parse(
                                                     "parsing.json")],
     max_frames: Annotated[int, typer.Option(help="video frames parsed, spread over the "
                                                  "clip")] = 16,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="write into an --out folder that holds other files")] = False,
 ) -> None:
     """Segment skin, hair, brows, eyes, mouth and the paralysed part (FPP)."""
     from strokescreen.errors import InputError
@@ -83,6 +85,7 @@ def parse(
 
     if max_frames < 1:
         raise InputError(f"--max-frames must be 1 or more, got {max_frames}")
+    check_results_out(out, marker="parsing.json", overwrite=overwrite)
     with progress_bar("parse", None) as cb:
         r = parse_file(source, model, out, max_frames=max_frames, progress=cb)
     console.print(f"{len(r['frames'])} frame(s) parsed; FPP share of the face left "
@@ -100,10 +103,13 @@ def parsing_eval(
                                                               "repeat for the ablations")],
     out: Annotated[Path, typer.Option("--out", help="folder for per_class.csv, "
                                                     "ablation.csv, summary.json")],
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="write into an --out folder that holds other files")] = False,
 ) -> None:
     """Per-class F1 / IoU / pixel accuracy and FPP side agreement on held-out subjects."""
     from strokescreen.workflows.parsing import evaluate_parsing
 
+    check_results_out(out, marker="summary.json", overwrite=overwrite)
     with progress_bar("parsing-eval", len(model)) as cb:
         r = evaluate_parsing(source, list(model), out, progress=cb)
     console.print(f"held-out subjects: {len(r['held_out_subjects'])}, crops: {r['n_crops']}")

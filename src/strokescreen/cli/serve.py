@@ -61,7 +61,9 @@ def serve(
 
     from strokescreen.app.main import create_app
     from strokescreen.app.settings import AppSettings
+    from strokescreen.io.paths import check_writable
 
+    check_writable(data, option="--data", folder=True)  # one line, not an OSError later
     settings = AppSettings(
         data_dir=data, workers=workers, worker_mode=worker_mode,
         max_upload_bytes=int(max_upload_mb * 1e6), keep_video=keep_video, model_dir=model_dir,
