@@ -32,13 +32,7 @@ from strokescreen.jsonable import json_safe
 from strokescreen.preprocess.artifacts import CaseMeta, CaseQuality
 from strokescreen.progress import Progress
 from strokescreen.report.risk import RiskModel
-from strokescreen.report.texts import (
-    DISCLAIMER,
-    NO_MODEL_NOTE,
-    RERECORD,
-    SYNTHETIC_RECORDING_TEXT,
-    SYNTHETIC_TEXT,
-)
+from strokescreen.report.texts import DISCLAIMER, NO_MODEL_NOTE, RERECORD, SYNTHETIC_TEXT
 
 RESULT_JSON, REPORT_HTML, REPORT_PDF = "result.json", "report.html", "report.pdf"
 SCHEMA = "strokescreen-assessment-1"
@@ -399,6 +393,7 @@ def assess_video(
         raise
     result = _new_result(meta, quality, risk, run)
     from strokescreen.io.video import is_synthetic_recording
+    from strokescreen.report.texts import SYNTHETIC_RECORDING_TEXT
 
     result["synthetic_recording"] = is_synthetic_recording(video)
     result["synthetic_recording_note"] = (SYNTHETIC_RECORDING_TEXT
