@@ -274,3 +274,11 @@ def test_serve_names_a_data_path_that_is_a_file(tmp_path):
     res = runner.invoke(app, ["serve", "--data", str(mine)])
     assert res.exit_code == 3 and "--data" in res.output and "is a file" in res.output
     assert mine.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("option", ["--trees", "--cascade-depth", "--tree-depth",
+                                    "--oversampling"])
+def test_landmarks_train_names_the_option_of_a_bad_count(tmp_path, option):
+    res = runner.invoke(app, ["landmarks-train", str(tmp_path), "--out", str(tmp_path / "m"),
+                              option, "-1"])
+    assert res.exit_code == 2 and f"{option} -1; use 1 or more" in res.output, res.output

@@ -67,6 +67,10 @@ def landmarks_train(
 
     if not 2 <= folds <= 50:
         raise ConfigError(f"--folds {folds}; use 2..50")
+    for name, value in (("--cascade-depth", cascade_depth), ("--trees", trees),
+                        ("--tree-depth", tree_depth), ("--oversampling", oversampling)):
+        if value < 1:
+            raise ConfigError(f"{name} {value}; use 1 or more")
     opts = ERTOptions(cascade_depth=cascade_depth, trees_per_level=trees, tree_depth=tree_depth,
                       oversampling=oversampling, seed=seed).validate()
     with progress_bar("landmarks-train", None) as cb:
