@@ -205,9 +205,10 @@ def load_config(cls: type[T], path: str | Path | None) -> T:
         if not p.is_file():
             raise ConfigError(f"config file {p} does not exist; pass a YAML file or omit --config")
         try:
-            data = yaml.safe_load(p.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"config file {p} is not valid YAML ({exc.__class__.__name__})") from exc
+            data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {p} is not valid YAML ({exc.__class__.__name__}); "
+                              "give a UTF-8 YAML file of settings or omit --config") from exc
         if not isinstance(data, dict):
             raise ConfigError(f"config file {p} must hold a mapping of settings")
         cfg = from_dict(cls, data, where=p.name)

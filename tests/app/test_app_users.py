@@ -140,6 +140,10 @@ def test_list_and_remove_with_assessments(client_for, data_dir, tiny_video):
 
 
 def test_user_commands_as_a_subprocess_give_one_line(tmp_path):
+    from strokescreen.app.db import Database
+    from strokescreen.app.security import ensure_data_dir
+
+    Database(ensure_data_dir(tmp_path / "d"))  # an existing data folder without that user
     env = {**os.environ, "STROKESCREEN_DATA": str(tmp_path / "d")}
     r = subprocess.run([sys.executable, "-m", "strokescreen.cli", "user", "disable", "ghost"],
                        env=env, capture_output=True, text=True, timeout=120)

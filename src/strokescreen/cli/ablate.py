@@ -14,7 +14,13 @@ from typing import Annotated
 
 import typer
 
-from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
+from strokescreen.cli._common import (
+    DISCLAIMER,
+    check_results_out,
+    console,
+    guarded,
+    progress_bar,
+)
 from strokescreen.cli._engine import EngineOpt, SchedulerOpt, engine_runner
 from strokescreen.config import TRIAGE_SPECIFICITY
 from strokescreen.errors import ConfigError, InputError
@@ -94,6 +100,8 @@ def ablate(
     rows: Annotated[str, typer.Option(
         "--rows", help="run only these rows, comma-separated labels or models (e.g. "
         "deepstroke,deepstroke-no-transfer or region-cnn,I3D,SlowFast; default: all)")] = "",
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="write into an --out folder that holds other files")] = False,
 ) -> None:
     """Ablation table: DeepStroke, its variants and a classical model on the same folds."""
     from strokescreen.models.deep_data import get_preset
@@ -104,6 +112,10 @@ def ablate(
     check_engine(engine)
     if workers < 1:
         raise ConfigError(f"--workers {workers}; use 1 or more")
+    for name, value in (("--epochs", epochs), ("--max-pairs", max_pairs)):
+        if value is not None and value < 1:
+            raise ConfigError(f"{name} {value}: {name[2:].replace('-', '_')} >= 1 required; "
+                              "use 1 or more")
     backbone = get_preset(preset, epochs=epochs, video_backbone=video_backbone,
                           max_pairs=max_pairs).video_backbone
     only = tuple(r.strip() for r in rows.split(",") if r.strip())
@@ -130,6 +142,8 @@ def ablate(
         spec_match = preset_specificity_match(preset)
     if spec_match not in ("at_least", "closest"):
         raise ConfigError(f"--spec-match {spec_match!r}: use at_least or closest")
+    # an earlier or interrupted ablation (ablation.json, work/) resumes in place
+    check_results_out(out, marker=("ablation.json", "work"), overwrite=overwrite)
     # the local engine fits one after the other here, as before; dask: one task per row
     # and fold, each worker writing its finished run into OUT/work/runs
     with engine_runner(engine, scheduler, workers=1 if engine == "local" else workers,

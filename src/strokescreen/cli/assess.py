@@ -57,6 +57,9 @@ def _print_summary(result: dict[str, Any], out: Path) -> None:
     for c in result.get("top_contributors", [])[:3]:
         console.print(f"  {c['direction']}: {c['label']} ({c['contribution']:+.3f} "
                       f"{c['contribution_unit']})", highlight=False)
+    if result.get("synthetic_recording"):
+        console.print(f"[bold yellow]{result['synthetic_recording_note']}[/]", highlight=False,
+                      soft_wrap=True)
     if result.get("synthetic_model"):
         console.print("[bold yellow]the model was trained on synthetic data; its numbers are "
                       "not validated on patients[/]")

@@ -16,8 +16,8 @@ from typing import Annotated
 
 import typer
 
-from strokescreen.cli._common import DISCLAIMER, console, guarded
-from strokescreen.errors import StrokeScreenError
+from strokescreen.cli._common import DISCLAIMER, check_results_out, console, guarded
+from strokescreen.errors import ConfigError, StrokeScreenError
 
 SYNTHETIC_NOTE = ("All data in this demo is SYNTHETIC (generated here); "
                   "its results describe no real person.")
@@ -31,7 +31,6 @@ def _step(title: str, *args: str, ok_codes: tuple[int, ...] = (0,)) -> None:
         raise StrokeScreenError(f"demo step '{title}' failed with exit code {res.returncode}")
 
 
-@guarded
 def _set_aside(folder: Path) -> Path:
     """Rename ``folder`` to the first free ``<name>.old``, ``<name>.old2``, ... (nothing is
     deleted) and return the new path."""
@@ -44,6 +43,7 @@ def _set_aside(folder: Path) -> Path:
         n += 1
 
 
+@guarded
 def demo(
     out: Annotated[Path, typer.Option("--out", help="folder for the demo's work and reports")] = Path(
         "demo_out"),
@@ -58,6 +58,15 @@ def demo(
 
     from strokescreen.synth.cohort import GENERATOR_VERSION, generator_version
 
+    for name, value, least in (("--subjects", subjects, 5), ("--recordings", recordings, 1),
+                               ("--workers", workers, 1)):
+        if value < least:  # 5 subjects: the evaluation's subject-grouped 5-fold split
+            raise ConfigError(f"{name} {value}: the demo needs {least} or more")
+    if seconds <= 0:
+        raise ConfigError(f"--seconds {seconds}: give a positive length")
+    # the demo's own folder (it holds cohort/) is reused; a folder of other files is not
+    check_results_out(out, marker="cohort", overwrite=False,
+                      advice="choose a new or empty --out for the demo")
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     cohort, work = out / "cohort", out / "work"

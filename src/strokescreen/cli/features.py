@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from strokescreen.cli._common import console, guarded, progress_bar
+from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
 from strokescreen.cli._engine import EngineOpt, SchedulerOpt, engine_runner, first_videos
 from strokescreen.errors import ConfigError, InputError
+from strokescreen.io.paths import check_writable
 
 
 @guarded
@@ -43,6 +44,8 @@ def features(
 
         read_parsing_sidecar(parsing_model)
     df = read_manifest(manifest, require_two_classes=False, require_videos=False)
+    check_writable(work, option="--work", folder=True)
+    check_writable(out)
     with engine_runner(engine, scheduler, workers=workers, folders=[work],
                        files=first_videos(df["video"])) as runner, \
             progress_bar("features", len(df)) as cb:
@@ -61,6 +64,9 @@ def features(
     if excluded:
         console.print(f"{len(excluded)} case(s) left out (preprocessing failed): "
                       + ", ".join(list(excluded)[:10]))
+    if df.attrs.get("synthetic"):
+        console.print("[bold yellow]SYNTHETIC cohort: generated recordings, no real person[/]")
+    console.print(DISCLAIMER)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from strokescreen.cli._common import console, guarded, progress_bar
+from strokescreen.cli._common import check_results_out, console, guarded, progress_bar
 
 
 @guarded
@@ -18,6 +18,8 @@ def landmarks_eval(
     landmarker: Annotated[list[str], typer.Option(
         "--landmarker", help="68-point landmarker name or landmarks-train model folder; "
                              "repeat to compare")] = ["ibug68"],  # noqa: B006
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="write into an --out folder that holds other files")] = False,
 ) -> None:
     """Measure 68-point landmark error against manual annotations (300-W / Guarin style)."""
     from strokescreen.face.landmarks import check_landmarker
@@ -26,6 +28,7 @@ def landmarks_eval(
     for name in landmarker:
         check_landmarker(name)
     n = len(find_annotated(folder)) * len(landmarker)
+    check_results_out(out, marker="summary.json", overwrite=overwrite)
     with progress_bar("landmarks-eval", n) as cb:
         result = evaluate_landmarkers(folder, landmarker, out, progress=cb)
     s = result.summary
@@ -64,6 +67,10 @@ def landmarks_train(
 
     if not 2 <= folds <= 50:
         raise ConfigError(f"--folds {folds}; use 2..50")
+    for name, value in (("--cascade-depth", cascade_depth), ("--trees", trees),
+                        ("--tree-depth", tree_depth), ("--oversampling", oversampling)):
+        if value < 1:
+            raise ConfigError(f"{name} {value}; use 1 or more")
     opts = ERTOptions(cascade_depth=cascade_depth, trees_per_level=trees, tree_depth=tree_depth,
                       oversampling=oversampling, seed=seed).validate()
     with progress_bar("landmarks-train", None) as cb:

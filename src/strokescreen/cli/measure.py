@@ -37,7 +37,17 @@ def _shown(name: str, e: dict[str, Any]) -> bool:
     return not name.endswith("_ipu") and e["value"] is not None
 
 
-def _print_table(report: Any) -> None:
+def _synthetic_note(file: Path) -> str | None:
+    """The synthetic-recording sentence when ``file`` is a video `strokescreen synth` made."""
+    from strokescreen.io.video import is_synthetic_recording
+    from strokescreen.report.texts import SYNTHETIC_RECORDING_TEXT
+
+    if file.is_file() and is_synthetic_recording(file):
+        return SYNTHETIC_RECORDING_TEXT
+    return None
+
+
+def _print_table(report: Any, synthetic: str | None = None) -> None:
     table = Table(title=f"{report.kind}: {report.file}", title_justify="left")
     for col, justify in (("measure", "left"), ("value", "right"), ("unit", "left"),
                          ("normal range", "right"), ("", "left")):
@@ -68,6 +78,8 @@ def _print_table(report: Any) -> None:
                   f"{_fmt(report.ipd_mm, 'mm')} mm ({scale})")
     for note in report.notes:
         console.print(f"note: {note}")
+    if synthetic:
+        console.print(f"[bold yellow]{synthetic}[/]", highlight=False, soft_wrap=True)
     console.print(DISCLAIMER)
 
 
@@ -86,15 +98,21 @@ def measure(
     except QualityError as exc:
         if as_json:
             out = {"file": str(file), "face_found": False, "measures": {},
-                   "composite_asymmetry": None, "error": str(exc)}
+                   "composite_asymmetry": None, "error": str(exc),
+                   "synthetic_recording": _synthetic_note(file) is not None,
+                   "disclaimer": DISCLAIMER}
             typer.echo(json.dumps(out))
         raise
+    synthetic = _synthetic_note(file)
     if as_json:
         doc = report.to_dict()
+        doc["synthetic_recording"] = synthetic is not None
+        if synthetic:
+            doc["synthetic_recording_note"] = synthetic
         doc["disclaimer"] = DISCLAIMER
         typer.echo(json.dumps(json_safe(doc), allow_nan=False))
     else:
-        _print_table(report)
+        _print_table(report, synthetic)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
+from strokescreen.cli._common import (
+    DISCLAIMER,
+    check_results_out,
+    console,
+    guarded,
+    progress_bar,
+)
 from strokescreen.cli._engine import EngineOpt, SchedulerOpt, engine_runner
 from strokescreen.config import TRIAGE_SPECIFICITY
 from strokescreen.errors import ConfigError, InputError
@@ -175,6 +181,8 @@ def evaluate(
     compare_feature_sets: Annotated[bool, typer.Option(
         "--compare-feature-sets", help="evaluate face only, speech only, metadata only and "
         "fused on the same folds; the report shows them side by side")] = False,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="write into an --out folder that holds other files")] = False,
 ) -> None:
     """Subject-grouped evaluation: predictions, metrics, ROC, fairness and an HTML report.
 
@@ -209,6 +217,7 @@ def evaluate(
     params = with_preset(model, parse_params(param), preset)
     factory = build_factory(model, params, seed=seed, target=target, calibration=calibration)
     check_feature_options(factory(), model, feature_set, split_names(metadata))
+    check_results_out(out, marker="metrics.json", overwrite=overwrite)
     # the local engine fits the folds one after the other here, as before; dask: one task
     # per fold (and per case while the feature table is built)
     with engine_runner(engine, scheduler, workers=1 if engine == "local" else workers,

@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
+from strokescreen.cli._common import (
+    DISCLAIMER,
+    check_results_out,
+    console,
+    guarded,
+    progress_bar,
+)
 
 ABLATION_HELP = "full | no-attention | no-boundary | no-depth | no-disease"
 
@@ -39,6 +45,13 @@ def parsing_train(
     get_preset(preset)
     if ablation not in ABLATIONS:
         raise InputError(f"unknown --ablation {ablation!r}; one of {', '.join(ABLATIONS)}")
+    for name, value in (("--epochs", epochs), ("--frames-per-case", frames_per_case),
+                        ("--threads", threads)):
+        if value is not None and value < 1:
+            raise InputError(f"{name} {value}: use 1 or more")
+    # a model folder, or an interrupted training (checkpoint, cached crops), resumes there
+    check_results_out(out, marker=("model.json", "checkpoint.pt", "_data"),
+                      overwrite=overwrite)
     with progress_bar("parsing-train", None) as cb:
         t = train_parsing(source, out, preset_name=preset, ablation=ablation, hair=hair,
                           epochs=epochs, frames_per_case=frames_per_case, seed=seed,
@@ -63,6 +76,8 @@ def parse(
                                                     "parsing.json")],
     max_frames: Annotated[int, typer.Option(help="video frames parsed, spread over the "
                                                  "clip")] = 16,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="write into an --out folder that holds other files")] = False,
 ) -> None:
     """Segment skin, hair, brows, eyes, mouth and the paralysed part (FPP)."""
     from strokescreen.errors import InputError
@@ -70,6 +85,7 @@ def parse(
 
     if max_frames < 1:
         raise InputError(f"--max-frames must be 1 or more, got {max_frames}")
+    check_results_out(out, marker="parsing.json", overwrite=overwrite)
     with progress_bar("parse", None) as cb:
         r = parse_file(source, model, out, max_frames=max_frames, progress=cb)
     console.print(f"{len(r['frames'])} frame(s) parsed; FPP share of the face left "
@@ -87,10 +103,13 @@ def parsing_eval(
                                                               "repeat for the ablations")],
     out: Annotated[Path, typer.Option("--out", help="folder for per_class.csv, "
                                                     "ablation.csv, summary.json")],
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="write into an --out folder that holds other files")] = False,
 ) -> None:
     """Per-class F1 / IoU / pixel accuracy and FPP side agreement on held-out subjects."""
     from strokescreen.workflows.parsing import evaluate_parsing
 
+    check_results_out(out, marker="summary.json", overwrite=overwrite)
     with progress_bar("parsing-eval", len(model)) as cb:
         r = evaluate_parsing(source, list(model), out, progress=cb)
     console.print(f"held-out subjects: {len(r['held_out_subjects'])}, crops: {r['n_crops']}")

@@ -14,6 +14,7 @@ from strokescreen.cli._engine import EngineOpt, SchedulerOpt, engine_runner, fir
 from strokescreen.config import PreprocessConfig, load_config
 from strokescreen.errors import ConfigError
 from strokescreen.face.landmarks import resolve_landmarker
+from strokescreen.io.paths import check_writable
 
 
 def _config(config: Path | None, landmarker: str | None) -> PreprocessConfig:
@@ -74,14 +75,15 @@ def preprocess_cohort(
         raise ConfigError(f"--workers {workers}; use 1..{(os.cpu_count() or 1) * 4}")
     cfg = _config(config, None)
     df = read_manifest(manifest, require_two_classes=False, require_videos=False)
+    check_writable(work, option="--work", folder=True)
     with engine_runner(engine, scheduler, workers=workers, folders=[work],
                        files=first_videos(df["video"])) as runner, \
             progress_bar("preprocess cohort", len(df)) as cb:
         table = run(df, work, config=cfg, runner=runner, progress=cb)
-    print_summary(table, work)
+    print_summary(table, work, synthetic=bool(df.attrs.get("synthetic")))
 
 
-def print_summary(table, work: Path) -> None:  # type: ignore[no-untyped-def]
+def print_summary(table, work: Path, *, synthetic: bool = False) -> None:  # type: ignore[no-untyped-def]
     from strokescreen.preprocess.cohort import summarise
 
     s = summarise(table)
@@ -94,6 +96,9 @@ def print_summary(table, work: Path) -> None:  # type: ignore[no-untyped-def]
         t.add_row(status, str(s[status]), "; ".join(f"{k} ({v})" for k, v in reasons.items()))
     console.print(t)
     console.print(f"per-case table: {Path(work) / 'cohort_quality.csv'}")
+    if synthetic:
+        console.print("[bold yellow]SYNTHETIC cohort: generated recordings, no real person[/]")
+    console.print(DISCLAIMER)
 
 
 def register(app: typer.Typer) -> None:

@@ -61,7 +61,9 @@ def serve(
 
     from strokescreen.app.main import create_app
     from strokescreen.app.settings import AppSettings
+    from strokescreen.io.paths import check_writable
 
+    check_writable(data, option="--data", folder=True)  # one line, not an OSError later
     settings = AppSettings(
         data_dir=data, workers=workers, worker_mode=worker_mode,
         max_upload_bytes=int(max_upload_mb * 1e6), keep_video=keep_video, model_dir=model_dir,
@@ -104,6 +106,9 @@ def purge(
 
     if retention_days <= 0:
         raise InputError("--retention-days 0 keeps everything; give a number of days > 0")
+    from strokescreen.cli.users import require_database
+
+    require_database(data)  # a mistyped --data is an error, not a new empty data folder
     n = purge_expired(Database(ensure_data_dir(data)), retention_days)
     err_console.print(f"deleted {n} assessment(s) older than {retention_days:g} days")
 

@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
+from strokescreen.cli._common import (
+    DISCLAIMER,
+    check_results_out,
+    console,
+    guarded,
+    progress_bar,
+)
 from strokescreen.cli.modelling import (
     CalibrationOpt,
     FeaturesOpt,
@@ -40,6 +46,8 @@ def shortcut_check(
     calibration: CalibrationOpt = "sigmoid",
     threshold: Annotated[float, typer.Option(
         "--threshold", help="probability at which a case is called positive")] = 0.5,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="write into an --out folder that holds other files")] = False,
 ) -> None:
     """Train MODEL (subject-grouped CV) and report how its AUC moves when the facial regions
     are masked, only the background is kept, the background is masked, or left and right
@@ -57,6 +65,8 @@ def shortcut_check(
         raise ConfigError(f"--threshold {threshold}: use a probability between 0 and 1")
     if out is not None and out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out}: is a file; give a folder (it is created if missing)")
+    if out is not None:
+        check_results_out(out, marker="shortcut_check.json", overwrite=overwrite)
     params = with_preset(model, parse_params(param), preset)
     factory = calibrated_factory(model_factory(model, random_state=seed, **params),
                                  check_method(calibration), seed=seed)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from strokescreen.cli._common import console, guarded, progress_bar
+from strokescreen.cli._common import check_results_out, console, guarded, progress_bar
 from strokescreen.cli._engine import EngineOpt, SchedulerOpt, engine_runner
 from strokescreen.errors import InputError
 
@@ -40,6 +40,8 @@ def synth(
     shortcut: Annotated[str, typer.Option(
         "--shortcut", help="plant a shortcut that correlates with the label: none | lighting "
         "(a side lamp; see the cohort card)")] = "none",
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="write into an --out folder that holds other files")] = False,
 ) -> None:
     """Generate a SYNTHETIC cohort: videos, manifest, per-frame truth and a cohort card."""
     from strokescreen.synth.cohort import generate_cohort
@@ -53,6 +55,9 @@ def synth(
         raise InputError(f"--workers {workers}: use 1..{max_workers}")
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: is a file; give a folder (it is created if missing)")
+    # a cohort folder (or an interrupted one) is written again; another folder is not
+    check_results_out(out, marker=("manifest.csv", "generator.json", "videos"),
+                      overwrite=overwrite)
     if portraits is not None:
         portrait_files(portraits)
     cfg = SynthConfig(n_subjects=subjects, recordings_per_subject=recordings_per_subject,

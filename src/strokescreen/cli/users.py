@@ -24,11 +24,28 @@ user_app = typer.Typer(help="Manage the web app's user accounts.", no_args_is_he
 _data = typer.Option(DEFAULT_DATA, "--data", envvar="STROKESCREEN_DATA", help=DATA_HELP)
 
 
-def _database(data: Path):
+def _database(data: Path, *, create: bool = False):
+    """The web app's database under ``data``; only ``user add`` may start a new one, so a
+    mistyped --data is an error instead of a new empty data folder."""
     from strokescreen.app.db import Database
     from strokescreen.app.security import ensure_data_dir
 
+    if not create:
+        require_database(data)
     return Database(ensure_data_dir(data))
+
+
+def require_database(data: Path) -> None:
+    """InputError unless ``data`` holds the web app's database."""
+    from strokescreen.app.db import DB_NAME
+
+    if data.exists() and not data.is_dir():
+        raise InputError(f"--data {data}: is a file, not a folder; give the web app's data "
+                         "folder (or set STROKESCREEN_DATA)")
+    if not (data / DB_NAME).is_file():
+        raise InputError(f"--data {data}: no web app database there ({DB_NAME}); check --data "
+                         "or STROKESCREEN_DATA, or create the first user with "
+                         "`strokescreen user add NAME`")
 
 
 def _read_password(password_stdin: bool) -> str:
@@ -69,7 +86,7 @@ def user_add(
     from strokescreen.app.security import check_name, create_token, create_user
 
     check_name(name)
-    db = _database(data)
+    db = _database(data, create=True)
     existing = db.user_by_name(name)
     if existing is not None:
         raise InputError(f"user {existing.name!r} already exists (names ignore case); "

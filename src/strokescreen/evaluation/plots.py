@@ -96,10 +96,7 @@ def roc_figure_png(
     ax.set_title(title + ("\nSYNTHETIC data" if synthetic else ""), fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=6.5, framealpha=0.9)
-    fig.tight_layout()
-    buf = BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return _png(fig)
 
 
 def _new_axes(figsize: tuple[float, float], dpi: int) -> tuple[Any, Any]:
@@ -111,8 +108,13 @@ def _new_axes(figsize: tuple[float, float], dpi: int) -> tuple[Any, Any]:
     return fig, fig.add_subplot(1, 1, 1)
 
 
+AID_NOTE = "strokescreen: a screening aid, not a diagnosis"
+
+
 def _png(fig: Any) -> bytes:
-    fig.tight_layout()
+    """The figure as PNG bytes, with :data:`AID_NOTE` drawn along its bottom edge."""
+    fig.tight_layout(rect=(0.0, 0.035, 1.0, 1.0))
+    fig.text(0.5, 0.008, AID_NOTE, ha="center", va="bottom", fontsize=6.5, color="0.35")
     buf = BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()

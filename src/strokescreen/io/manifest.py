@@ -26,6 +26,9 @@ def read_manifest(path: str | Path, *, require_two_classes: bool = True,
     ``df.attrs`` gets ``manifest_path`` and ``synthetic``.
     """
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder, not a manifest file; give a CSV with columns "
+                         f"{', '.join(REQUIRED)}")
     if not p.is_file():
         raise InputError(f"{p}: manifest file does not exist; give a CSV with columns "
                          f"{', '.join(REQUIRED)}")

@@ -99,7 +99,9 @@ class DeepPreset:
         if self.n_mels < 32 or self.n_frames < 32:
             raise ConfigError(f"log-Mel image must be >= 32x32, got {self.n_mels}x{self.n_frames}")
         if self.max_pairs < 1 or self.batch_size < 2 or self.epochs < 1 or self.lr <= 0:
-            raise ConfigError("max_pairs >= 1, batch_size >= 2, epochs >= 1 and lr > 0 required")
+            raise ConfigError("max_pairs >= 1, batch_size >= 2, epochs >= 1 and lr > 0 required; "
+                              f"got max_pairs {self.max_pairs}, batch_size {self.batch_size}, "
+                              f"epochs {self.epochs}, lr {self.lr}")
         if not 0.0 <= self.branch_dropout < 0.5:
             raise ConfigError(f"branch_dropout must be in [0, 0.5), got {self.branch_dropout}")
         if self.lr_step_epochs < 0 or not 0.0 < self.lr_gamma <= 1.0:

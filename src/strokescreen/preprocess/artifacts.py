@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import numpy as np
 
 from strokescreen.errors import InputError
+from strokescreen.io.paths import check_writable
 
 if TYPE_CHECKING:  # pandas loads lazily: it is slow to import
     import pandas as pd
@@ -202,6 +203,7 @@ def check_out_dir(out: Path, *, overwrite: bool) -> None:
         raise InputError(
             f"{out}: folder exists and is not empty; choose another --out or pass --overwrite"
         )
+    check_writable(out)
 
 
 @contextmanager

@@ -142,7 +142,10 @@ def summarise(table: pd.DataFrame) -> dict[str, Any]:
         sub = table[table["status"] == s]
         counts: dict[str, int] = {}
         for text in sub["reasons"].fillna(""):
-            for part in str(text).split("; "):
+            # a failure's text is one error message ("what (detail); what to do"): count
+            # its "what"; review/unusable texts are lists of reasons joined by "; "
+            parts = str(text).split("; ")
+            for part in parts[:1] if s == "failed" else parts:
                 if part:
                     key = part.split(" (")[0]
                     counts[key] = counts.get(key, 0) + 1

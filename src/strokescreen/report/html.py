@@ -38,6 +38,7 @@ TEMPLATE = """<!doctype html>
 <p class="meta">Recording {{ r.recording.id }} &middot; {{ f(r.recording.duration_s, 1) }} s &middot; {{ r.recording.width }}&times;{{ r.recording.height }} px &middot; {{ 'with' if r.recording.audio_present else 'without' }} sound &middot; analysed {{ r.created_at }} &middot; strokescreen {{ r.strokescreen_version }}</p>
 <div class="banner disclaimer"><strong>Screening aid, not a diagnosis.</strong> {{ r.disclaimer }}</div>
 {% if r.synthetic_model %}<div class="banner synthetic"><strong>Synthetic training data.</strong> {{ synthetic_text }}</div>{% endif %}
+{% if r.synthetic_recording %}<div class="banner synthetic"><strong>Synthetic recording.</strong> {{ r.synthetic_recording_note }}</div>{% endif %}
 
 <h2>Result</h2>
 <p class="decision {{ dclass }}">{{ r.decision | capitalize }}</p>

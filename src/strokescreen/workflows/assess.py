@@ -395,6 +395,12 @@ def assess_video(
             out.rmdir()
         raise
     result = _new_result(meta, quality, risk, run)
+    from strokescreen.io.video import is_synthetic_recording
+    from strokescreen.report.texts import SYNTHETIC_RECORDING_TEXT
+
+    result["synthetic_recording"] = is_synthetic_recording(video)
+    result["synthetic_recording_note"] = (SYNTHETIC_RECORDING_TEXT
+                                          if result["synthetic_recording"] else None)
     features: dict[str, Any] | None = None
     if quality.verdict != "unusable":
         features = _measure(result, case_dir, audio_present=bool(meta.audio_present),

@@ -27,9 +27,15 @@ if TYPE_CHECKING:  # pandas loads lazily: it is slow to import
 _GENERIC_STEMS = {"manifest", "features", "cases", "table", "cohort", "feature_table"}
 
 
-def _read_csv_table(path: Path) -> pd.DataFrame:
+def _check_table_file(path: Path) -> None:
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a table; give a .parquet or .csv file")
     if not path.is_file():
         raise InputError(f"{path}: file does not exist; check the path")
+
+
+def _read_csv_table(path: Path) -> pd.DataFrame:
+    _check_table_file(path)
     import pandas as pd
 
     try:
@@ -41,8 +47,7 @@ def _read_csv_table(path: Path) -> pd.DataFrame:
 def read_feature_table(path: Path, *, require_two_classes: bool = True) -> pd.DataFrame:
     """A precomputed feature table (.parquet or .csv), validated like a manifest
     (``require_two_classes=False`` for a graded target)."""
-    if not path.is_file():
-        raise InputError(f"{path}: file does not exist; check the path")
+    _check_table_file(path)
     import pandas as pd
 
     if path.suffix.lower() == ".parquet":

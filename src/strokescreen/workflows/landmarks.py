@@ -54,6 +54,8 @@ def _subjects_table(folder: Path) -> dict[str, str]:
 def find_annotated(folder: str | Path) -> list[Annotated]:
     """Images of ``folder`` (sorted) with their ``.pts`` files; InputError when any lacks one."""
     folder = Path(folder)
+    if folder.is_file():
+        raise InputError(f"{folder}: is a file; give the folder of images with their .pts files")
     if not folder.is_dir():
         raise InputError(f"annotated folder not found: {folder}")
     images = sorted(p for p in folder.iterdir()
