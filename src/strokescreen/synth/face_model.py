@@ -298,6 +298,39 @@ def morph(f: np.ndarray, z: tuple[float, ...] | np.ndarray) -> np.ndarray:
     return f + d
 
 
+def proportion(f: np.ndarray, *, corner_height_ipu: float = 0.0,
+               mouth_width_ipu: float = 0.0) -> np.ndarray:
+    """Give a symmetric mm mesh the drawn face proportions (0 keeps the mesh's own).
+
+    corner_height_ipu : mean mouth-corner height below the inter-pupil line, in
+        inter-pupil distances: everything below that line is stretched vertically
+        (a longer or shorter lower face), the eyes and above stay.
+    mouth_width_ipu : corner-to-corner width in inter-pupil distances: the mouth region is
+        scaled horizontally about its centre (a Gaussian window, 16 mm), so the corners
+        land exactly there.
+    """
+    out = np.array(f, float, copy=True)
+    il, ir = out[T.IRIS_LEFT[0]], out[T.IRIS_RIGHT[0]]
+    ipd = float(abs(il[0] - ir[0]))
+    eye_y = float((il[1] + ir[1]) / 2)
+    if corner_height_ipu > 0:
+        corners = out[[T.MOUTH_CORNER_LEFT, T.MOUTH_CORNER_RIGHT], 1]
+        h0 = float(np.mean(corners) - eye_y)
+        k = corner_height_ipu * ipd / h0
+        below = out[:, 1] > eye_y
+        out[below, 1] = eye_y + (out[below, 1] - eye_y) * k
+    if mouth_width_ipu > 0:
+        g = Geometry.of(out)
+        cl, cr = out[T.MOUTH_CORNER_LEFT], out[T.MOUTH_CORNER_RIGHT]
+        w0 = float(abs(cl[0] - cr[0]))
+        win = _gauss(out, g.mouth, 16.0)
+        w_corner = float((_gauss(out, g.mouth, 16.0)[[T.MOUTH_CORNER_LEFT,
+                                                       T.MOUTH_CORNER_RIGHT]]).mean())
+        k = (mouth_width_ipu * ipd / w0 - 1.0) / max(w_corner, 1e-6)
+        out[:, 0] += k * (out[:, 0] - g.mouth[0]) * win
+    return out
+
+
 def pose_matrix(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
     """Rotation (3, 3) for a head pose in the face frame.
 

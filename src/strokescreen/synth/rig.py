@@ -25,6 +25,7 @@ from strokescreen.synth.face_model import (
     morph,
     neutralize,
     pose_matrix,
+    proportion,
     symmetrize,
 )
 from strokescreen.synth.params import CaseParams
@@ -187,7 +188,9 @@ def build_rig(portrait: Portrait, case: CaseParams, *, width: int, height: int,
     redetect : re-measure the rest mesh on the base image (the designed mesh is kept when
     no face is found there).
     """
-    design = morph(face_frame_mesh(portrait, fix_deg), case.morph)
+    design = proportion(morph(face_frame_mesh(portrait, fix_deg), case.morph),
+                        corner_height_ipu=case.corner_height_ipu,
+                        mouth_width_ipu=case.mouth_width_ipu)
     face_w_mm = float(abs(design[454, 0] - design[234, 0]))
     scale = case.face_width_frac * width / face_w_mm
     centre = np.array([width * (0.5 + case.offset_x), height * (0.45 + case.offset_y)])
@@ -231,7 +234,9 @@ def reference_case() -> CaseParams:
     from strokescreen.synth.params import draw_cohort
 
     case = draw_cohort(SynthConfig(n_subjects=1))[0]
-    return dataclasses.replace(case, morph=(0.0,) * 7, offset_x=0.0, offset_y=-0.03,
+    return dataclasses.replace(case, morph=(0.0,) * 7, corner_height_ipu=0.0,
+                               mouth_width_ipu=0.0, rest_lip_gap_mm=0.0, protocol="full",
+                               offset_x=0.0, offset_y=-0.03,
                                face_width_frac=0.36, tone=0.0, warmth=0.0, light_strength=0.0)
 
 
