@@ -306,8 +306,8 @@ def proportion(f: np.ndarray, *, corner_height_ipu: float = 0.0,
         inter-pupil distances: everything below that line is stretched vertically
         (a longer or shorter lower face), the eyes and above stay.
     mouth_width_ipu : corner-to-corner width in inter-pupil distances: the mouth region is
-        scaled horizontally about its centre (a Gaussian window, 16 mm), so the corners
-        land exactly there.
+        scaled horizontally about its centre (a Gaussian window, 16 mm, below the eyes),
+        so the corners land exactly there.
     """
     out = np.array(f, float, copy=True)
     il, ir = out[T.IRIS_LEFT[0]], out[T.IRIS_RIGHT[0]]
@@ -323,9 +323,8 @@ def proportion(f: np.ndarray, *, corner_height_ipu: float = 0.0,
         g = Geometry.of(out)
         cl, cr = out[T.MOUTH_CORNER_LEFT], out[T.MOUTH_CORNER_RIGHT]
         w0 = float(abs(cl[0] - cr[0]))
-        win = _gauss(out, g.mouth, 16.0)
-        w_corner = float((_gauss(out, g.mouth, 16.0)[[T.MOUTH_CORNER_LEFT,
-                                                       T.MOUTH_CORNER_RIGHT]]).mean())
+        win = _gauss(out, g.mouth, 16.0) * (out[:, 1] > eye_y)  # the eyes stay where they are
+        w_corner = float(win[[T.MOUTH_CORNER_LEFT, T.MOUTH_CORNER_RIGHT]].mean())
         k = (mouth_width_ipu * ipd / w0 - 1.0) / max(w_corner, 1e-6)
         out[:, 0] += k * (out[:, 0] - g.mouth[0]) * win
     return out
