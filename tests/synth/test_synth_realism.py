@@ -102,9 +102,9 @@ def test_adding_the_amplitude_leaves_every_other_draw_unchanged():
 
 def test_rendered_healthy_subject_smiles_by_its_amplitude_times_the_published_excursion(
         tmp_path):
-    from strokescreen.synth.cohort import generate_cohort
-
     import dataclasses
+
+    from strokescreen.synth.cohort import generate_cohort
 
     # seed 11: subject 1 is healthy, amplitude 1.147, excursion asymmetry -1.2 %; the full
     # protocol (with its smiles) for every recording

@@ -303,8 +303,9 @@ def proportion(f: np.ndarray, *, corner_height_ipu: float = 0.0,
     """Give a symmetric mm mesh the drawn face proportions (0 keeps the mesh's own).
 
     corner_height_ipu : mean mouth-corner height below the inter-pupil line, in
-        inter-pupil distances: everything below that line is stretched vertically
-        (a longer or shorter lower face), the eyes and above stay.
+        inter-pupil distances: the midface between the eyes and the mouth line is
+        stretched vertically and everything below the mouth line (lips, chin, jaw) moves
+        down with it unchanged (a longer or shorter midface); the eyes and above stay.
     mouth_width_ipu : corner-to-corner width in inter-pupil distances: the mouth region is
         scaled horizontally about its centre (a Gaussian window, 16 mm, below the eyes),
         so the corners land exactly there.
@@ -314,11 +315,12 @@ def proportion(f: np.ndarray, *, corner_height_ipu: float = 0.0,
     ipd = float(abs(il[0] - ir[0]))
     eye_y = float((il[1] + ir[1]) / 2)
     if corner_height_ipu > 0:
-        corners = out[[T.MOUTH_CORNER_LEFT, T.MOUTH_CORNER_RIGHT], 1]
-        h0 = float(np.mean(corners) - eye_y)
-        k = corner_height_ipu * ipd / h0
-        below = out[:, 1] > eye_y
-        out[below, 1] = eye_y + (out[below, 1] - eye_y) * k
+        mouth_y = float(np.mean(out[[T.MOUTH_CORNER_LEFT, T.MOUTH_CORNER_RIGHT], 1]))
+        h0 = mouth_y - eye_y
+        shift = corner_height_ipu * ipd - h0
+        y = out[:, 1]
+        # between the eyes and the mouth line stretched, below it moved along unchanged
+        out[:, 1] = y + shift * np.clip((y - eye_y) / h0, 0.0, 1.0)
     if mouth_width_ipu > 0:
         g = Geometry.of(out)
         cl, cr = out[T.MOUTH_CORNER_LEFT], out[T.MOUTH_CORNER_RIGHT]
