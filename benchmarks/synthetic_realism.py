@@ -176,7 +176,8 @@ def markdown(res: dict) -> str:
 
 
 def out_of_fold(models: dict[str, Path]) -> dict:
-    """Each model's out-of-fold figures from its model.json (operating point)."""
+    """Each model's out-of-fold figures from its model.json (operating point), and a
+    classifier's AUC of its pooled out-of-fold probabilities (``auc_oof``)."""
     keys = ("mae", "spearman", "kappa_quadratic", "kappa", "auc", "threshold", "sensitivity",
             "specificity")
     out = {}
@@ -184,6 +185,14 @@ def out_of_fold(models: dict[str, Path]) -> dict:
         op = json.loads((folder / "model.json").read_text()).get("operating_point") or {}
         out[key] = {k: (round(v, 3) if isinstance(v, float) else v)
                     for k, v in op.items() if k in keys}
+        oof = folder / "oof_predictions.csv"
+        if oof.exists():
+            pred = pd.read_csv(oof)
+            if "label" in pred and pred["label"].nunique() == 2:
+                from sklearn.metrics import roc_auc_score
+
+                out[key]["auc_oof"] = round(float(roc_auc_score(pred["label"],
+                                                                pred["probability"])), 3)
     return out
 
 

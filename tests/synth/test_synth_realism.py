@@ -102,10 +102,15 @@ def test_adding_the_amplitude_leaves_every_other_draw_unchanged():
 
 def test_rendered_healthy_subject_smiles_by_its_amplitude_times_the_published_excursion(
         tmp_path):
+    import dataclasses
+
     from strokescreen.synth.cohort import generate_cohort
 
-    # seed 11: subject 1 is healthy, amplitude 1.147, excursion asymmetry -1.2 %
-    config = SynthConfig(n_subjects=1, seconds=4.0, seed=11, width_px=320, height_px=240)
+    # seed 11: subject 1 is healthy, amplitude 1.147, excursion asymmetry -1.2 %; the full
+    # protocol (with its smiles) for every recording
+    config = SynthConfig(n_subjects=1, seconds=4.0, seed=11, width_px=320, height_px=240,
+                         preset=dataclasses.replace(PRESETS["realistic"],
+                                                    speech_only_share=0.0))
     case = draw_cohort(config)[0]
     assert case.condition == "healthy" and not case.one_sided_expression
     generate_cohort(config, tmp_path, workers=1)

@@ -13,6 +13,7 @@ from strokescreen.synth.script import build_timeline
 
 def _case(**changes):
     case = draw_cohort(SynthConfig(n_subjects=1, seed=0))[0]
+    changes = {"protocol": "full", **changes}  # the protocol with the smile task
     return dataclasses.replace(case, **changes)
 
 

@@ -31,6 +31,11 @@ from strokescreen.errors import InputError, NotFittedError
 #: Prefixes of feature columns in a case feature table (``meta_*``: encoded clinical
 #: metadata, added only by a feature set that asks for it; see features/metadata.py).
 FEATURE_PREFIXES: tuple[str, ...] = ("face_", "speech_", "meta_")
+#: Columns with a feature prefix that are bookkeeping, not features: frame counts grow with
+#: the clip's length and with how much of the task script is rest, so they describe the
+#: recording protocol rather than the face (a 3 s speech clip has a third of the rest
+#: frames of a scripted 5 s one) and a model must not learn from them.
+BOOKKEEPING_COLUMNS: tuple[str, ...] = ("face_n_frames_used", "face_n_rest_frames")
 #: Identifying columns every case table carries.
 ID_COLUMNS: tuple[str, ...] = ("case_id", "subject_id", "label", "case_dir")
 
@@ -38,11 +43,13 @@ ID_COLUMNS: tuple[str, ...] = ("case_id", "subject_id", "label", "case_dir")
 def feature_columns(
     cases: pd.DataFrame, *, prefixes: tuple[str, ...] = FEATURE_PREFIXES
 ) -> list[str]:
-    """Names of the feature columns of ``cases`` (prefix match), in table order.
+    """Names of the feature columns of ``cases`` (prefix match, less
+    :data:`BOOKKEEPING_COLUMNS`), in table order.
 
     Raises InputError naming any feature column that is not numeric (or boolean).
     """
-    cols = [c for c in cases.columns if isinstance(c, str) and c.startswith(prefixes)]
+    cols = [c for c in cases.columns if isinstance(c, str) and c.startswith(prefixes)
+            and c not in BOOKKEEPING_COLUMNS]
     bad = [
         c
         for c in cols

@@ -70,14 +70,17 @@ def write_card(out: Path, config: SynthConfig, table: pd.DataFrame, *, oracle: f
         "Faces are real portraits animated by landmark-driven piecewise-affine warping. Each "
         "portrait's MediaPipe mesh is made frontal, symmetric and neutral (open lips closed, "
         "smile relaxed), then given the subject's identity: a 7-parameter face-shape morph, "
-        "skin tone, side lighting, background, mirroring, face size and position. The rest "
-        "mesh is re-measured with MediaPipe on the subject's base image, and every frame warps "
+        "the mouth-corner height below the eyes and the mouth width drawn from the MEEI "
+        "normals, lips apart at rest for a fifth, skin tone, side lighting, background, "
+        "mirroring, face size and position. The rest mesh is re-measured with MediaPipe on "
+        "the subject's base image, and every frame warps "
         "that image onto the rest mesh plus expression blendshapes (jaw, lip spread/round, "
         "smile, droop, blink, brow per side), posed in 3-D and projected with a pinhole "
         "camera. The projected mesh is the ground truth in `truth/<case_id>.parquet`.",
         "",
         "Task script per recording: rest, \"It is nice to see people from my hometown.\" and "
         "\"Buy Bobby a puppy.\" (alternating), /pa-ta-ka/ repetitions, three big smiles, rest; "
+        "speech-only recordings (task without `smile`) leave the smiles out; "
         "truncated at the clip's end. Speech is espeak-ng (offline) with a per-subject voice; "
         "mouth motion follows its phoneme timing. Blinks, brow raises, head drift, planted "
         "large head turns, a passing hand or blob, exposure drift, sensor noise and H.264 "
@@ -111,6 +114,11 @@ def write_card(out: Path, config: SynthConfig, table: pd.DataFrame, *, oracle: f
         f"- full smile corner excursion (mm; published healthy mean 12.3, sd 1.9), healthy: "
         f"{_summary(FULL_SMILE_MM * healthy.smile_amplitude)}; natural smile excursion asymmetry "
         f"(%), healthy: {_summary(healthy.exc_asym_pct)}",
+        f"- protocol: {_counts(table, 'protocol')}; lips apart at rest: "
+        f"{int((table.rest_lip_gap_mm > 0).sum())} of {len(table)} cases",
+        f"- mouth-corner height below the eyes (inter-pupil distances; MEEI normals 1.11, sd "
+        f"0.06): {_summary(table.corner_height_ipu)}; mouth width (0.82, sd 0.08): "
+        f"{_summary(table.mouth_width_ipu)}",
         f"- speech rate (syllables/s) healthy: {_summary(healthy.speech_rate_syl_s)}; "
         f"stroke: {_summary(stroke.speech_rate_syl_s)}",
         f"- planted head-turn frames: {int(table.head_turn_frames.sum())}; occluded frames: "

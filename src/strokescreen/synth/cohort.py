@@ -18,7 +18,7 @@ from strokescreen.io.cohort_checks import OPTIONAL_MANIFEST_COLUMNS, REQUIRED_MA
 from strokescreen.progress import Progress
 from strokescreen.synth.case import CaseResult, render_case
 from strokescreen.synth.config import SynthConfig
-from strokescreen.synth.params import TASK, CaseParams, cases_frame, draw_cohort
+from strokescreen.synth.params import TASKS, CaseParams, cases_frame, draw_cohort
 from strokescreen.synth.portraits import Portrait, load_portraits
 from strokescreen.synth.shortcut import lamp_on
 from strokescreen.synth.visits import RISK_FACTORS, grade_index
@@ -29,8 +29,9 @@ MANIFEST_COLUMNS = (*REQUIRED_MANIFEST_COLUMNS, "condition", "severity", "side",
                     *OPTIONAL_MANIFEST_COLUMNS[4:], *RISK_FACTORS)
 #: the generator's version, stamped into every cohort (``generator.json``); raised whenever
 #: the same config and seed would render different faces or voices (2: real-sized smiles and
-#: natural asymmetry from the MEEI normals, 2026-11-30)
-GENERATOR_VERSION = 2
+#: natural asymmetry from the MEEI normals, 2026-11-30; 3: face proportions from the MEEI
+#: normals, lips apart at rest for some, speech-only recordings without the smile task)
+GENERATOR_VERSION = 3
 GENERATOR_STAMP = "generator.json"
 
 
@@ -184,7 +185,7 @@ def write_manifest(out: Path, cases: list[CaseParams], results: list[CaseResult]
     for c in cases:
         rows.append(dict(case_id=c.case_id, subject_id=c.subject_id, video=by_id[c.case_id].video,
                          label=c.label, condition=c.condition, severity=c.severity, side=c.side,
-                         task=TASK, age=c.age, sex=c.sex, ethnicity=c.ethnicity, race=c.race,
+                         task=TASKS[c.protocol], age=c.age, sex=c.sex, ethnicity=c.ethnicity, race=c.race,
                          site=c.site, recorded_at=c.recorded_at, synthetic=True,
                          hypertension=c.hypertension, diabetes=c.diabetes,
                          atrial_fibrillation=c.atrial_fibrillation))

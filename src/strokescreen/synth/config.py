@@ -58,6 +58,9 @@ class DifficultyPreset:
     bells_droop_median_mm: float = 2.5
     head_turns_per_10s: float = 0.8
     occlusion_share: float = 0.5
+    # share of recordings that follow the speech-only protocol (no smile task), as speech
+    # corpora and many phone clips do (generator 3)
+    speech_only_share: float = 0.35
     noise_sigma: float = 2.0
     light_drift: float = 0.08
     rest_yaw_sd_deg: float = 2.5
@@ -82,7 +85,8 @@ class DifficultyPreset:
 
     def validate(self) -> None:
         shares = ("stroke_share", "bells_share", "stroke_facial_share", "dysarthria_share",
-                  "one_sided_expression_share", "occlusion_share", "nonrecovery_share")
+                  "one_sided_expression_share", "occlusion_share", "nonrecovery_share",
+                  "speech_only_share")
         for name in shares:
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
@@ -119,7 +123,7 @@ PRESETS: dict[str, DifficultyPreset] = {
         exc_loss_noise=0.05, dysarthria_share=0.9, dysarthria_face_corr=0.3,
         dysarthria_rate_drop=0.40, natural_dh_sd_mm=0.8, natural_exc_sd=0.085,
         healthy_rate_sd=0.30, one_sided_expression_share=0.0, head_turns_per_10s=0.3,
-        occlusion_share=0.2, noise_sigma=1.5, light_drift=0.04,
+        occlusion_share=0.2, noise_sigma=1.5, light_drift=0.04, speech_only_share=0.0,
     ),
     "realistic": DifficultyPreset(),
     "hard": DifficultyPreset(
@@ -128,7 +132,7 @@ PRESETS: dict[str, DifficultyPreset] = {
         exc_loss_noise=0.08, dysarthria_share=0.45, dysarthria_face_corr=0.5,
         dysarthria_rate_drop=0.22, natural_dh_sd_mm=2.0, natural_exc_sd=0.21,
         healthy_rate_sd=0.45, one_sided_expression_share=0.35, head_turns_per_10s=1.2,
-        occlusion_share=0.7, noise_sigma=2.5, light_drift=0.12,
+        occlusion_share=0.7, noise_sigma=2.5, light_drift=0.12, speech_only_share=0.5,
     ),
 }
 

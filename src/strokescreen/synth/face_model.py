@@ -298,6 +298,40 @@ def morph(f: np.ndarray, z: tuple[float, ...] | np.ndarray) -> np.ndarray:
     return f + d
 
 
+def proportion(f: np.ndarray, *, corner_height_ipu: float = 0.0,
+               mouth_width_ipu: float = 0.0) -> np.ndarray:
+    """Give a symmetric mm mesh the drawn face proportions (0 keeps the mesh's own).
+
+    corner_height_ipu : mean mouth-corner height below the inter-pupil line, in
+        inter-pupil distances: the midface between the eyes and the mouth line is
+        stretched vertically and everything below the mouth line (lips, chin, jaw) moves
+        down with it unchanged (a longer or shorter midface); the eyes and above stay.
+    mouth_width_ipu : corner-to-corner width in inter-pupil distances: the mouth region is
+        scaled horizontally about its centre (a Gaussian window, 16 mm, below the eyes),
+        so the corners land exactly there.
+    """
+    out = np.array(f, float, copy=True)
+    il, ir = out[T.IRIS_LEFT[0]], out[T.IRIS_RIGHT[0]]
+    ipd = float(abs(il[0] - ir[0]))
+    eye_y = float((il[1] + ir[1]) / 2)
+    if corner_height_ipu > 0:
+        mouth_y = float(np.mean(out[[T.MOUTH_CORNER_LEFT, T.MOUTH_CORNER_RIGHT], 1]))
+        h0 = mouth_y - eye_y
+        shift = corner_height_ipu * ipd - h0
+        y = out[:, 1]
+        # between the eyes and the mouth line stretched, below it moved along unchanged
+        out[:, 1] = y + shift * np.clip((y - eye_y) / h0, 0.0, 1.0)
+    if mouth_width_ipu > 0:
+        g = Geometry.of(out)
+        cl, cr = out[T.MOUTH_CORNER_LEFT], out[T.MOUTH_CORNER_RIGHT]
+        w0 = float(abs(cl[0] - cr[0]))
+        win = _gauss(out, g.mouth, 16.0) * (out[:, 1] > eye_y)  # the eyes stay where they are
+        w_corner = float(win[[T.MOUTH_CORNER_LEFT, T.MOUTH_CORNER_RIGHT]].mean())
+        k = (mouth_width_ipu * ipd / w0 - 1.0) / max(w_corner, 1e-6)
+        out[:, 0] += k * (out[:, 0] - g.mouth[0]) * win
+    return out
+
+
 def pose_matrix(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
     """Rotation (3, 3) for a head pose in the face frame.
 

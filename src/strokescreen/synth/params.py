@@ -31,6 +31,21 @@ from strokescreen.synth.visits import (
 SUBJECT_STREAM = 0x5B1EC7
 POSE_STREAM = 0x9053  # resting head pose: its own stream, so other draws stay as they were
 AMPLITUDE_STREAM = 0xA3F1  # expression amplitude: its own stream, likewise
+SHAPE_STREAM = 0x5A9E  # face proportions and lips apart at rest (generator 3): likewise
+PROTOCOL_STREAM = 0x9707  # which task protocol a recording follows (generator 3): likewise
+#: face proportions of healthy adults in inter-pupil distances (IPU), mean and sd: the
+#: rest expression of the MEEI standard set's 10 normal subjects, measured with the
+#: project's face_measures (tools/normal_ranges.py); see docs/synthetic_cohort.md
+CORNER_HEIGHT_IPU = (1.112, 0.062)  # mouth corner below the inter-pupil line
+MOUTH_WIDTH_IPU = (0.819, 0.078)  # corner to corner
+#: MediaPipe reads the rendered corners this much lower below the eyes than the designed
+#: mesh puts them (mean over the 36 healthy of an 80-subject realistic cohort, sd 0.017),
+#: so the design aims this much higher and the READ height has the published figures
+CORNER_HEIGHT_READ_BIAS_IPU = 0.057
+#: lips apart at rest: 2 of the 10 MEEI normals (gaps 1.0 and 6.2 mm); gap log-uniform
+LIPS_APART_SHARE = 0.2
+LIP_GAP_RANGE_MM = (1.0, 6.0)
+TASKS = {"full": "hometown+bbp+pataka+smile+rest", "speech": "hometown+bbp+pataka+rest"}
 CONDITIONS = ("healthy", "stroke", "bells_palsy")
 RACES = ("White", "Black or African American", "Asian", "Other or multiple")
 RACE_P = (0.58, 0.2, 0.12, 0.10)
@@ -39,7 +54,7 @@ SITE_P = {"stroke": (0.5, 0.3, 0.2), "healthy": (0.3, 0.4, 0.3), "bells_palsy": 
 # skin tone (log-luminance shift) by race: mean, sd
 TONE = {"White": (0.05, 0.12), "Black or African American": (-0.5, 0.12),
         "Asian": (-0.05, 0.1), "Other or multiple": (-0.2, 0.18)}
-TASK = "hometown+bbp+pataka+smile+rest"
+TASK = "hometown+bbp+pataka+smile+rest"  # the full protocol (TASKS["full"])
 
 
 @dataclass(frozen=True)
@@ -96,6 +111,12 @@ class CaseParams:
     # the subject's expression amplitude: smile and speech corner movement relative to the
     # population mean (1.0 = a full smile moves the corner 12.3 mm; see face_model)
     smile_amplitude: float = 1.0
+    # face proportions (IPU; 0 = keep the portrait's), the resting lip gap (mm; 0 = lips
+    # closed) and the task protocol ("full" with three big smiles, "speech" without)
+    corner_height_ipu: float = 0.0
+    mouth_width_ipu: float = 0.0
+    rest_lip_gap_mm: float = 0.0
+    protocol: str = "full"
     # clinical metadata (0/1; drawn independently of the condition unless metadata_linked)
     hypertension: int = 0
     diabetes: int = 0
@@ -244,6 +265,27 @@ def smile_amplitude(seed: int, s: int, preset: DifficultyPreset) -> float:
     return float(1.0 + np.clip(rng.normal(0.0, 1.0), -2.5, 2.5) * sd)
 
 
+def face_shape(seed: int, s: int) -> tuple[float, float, float]:
+    """Subject ``s``'s (corner height IPU, mouth width IPU, resting lip gap mm): normal
+    around the published means (clipped at 2.5 sd), lips apart for LIPS_APART_SHARE of the
+    subjects. Drawn from a stream of its own."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, SHAPE_STREAM, s]))
+    z = np.clip(rng.normal(0.0, 1.0, 2), -2.5, 2.5)
+    height = CORNER_HEIGHT_IPU[0] + z[0] * CORNER_HEIGHT_IPU[1]
+    width = MOUTH_WIDTH_IPU[0] + z[1] * MOUTH_WIDTH_IPU[1]
+    lo, hi = np.log(LIP_GAP_RANGE_MM)
+    gap = float(np.exp(rng.uniform(lo, hi)))
+    apart = rng.random() < LIPS_APART_SHARE
+    return float(height), float(width), gap if apart else 0.0
+
+
+def protocols(seed: int, s: int, n_recordings: int, share: float) -> list[str]:
+    """Task protocol of each of subject ``s``'s recordings: "speech" (no smile task, as
+    in speech corpora) with probability ``share``, else "full". Own stream."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, PROTOCOL_STREAM, s]))
+    return ["speech" if u < share else "full" for u in rng.random(n_recordings)]
+
+
 def draw_cohort(config: SynthConfig) -> list[CaseParams]:
     """Draw every case's parameters for ``config`` (cheap; no rendering).
 
@@ -265,6 +307,8 @@ def draw_cohort(config: SynthConfig) -> list[CaseParams]:
         rec_rng = np.random.default_rng(subj["_rec_rng"])
         rest = rest_poses(config.seed, s, k_rec, preset)
         amplitude = smile_amplitude(config.seed, s, preset)
+        height_ipu, width_ipu, lip_gap = face_shape(config.seed, s)
+        protocol = protocols(config.seed, s, k_rec, preset.speech_only_share)
         day = subj["_enrol_day"] * span
         course = None
         if n_visits > 1:
@@ -287,7 +331,8 @@ def draw_cohort(config: SynthConfig) -> list[CaseParams]:
                 speech_rate_syl_s=subj["speech_rate_syl_s"] * float(np.exp(0.04 * jitter[3])),
                 rest_yaw_deg=float(rest[r, 0]), rest_pitch_deg=float(rest[r, 1]),
                 rest_roll_deg=float(rest[r, 2]),
-                smile_amplitude=amplitude,
+                smile_amplitude=amplitude, corner_height_ipu=height_ipu,
+                mouth_width_ipu=width_ipu, rest_lip_gap_mm=lip_gap, protocol=protocol[r],
             )
             if course is not None:
                 when = _visit_fields(fields, subj, course, r, config, preset, jitter,

@@ -25,13 +25,16 @@ from strokescreen.synth.face_model import (
     morph,
     neutralize,
     pose_matrix,
+    proportion,
     symmetrize,
 )
-from strokescreen.synth.params import CaseParams
+from strokescreen.synth.params import CORNER_HEIGHT_READ_BIAS_IPU, CaseParams
 from strokescreen.synth.portraits import Portrait
 from strokescreen.synth.warp import inverse_map, triangulate
 
 PIVOT_MM = np.array([0.0, 25.0, 85.0])
+#: the chin of the rest face stays above this share of the frame height
+CHIN_LIMIT = 0.93
 RING_DEPTH_MM = 0.0  # head-outline control points at the depth of the face oval
 N = T.N_MESH
 
@@ -187,18 +190,31 @@ def build_rig(portrait: Portrait, case: CaseParams, *, width: int, height: int,
     redetect : re-measure the rest mesh on the base image (the designed mesh is kept when
     no face is found there).
     """
-    design = morph(face_frame_mesh(portrait, fix_deg), case.morph)
+    morphed = morph(face_frame_mesh(portrait, fix_deg), case.morph)
+    corner_ipu = case.corner_height_ipu
+    if corner_ipu > 0:  # aim at what the landmarker will read (see params)
+        corner_ipu -= CORNER_HEIGHT_READ_BIAS_IPU
+    design = proportion(morphed, corner_height_ipu=corner_ipu,
+                        mouth_width_ipu=case.mouth_width_ipu)
     face_w_mm = float(abs(design[454, 0] - design[234, 0]))
     scale = case.face_width_frac * width / face_w_mm
     centre = np.array([width * (0.5 + case.offset_x), height * (0.45 + case.offset_y)])
     rig = Rig(width, height, design, {}, scale, centre, np.zeros((0, 3)), np.zeros((0, 2)),
               np.zeros((0, 3), np.int32), np.zeros((0, 2)), np.zeros((height, width, 3), np.uint8))
     design_px = rig.project(design)
+    bottom, limit = float(design_px[:, 1].max()), CHIN_LIMIT * height
+    if bottom > limit:  # the whole face stays in the frame: a long face is drawn smaller
+        rig.scale_px_per_mm *= (limit - centre[1]) / (bottom - centre[1])
+        design_px = rig.project(design)
     sim = _similarity(portrait.mesh_px[:N, :2], design_px[:N, :2])
     ring_src = _ring_src(portrait.mesh_px)
     oval = list(T.FACE_OVAL)
-    ring_px = _apply(sim, ring_src) + 0.6 * (design_px[oval, :2]
-                                             - _apply(sim, portrait.mesh_px[oval, :2]))
+    # the head outline follows 60 % of the morph's change of the oval and all of the
+    # proportions' (a longer midface carries the chin, neck and hair below it along)
+    morphed_px = rig.project(morphed)
+    ring_px = (_apply(sim, ring_src)
+               + 0.6 * (morphed_px[oval, :2] - _apply(sim, portrait.mesh_px[oval, :2]))
+               + (design_px[oval, :2] - morphed_px[oval, :2]))
     rig.ring_mm = _ring_mm(rig, ring_px, design)
     rig.static_px = _static_points(rig, design_px)
     tris = _topology(rig, design, blendshapes(design))
@@ -231,7 +247,9 @@ def reference_case() -> CaseParams:
     from strokescreen.synth.params import draw_cohort
 
     case = draw_cohort(SynthConfig(n_subjects=1))[0]
-    return dataclasses.replace(case, morph=(0.0,) * 7, offset_x=0.0, offset_y=-0.03,
+    return dataclasses.replace(case, morph=(0.0,) * 7, corner_height_ipu=0.0,
+                               mouth_width_ipu=0.0, rest_lip_gap_mm=0.0, protocol="full",
+                               offset_x=0.0, offset_y=-0.03,
                                face_width_frac=0.36, tone=0.0, warmth=0.0, light_strength=0.0)
 
 

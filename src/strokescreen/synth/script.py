@@ -2,10 +2,12 @@
 
 Order: rest, the sentences "It is nice to see people from my hometown." and "Buy Bobby a
 puppy." (alternating, as many as fit in about half the clip), /pa-ta-ka/ repetitions,
-three big smiles, rest. Everything is truncated at the clip's end, so very short clips
-hold only the first parts. Mouth motion follows the phoneme timing of the synthetic
-speech (visemes, smoothed for coarticulation); blinks, brow raises, head drift, planted
-large head turns, a passing hand or blob, lighting drift come from the case's generator.
+three big smiles (not in the speech-only protocol, ``case.protocol == "speech"``), rest.
+A subject whose lips are apart at rest keeps them at least ``case.rest_lip_gap_mm`` apart.
+Everything is truncated at the clip's end, so very short clips hold only the first parts.
+Mouth motion follows the phoneme timing of the synthetic speech (visemes, smoothed for
+coarticulation); blinks, brow raises, head drift, planted large head turns, a passing hand or
+blob, lighting drift come from the case's generator.
 Controls are the INTENDED activations; per-side weakness is applied when animating.
 """
 
@@ -197,11 +199,11 @@ def build_timeline(case: CaseParams, preset: DifficultyPreset, *, seconds: float
         segment[m] = name
         seg_index[m] = counts.get(name, 0)
         counts[name] = counts.get(name, 0) + 1
-    # three big smiles
+    # three big smiles (none in the speech-only protocol: that time stays rest)
     each = float(np.clip(0.26 * seconds / 3, 0.7, 2.0))
     ts = t_smiles
     smile = np.zeros(n)
-    for k in range(3):
+    for k in range(3 if case.protocol == "full" else 0):
         m = (t >= ts) & (t < ts + each)
         segment[m] = "smile"
         seg_index[m] = k
@@ -210,6 +212,7 @@ def build_timeline(case: CaseParams, preset: DifficultyPreset, *, seconds: float
     c["smile_left"] = smile.copy()
     c["smile_right"] = smile.copy()
     c["jaw"] += SMILE_JAW_OPEN_MM * smile
+    c["jaw"] = np.maximum(c["jaw"], case.rest_lip_gap_mm)  # lips apart at rest
     _expressions(c, t, case, rng)
     turns = _head(c, t, seconds, preset, rng,
                   rest_deg=(case.rest_yaw_deg, case.rest_pitch_deg, case.rest_roll_deg))
