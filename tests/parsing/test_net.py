@@ -146,6 +146,22 @@ def test_model_folder_round_trip(tmp_path):
         load_parsing_model(tmp_path / "m")
 
 
+def test_crop_setting_travels_with_the_model(tmp_path):
+    import json
+
+    x, y, d = _blobs(2)
+    model = ParsingModel(epochs=1, crop="midline").fit(x, y, d)
+    save_parsing_model(model, tmp_path / "m", training={})
+    assert load_parsing_model(tmp_path / "m").crop == "midline"
+    # a model saved before the setting existed was trained on the axis-aligned box crop
+    side = json.loads((tmp_path / "m" / "model.json").read_text())
+    del side["model"]["params"]["crop"]
+    (tmp_path / "m" / "model.json").write_text(json.dumps(side))
+    assert load_parsing_model(tmp_path / "m").crop == "box"
+    with pytest.raises(InputError, match="unknown crop"):
+        ParsingModel(crop="tilted").build()
+
+
 def test_each_ablation_switch_removes_only_its_component():
     """A switch must not change anything else (the 4-epoch collapse of two rows was a
     question of the schedule, not of a switch that broke the rest of the network)."""

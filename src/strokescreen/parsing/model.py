@@ -29,6 +29,8 @@ FORMAT_VERSION = 1
 WEIGHTS = "weights.pt"
 SIDECAR = "model.json"
 ABLATIONS = ("full", "no-attention", "no-boundary", "no-depth", "no-disease")
+#: the crop geometry of new models (see docs/face_parsing.md, "FPP sensitivity")
+DEFAULT_CROP = "box"
 
 
 @dataclass(frozen=True)
@@ -76,24 +78,29 @@ class ParsingModel:
 
     ablation : ``full`` or one component removed (``no-attention``, ``no-boundary``,
     ``no-depth``, ``no-disease`` = FPP merged into skin). hair : whether hair is a class.
-    epochs : None = the preset's.
+    epochs : None = the preset's. crop : the crop geometry it is trained and run on
+    (:func:`strokescreen.parsing.data.crop_transform`; models saved before the setting
+    existed load as ``box``).
     """
 
     sidecar_: dict[str, Any]
     history_: list[dict[str, Any]]
 
     def __init__(self, *, preset: str = "tiny", ablation: str = "full", hair: bool = True,
-                 epochs: int | None = None, seed: int = 0, threads: int = 1):
+                 epochs: int | None = None, seed: int = 0, threads: int = 1,
+                 crop: str = DEFAULT_CROP):
         self.preset = preset
         self.ablation = ablation
         self.hair = hair
         self.epochs = epochs
         self.seed = seed
         self.threads = threads
+        self.crop = crop
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         return {"preset": self.preset, "ablation": self.ablation, "hair": self.hair,
-                "epochs": self.epochs, "seed": self.seed, "threads": self.threads}
+                "epochs": self.epochs, "seed": self.seed, "threads": self.threads,
+                "crop": self.crop}
 
     # -- settings ------------------------------------------------------------------------
     @property
@@ -101,10 +108,13 @@ class ParsingModel:
         return M.class_names(hair=self.hair, disease=self.ablation != "no-disease")
 
     def net_config(self):
+        from strokescreen.parsing.data import CROP_ALIGNS
         from strokescreen.parsing.net import NetConfig
 
         if self.ablation not in ABLATIONS:
             raise InputError(f"unknown ablation {self.ablation!r}; one of {', '.join(ABLATIONS)}")
+        if self.crop not in CROP_ALIGNS:
+            raise InputError(f"unknown crop {self.crop!r}; one of {', '.join(CROP_ALIGNS)}")
         p = preset(self.preset)
         return NetConfig(n_classes=len(self.classes), widths=p.widths, aspp_rates=p.aspp_rates,
                          attention=self.ablation != "no-attention",
@@ -317,7 +327,7 @@ def load_parsing_model(folder: str | Path, *, threads: int = 1) -> ParsingModel:
     """Load a model folder (checks the weights' hash; ``weights_only`` unpickling)."""
     torch = _torch()
     side = read_parsing_sidecar(folder)
-    params = {**side["model"]["params"], "threads": threads}
+    params = {"crop": "box", **side["model"]["params"], "threads": threads}
     model = ParsingModel(**params)
     wpath = Path(folder) / side["weights"]["file"]
     if not wpath.is_file() or hashlib.sha256(wpath.read_bytes()).hexdigest() \

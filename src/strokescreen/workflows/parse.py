@@ -68,7 +68,7 @@ def parse_frames(model: ParsingModel, frames, *, progress: Progress | None = Non
                 progress(seen, total, note=f"frame {idx}")
             if not faces:
                 continue
-            affine = crop_transform(faces[0], size)
+            affine = crop_transform(faces[0], size, align=getattr(model, "crop", "box"))
             crop_img = crop(image, affine, size)
             pts = map_points(faces[0], affine)
             labels = model.to_full_codes(model.predict(crop_img[None]))[0]

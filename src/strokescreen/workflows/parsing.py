@@ -52,12 +52,13 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
                   frames_per_case: int | None = None, test_share: float = 0.2,
                   val_share: float = 0.15, seed: int = 0, threads: int = 1,
                   overwrite: bool = False, cache_dir: str | Path | None = None,
-                  extra: list[str | Path] | None = None,
+                  extra: list[str | Path] | None = None, crop: str | None = None,
                   progress: Progress | None = None) -> dict[str, Any]:
     """Build the crops, split by subject, train with checkpoints, save the model folder.
 
     extra : further cohorts / manifests (e.g. real healthy faces) used for training only;
     the subject split (validation, held-out test) is drawn from ``source`` alone.
+    crop : crop geometry (``box`` | ``midline``; None = the model's default).
 
     Re-running into the same ``out`` resumes from ``out/checkpoint.pt`` (data cached in
     ``out/_data`` unless ``cache_dir`` is given). Returns the training summary written into ``model.json``.
@@ -70,7 +71,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     p = preset(preset_name)
     fpc = frames_per_case or p.frames_per_case
     model = ParsingModel(preset=preset_name, ablation=ablation, hair=hair, epochs=epochs,
-                         seed=seed, threads=threads)
+                         seed=seed, threads=threads, **({"crop": crop} if crop else {}))
     model.net_config()  # validates the ablation name before any work
     started = time.perf_counter()
     cpu0 = time.process_time()
@@ -80,7 +81,8 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
             progress(done, total, note=f"crops {note or ''}")
 
     data = build_parsing_data(manifest, size=p.size_px, frames_per_case=fpc, hair=hair,
-                              cache_dir=cache_dir or folder / DATA_DIR, progress=data_progress)
+                              cache_dir=cache_dir or folder / DATA_DIR, align=model.crop,
+                              progress=data_progress)
     split = split_subjects(data.meta["subject_id"].tolist(), test_share=test_share,
                            val_share=val_share, seed=seed)
     if not split["train"]:
@@ -92,7 +94,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     extra_info = []
     for src in extra or []:
         more = build_parsing_data(src, size=p.size_px, frames_per_case=EXTRA_FRAMES * fpc,
-                                  hair=hair,
+                                  hair=hair, align=model.crop,
                                   cache_dir=cache_dir or folder / DATA_DIR)
         extra_info.append({"source": str(find_manifest(src)), "n_crops": int(len(more.images)),
                            "n_subjects": int(more.meta["subject_id"].nunique())})
@@ -112,6 +114,8 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
         "frames_per_case": fpc, "subjects": split, "extra_training_sources": extra_info,
         "n_train_crops": int(len(train.images)), "n_val_crops": int(len(val.images)),
         "fpp_regions": data.meta.drop_duplicates("case_id")["region"].value_counts().to_dict(),
+        "crop": model.crop, "fpp_normal_sd_mm": float(data.meta["normal_sd_mm"].iloc[0]),
+        "fpp_drawn_crops": int(data.meta["fpp_drawn"].sum()),
         "data_seconds": round(data_s, 1),
         "train_seconds": round(time.perf_counter() - started - data_s, 1),
         "data_cpu_seconds": round(cpu_data, 1),
@@ -206,20 +210,22 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
         raise InputError(f"{model_dirs[0]}: no held-out subjects recorded; train on 3 or more")
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    sizes = {m.sidecar_["model"]["input_size_px"] for m in models}
+    sizes = {(m.sidecar_["model"]["input_size_px"], m.crop) for m in models}
     data_by_size = {}
-    for s in sizes:
+    for s, crop in sizes:
         fpc = first["training"]["frames_per_case"]
-        data_by_size[s] = build_parsing_data(source, size=s, frames_per_case=fpc,
-                                             subjects=held, cache_dir=cache_dir or out_dir / DATA_DIR)
+        data_by_size[s, crop] = build_parsing_data(source, size=s, frames_per_case=fpc,
+                                                   subjects=held, align=crop,
+                                                   cache_dir=cache_dir or out_dir / DATA_DIR)
     per_class, table, fpp_cases = [], [], []
     for i, (m, d) in enumerate(zip(models, model_dirs, strict=True)):
-        data = data_by_size[m.sidecar_["model"]["input_size_px"]]
+        data = data_by_size[m.sidecar_["model"]["input_size_px"], m.crop]
         res = evaluate_model(m, data)
         name = m.ablation
         for r in res["classes"]:
             per_class.append({"model": str(d), "ablation": name, **r})
-        table.append({"model": str(d), "ablation": name, "preset": m.preset,
+        table.append({"model": str(d), "ablation": name, "preset": m.preset, "crop": m.crop,
+                      "seed": m.seed,
                       "parameters": sum(p.numel() for p in m.net_.parameters()),
                       **res["summary"],
                       "fpp_side_agreement": res.get("fpp_side_agreement", float("nan")),
