@@ -181,3 +181,36 @@ def test_each_ablation_switch_removes_only_its_component():
                        "depth_head.1.weight", "depth_head.1.bias"}
     assert all(six[k][0] == 6 and full[k][0] == 7 for k in changed)
     assert ParsingModel(ablation="no-disease").loss_config() == ParsingModel().loss_config()
+
+
+def test_median_frequency_weights_of_planted_counts():
+    from strokescreen.parsing.losses import median_frequency_weights
+
+    y = torch.zeros(2, 10, 10, dtype=torch.int64)
+    y[0].view(-1)[:10] = 1  # image 0: 90 px class 0, 10 px class 1
+    y[1].view(-1)[:50] = 2  # image 1: 50 px class 0, 50 px class 2; class 3 never
+    # frequencies 140/200, 10/100, 50/100 -> median 0.5 -> weights 0.5/0.7, 5, 1; unseen 1
+    w = median_frequency_weights(y, 4)
+    assert w.tolist() == pytest.approx([0.5 / 0.7, 5.0, 1.0, 1.0], abs=1e-5)
+    # the weights scale each pixel's cross-entropy by its class
+    logits = torch.zeros(2, 4, 10, 10)
+    out = {"logits": logits, "presence": torch.zeros(2, 4)}
+    d = torch.zeros(2, 10, 10)
+    cfg = LossConfig(boundary=False)
+    _, plain = parsing_loss(out, y, d, cfg)
+    _, weighted = parsing_loss(out, y, d, cfg, class_weight=w)
+    assert weighted["ce"] == pytest.approx(plain["ce"], rel=1e-5)  # uniform logits: same mean
+    logits[:, 1] = 2.0  # now class-1 pixels are cheap, the rest dearer
+    _, p2 = parsing_loss(out, y, d, cfg)
+    _, w2 = parsing_loss(out, y, d, cfg, class_weight=w)
+    assert w2["ce"] != pytest.approx(p2["ce"], rel=1e-3)
+
+
+def test_balance_switch_records_its_weights(tmp_path):
+    x, y, d = _blobs(2)
+    model = ParsingModel(epochs=1, balance=True).fit(x, y, d)
+    assert model.class_weights_ is not None and len(model.class_weights_) == 7
+    save_parsing_model(model, tmp_path / "m", training={})
+    loaded = load_parsing_model(tmp_path / "m")
+    assert loaded.balance and loaded.sidecar_["model"]["class_weights"] == model.class_weights_
+    assert ParsingModel(epochs=1).fit(x, y, d).class_weights_ is None

@@ -24,6 +24,10 @@ def parsing_train(
     frames_per_case: Annotated[int | None, typer.Option(
         help="frames per recording (default: the preset's)")] = None,
     seed: Annotated[int, typer.Option(help="split and training seed")] = 0,
+    crop: Annotated[str | None, typer.Option(
+        help="crop geometry: box | midline (default: the model's)")] = None,
+    balance: Annotated[bool, typer.Option(
+        help="median-frequency class weights in the cross-entropy")] = False,
     threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
     overwrite: Annotated[bool, typer.Option(help="replace a model already in --out")] = False,
     extra: Annotated[list[Path] | None, typer.Option(
@@ -39,11 +43,15 @@ def parsing_train(
     get_preset(preset)
     if ablation not in ABLATIONS:
         raise InputError(f"unknown --ablation {ablation!r}; one of {', '.join(ABLATIONS)}")
+    from strokescreen.parsing.data import CROP_ALIGNS
+
+    if crop is not None and crop not in CROP_ALIGNS:
+        raise InputError(f"unknown --crop {crop!r}; one of {', '.join(CROP_ALIGNS)}")
     with progress_bar("parsing-train", None) as cb:
         t = train_parsing(source, out, preset_name=preset, ablation=ablation, hair=hair,
                           epochs=epochs, frames_per_case=frames_per_case, seed=seed,
                           threads=threads, overwrite=overwrite, extra=list(extra or []),
-                          progress=cb)
+                          crop=crop, balance=balance, progress=cb)
     s = t["subjects"]
     console.print(f"{t['n_crops']} crops of {t['n_cases']} recordings; subjects train "
                   f"{len(s['train'])} / validation {len(s['val'])} / held out {len(s['test'])}")

@@ -80,7 +80,8 @@ class ParsingModel:
     ``no-depth``, ``no-disease`` = FPP merged into skin). hair : whether hair is a class.
     epochs : None = the preset's. crop : the crop geometry it is trained and run on
     (:func:`strokescreen.parsing.data.crop_transform`; models saved before the setting
-    existed load as ``box``).
+    existed load as ``box``). balance : weight the pixel cross-entropy by median-frequency
+    class balancing measured on the training labels (``class_weights_``).
     """
 
     sidecar_: dict[str, Any]
@@ -88,7 +89,7 @@ class ParsingModel:
 
     def __init__(self, *, preset: str = "tiny", ablation: str = "full", hair: bool = True,
                  epochs: int | None = None, seed: int = 0, threads: int = 1,
-                 crop: str = DEFAULT_CROP):
+                 crop: str = DEFAULT_CROP, balance: bool = False):
         self.preset = preset
         self.ablation = ablation
         self.hair = hair
@@ -96,11 +97,12 @@ class ParsingModel:
         self.seed = seed
         self.threads = threads
         self.crop = crop
+        self.balance = balance
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         return {"preset": self.preset, "ablation": self.ablation, "hair": self.hair,
                 "epochs": self.epochs, "seed": self.seed, "threads": self.threads,
-                "crop": self.crop}
+                "crop": self.crop, "balance": self.balance}
 
     # -- settings ------------------------------------------------------------------------
     @property
@@ -173,6 +175,10 @@ class ParsingModel:
                 state = json.loads(saved["state"])
                 gen.set_state(saved["gen"])
         loss_cfg = self.loss_config()
+        from strokescreen.parsing.losses import median_frequency_weights
+
+        cw = median_frequency_weights(y_all, len(self.classes)) if self.balance else None
+        self.class_weights_ = None if cw is None else [round(float(v), 4) for v in cw]
         for epoch in range(state["epoch"], epochs):
             net.train()
             order = torch.randperm(n, generator=gen)
@@ -181,7 +187,7 @@ class ParsingModel:
                 idx = order[s * p.batch_size:(s + 1) * p.batch_size]
                 x, y, d = self._augment(x_all[idx], y_all[idx], d_all[idx], gen)
                 out = net(x)
-                loss, parts = parsing_loss(out, y, d, loss_cfg)
+                loss, parts = parsing_loss(out, y, d, loss_cfg, class_weight=cw)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
@@ -293,7 +299,8 @@ def save_parsing_model(model: ParsingModel, folder: str | Path, *, training: dic
         "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "model": {"name": "face-parsing", "params": model.get_params(),
                   "classes": list(model.classes), "input_size_px": preset(model.preset).size_px,
-                  "net": dataclasses.asdict(model.net_config())},
+                  "net": dataclasses.asdict(model.net_config()),
+                  "class_weights": getattr(model, "class_weights_", None)},
         "training": training, "history": getattr(model, "history_", []),
         "weights": {"file": WEIGHTS, "sha256": digest},
         "disclaimer": "strokescreen is a screening aid, not a diagnosis.",
@@ -327,7 +334,7 @@ def load_parsing_model(folder: str | Path, *, threads: int = 1) -> ParsingModel:
     """Load a model folder (checks the weights' hash; ``weights_only`` unpickling)."""
     torch = _torch()
     side = read_parsing_sidecar(folder)
-    params = {"crop": "box", **side["model"]["params"], "threads": threads}
+    params = {"crop": "box", "balance": False, **side["model"]["params"], "threads": threads}
     model = ParsingModel(**params)
     wpath = Path(folder) / side["weights"]["file"]
     if not wpath.is_file() or hashlib.sha256(wpath.read_bytes()).hexdigest() \
