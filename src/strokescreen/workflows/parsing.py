@@ -23,6 +23,7 @@ from strokescreen.parsing.metrics import (
     confusion,
     fpp_areas,
     fpp_side,
+    fpp_side_of_frames,
     summary,
 )
 from strokescreen.parsing.model import (
@@ -138,21 +139,28 @@ def _is_synthetic(manifest: Path) -> bool:
 
 
 def case_fpp_sides(model: ParsingModel, data: ParsingData, pred: np.ndarray) -> pd.DataFrame:
-    """Per case: mean FPP share per side over its crops, the called side, the planted one."""
+    """Per case: mean FPP share per side over its crops, the crops calling each side, the
+    called side (:func:`fpp_side_of_frames`), the planted one."""
     full = model.to_full_codes(pred)
     rows = []
     for i in range(len(full)):
         rows.append({**data.meta.iloc[i].to_dict(), **fpp_areas(full[i], data.points[i])})
     per = pd.DataFrame(rows)
+    per["frame_call"] = [fpp_side(a, b) for a, b in
+                         zip(per["fpp_share_left"], per["fpp_share_right"], strict=True)]
+    per["frame_left"] = per["frame_call"] == "left"
+    per["frame_right"] = per["frame_call"] == "right"
     extra = {"frames_fpp_drawn": ("fpp_drawn", "mean")} if "fpp_drawn" in per else {}
     cases = per.groupby("case_id").agg(subject_id=("subject_id", "first"), side=("side", "first"),
                                         region=("region", "first"),
                                         fpp_share_left=("fpp_share_left", "mean"),
                                         fpp_share_right=("fpp_share_right", "mean"),
+                                        frames_called_left=("frame_left", "sum"),
+                                        frames_called_right=("frame_right", "sum"),
                                         **extra).reset_index()
     cases["planted"] = cases["side"].replace("", "none")
-    cases["called"] = [fpp_side(a, b) for a, b in
-                       zip(cases["fpp_share_left"], cases["fpp_share_right"], strict=True)]
+    cases["called"] = [fpp_side_of_frames(g["fpp_share_left"], g["fpp_share_right"])
+                       for _, g in per.groupby("case_id")]
     cases["agree"] = cases["planted"] == cases["called"]
     return cases.drop(columns=["side"])
 
