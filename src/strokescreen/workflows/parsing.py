@@ -197,6 +197,8 @@ def evaluate_model(model: ParsingModel, data: ParsingData) -> dict[str, Any]:
         res["fpp_n_cases"] = int(len(cases))
         res["fpp_n_palsy_cases"] = int(len(lateral))
         res["fpp_side_counts"] = side_counts(cases)
+        # the same rule on the truth labels: what a perfect parser would reach
+        res["fpp_side_counts_truth_labels"] = side_counts(case_fpp_sides(model, data, truth))
     return res
 
 
@@ -243,6 +245,8 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
                       "fpp_side_agreement_palsy": res.get("fpp_side_agreement_palsy",
                                                           float("nan")),
                       **{f"sides_{k}": v for k, v in res.get("fpp_side_counts", {}).items()},
+                      **{f"truth_labels_sides_{k}": v for k, v in
+                         res.get("fpp_side_counts_truth_labels", {}).items()},
                       "inference_ms_per_crop": res["inference_ms_per_crop"],
                       "epochs": len(m.history_),
                       "train_seconds": m.sidecar_["training"].get("train_seconds")})
