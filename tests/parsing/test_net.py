@@ -214,3 +214,30 @@ def test_balance_switch_records_its_weights(tmp_path):
     loaded = load_parsing_model(tmp_path / "m")
     assert loaded.balance and loaded.sidecar_["model"]["class_weights"] == model.class_weights_
     assert ParsingModel(epochs=1).fit(x, y, d).class_weights_ is None
+
+
+def test_mirror_input_sees_each_pixel_with_its_mirror_partner():
+    from strokescreen.parsing.net import ParsingNet
+
+    cfg = ParsingModel(mirror=True).net_config()
+    assert cfg.mirror
+    net = ParsingNet(cfg).eval()
+    assert net.blocks[0][0][0].in_channels == 6
+    plain = ParsingModel().build()
+    assert plain.blocks[0][0][0].in_channels == 3
+    # a symmetric image and its copy with one side changed differ on both sides of the
+    # output for the mirror net (each pixel sees its partner), on one side only at the
+    # first layer of the plain one
+    torch.manual_seed(0)
+    x = torch.rand(1, 3, 32, 32)
+    x = (x + x.flip(-1)) / 2
+    y = x.clone()
+    y[..., 20:24, 26:30] += 0.5  # image right only
+    with torch.no_grad():
+        first = net.blocks[0][0]
+        cat = lambda t: torch.cat([t, t.flip(-1)], 1)  # noqa: E731
+        diff = (first(cat(y)) - first(cat(x))).abs().sum((0, 1))
+    assert diff[20:24, 2:6].sum() > 0 and diff[20:24, 26:30].sum() > 0
+    with torch.no_grad():
+        out = net(x - 0.5)
+    assert out["logits"].shape == (1, 7, 32, 32)

@@ -81,7 +81,8 @@ class ParsingModel:
     epochs : None = the preset's. crop : the crop geometry it is trained and run on
     (:func:`strokescreen.parsing.data.crop_transform`; models saved before the setting
     existed load as ``box``). balance : weight the pixel cross-entropy by median-frequency
-    class balancing measured on the training labels (``class_weights_``).
+    class balancing measured on the training labels (``class_weights_``). mirror : the
+    mirrored image as extra input channels (:class:`strokescreen.parsing.net.NetConfig`).
     """
 
     sidecar_: dict[str, Any]
@@ -89,7 +90,7 @@ class ParsingModel:
 
     def __init__(self, *, preset: str = "tiny", ablation: str = "full", hair: bool = True,
                  epochs: int | None = None, seed: int = 0, threads: int = 1,
-                 crop: str = DEFAULT_CROP, balance: bool = False):
+                 crop: str = DEFAULT_CROP, balance: bool = False, mirror: bool = False):
         self.preset = preset
         self.ablation = ablation
         self.hair = hair
@@ -98,11 +99,12 @@ class ParsingModel:
         self.threads = threads
         self.crop = crop
         self.balance = balance
+        self.mirror = mirror
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         return {"preset": self.preset, "ablation": self.ablation, "hair": self.hair,
                 "epochs": self.epochs, "seed": self.seed, "threads": self.threads,
-                "crop": self.crop, "balance": self.balance}
+                "crop": self.crop, "balance": self.balance, "mirror": self.mirror}
 
     # -- settings ------------------------------------------------------------------------
     @property
@@ -122,7 +124,7 @@ class ParsingModel:
                          attention=self.ablation != "no-attention",
                          attention_stride=p.attention_stride, attention_dim=p.attention_dim,
                          depth=self.ablation != "no-depth",
-                         boundary=self.ablation != "no-boundary")
+                         boundary=self.ablation != "no-boundary", mirror=self.mirror)
 
     def loss_config(self) -> LossConfig:
         return LossConfig(boundary=self.ablation != "no-boundary")
@@ -334,7 +336,8 @@ def load_parsing_model(folder: str | Path, *, threads: int = 1) -> ParsingModel:
     """Load a model folder (checks the weights' hash; ``weights_only`` unpickling)."""
     torch = _torch()
     side = read_parsing_sidecar(folder)
-    params = {"crop": "box", "balance": False, **side["model"]["params"], "threads": threads}
+    params = {"crop": "box", "balance": False, "mirror": False, **side["model"]["params"],
+              "threads": threads}
     model = ParsingModel(**params)
     wpath = Path(folder) / side["weights"]["file"]
     if not wpath.is_file() or hashlib.sha256(wpath.read_bytes()).hexdigest() \
