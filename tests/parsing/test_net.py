@@ -241,3 +241,16 @@ def test_mirror_input_sees_each_pixel_with_its_mirror_partner():
     with torch.no_grad():
         out = net(x - 0.5)
     assert out["logits"].shape == (1, 7, 32, 32)
+
+
+def test_fpp_balance_weights_fpp_by_crops_without_over_with():
+    x, y, d = _blobs(4)
+    y[0][2:5, 2:5] = M.FPP  # 1 crop of 4 holds FPP: weight 3
+    model = ParsingModel(epochs=1, fpp_balance=True).fit(x, y, d)
+    assert model.class_weights_ == pytest.approx([1, 1, 1, 1, 1, 1, 3.0])
+    both = ParsingModel(epochs=1, fpp_balance=True, balance=True).fit(x, y, d)
+    mf = ParsingModel(epochs=1, balance=True).fit(x, y, d).class_weights_
+    assert both.class_weights_[-1] == pytest.approx(3.0 * mf[-1], rel=1e-3)
+    # without the disease class there is nothing to weight
+    assert ParsingModel(epochs=1, fpp_balance=True, ablation="no-disease").fit(
+        x, y, d).class_weights_ is None

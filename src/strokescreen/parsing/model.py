@@ -83,6 +83,8 @@ class ParsingModel:
     existed load as ``box``). balance : weight the pixel cross-entropy by median-frequency
     class balancing measured on the training labels (``class_weights_``). mirror : the
     mirrored image as extra input channels (:class:`strokescreen.parsing.net.NetConfig`).
+    fpp_balance : weight the FPP pixels by the training crops without FPP over those with
+    it (the FPP is rare in crops, not in the pixels of a crop that has it).
     """
 
     sidecar_: dict[str, Any]
@@ -90,7 +92,8 @@ class ParsingModel:
 
     def __init__(self, *, preset: str = "tiny", ablation: str = "full", hair: bool = True,
                  epochs: int | None = None, seed: int = 0, threads: int = 1,
-                 crop: str = DEFAULT_CROP, balance: bool = False, mirror: bool = False):
+                 crop: str = DEFAULT_CROP, balance: bool = False, mirror: bool = False,
+                 fpp_balance: bool = False):
         self.preset = preset
         self.ablation = ablation
         self.hair = hair
@@ -100,11 +103,13 @@ class ParsingModel:
         self.crop = crop
         self.balance = balance
         self.mirror = mirror
+        self.fpp_balance = fpp_balance
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         return {"preset": self.preset, "ablation": self.ablation, "hair": self.hair,
                 "epochs": self.epochs, "seed": self.seed, "threads": self.threads,
-                "crop": self.crop, "balance": self.balance, "mirror": self.mirror}
+                "crop": self.crop, "balance": self.balance, "mirror": self.mirror,
+                "fpp_balance": self.fpp_balance}
 
     # -- settings ------------------------------------------------------------------------
     @property
@@ -180,6 +185,11 @@ class ParsingModel:
         from strokescreen.parsing.losses import median_frequency_weights
 
         cw = median_frequency_weights(y_all, len(self.classes)) if self.balance else None
+        if self.fpp_balance and "fpp" in self.classes:
+            cw = cw if cw is not None else torch.ones(len(self.classes))
+            k = self.classes.index("fpp")
+            has = (y_all == k).flatten(1).any(1)
+            cw[k] = cw[k] * float((~has).sum()) / max(float(has.sum()), 1.0)
         self.class_weights_ = None if cw is None else [round(float(v), 4) for v in cw]
         for epoch in range(state["epoch"], epochs):
             net.train()
@@ -336,8 +346,8 @@ def load_parsing_model(folder: str | Path, *, threads: int = 1) -> ParsingModel:
     """Load a model folder (checks the weights' hash; ``weights_only`` unpickling)."""
     torch = _torch()
     side = read_parsing_sidecar(folder)
-    params = {"crop": "box", "balance": False, "mirror": False, **side["model"]["params"],
-              "threads": threads}
+    params = {"crop": "box", "balance": False, "mirror": False, "fpp_balance": False,
+              **side["model"]["params"], "threads": threads}
     model = ParsingModel(**params)
     wpath = Path(folder) / side["weights"]["file"]
     if not wpath.is_file() or hashlib.sha256(wpath.read_bytes()).hexdigest() \
