@@ -187,9 +187,9 @@ class ParsingModel:
         cw = median_frequency_weights(y_all, len(self.classes)) if self.balance else None
         if self.fpp_balance and "fpp" in self.classes:
             cw = cw if cw is not None else torch.ones(len(self.classes))
-            k = self.classes.index("fpp")
-            has = (y_all == k).flatten(1).any(1)
-            cw[k] = cw[k] * float((~has).sum()) / max(float(has.sum()), 1.0)
+            fpp_k = self.classes.index("fpp")
+            has = (y_all == fpp_k).flatten(1).any(1)
+            cw[fpp_k] = cw[fpp_k] * float((~has).sum()) / max(float(has.sum()), 1.0)
         self.class_weights_ = None if cw is None else [round(float(v), 4) for v in cw]
         for epoch in range(state["epoch"], epochs):
             net.train()
