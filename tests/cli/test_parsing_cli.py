@@ -93,6 +93,10 @@ def test_parsing_train_bad_input(tmp_path):
     res = runner.invoke(app, ["parsing-train", str(tmp_path), "--out", str(tmp_path / "m"),
                               "--ablation", "no-esc"])
     assert res.exit_code == 3 and "no-attention" in res.output
+    res = runner.invoke(app, ["parsing-train", str(tmp_path), "--out", str(tmp_path / "m"),
+                              "--crop", "tilted"])
+    assert res.exit_code == 3 and "midline" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "m").exists()
 
 
 @pytest.mark.slow

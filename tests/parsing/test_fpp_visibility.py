@@ -8,7 +8,13 @@ import pytest
 
 from strokescreen.face.schemes import mirror_landmarks
 from strokescreen.parsing import masks as M
-from strokescreen.parsing.data import corner_drop_px, droop_visible, make_sample
+from strokescreen.parsing.data import (
+    commissure_dh_mm,
+    corner_drop_px,
+    droop_visible,
+    make_sample,
+    normal_dh_sd_mm,
+)
 from strokescreen.parsing.metrics import fpp_areas, fpp_side
 from strokescreen.synth import _mesh_tables as T
 from tests.parsing.test_masks import S, planted_face
@@ -36,13 +42,44 @@ def test_corner_drop_is_measured_on_the_planted_side(side):
 
 
 def test_visibility_needs_a_pixel_and_two_normal_sds():
-    # 1 px per mm: the need is max(1 px, 2 x 0.8 mm = 1.6 px)
-    assert not droop_visible(face_with_droop("left", 1.5), "left")
-    assert droop_visible(face_with_droop("left", 1.7), "left")
-    assert not droop_visible(face_with_droop("left", 1.7), "right")  # the other side is higher
+    # 1 px per mm, a planted normal spread of 0.8 mm: the need is max(1 px, 1.6 px)
+    sd = {"normal_sd_mm": 0.8}
+    assert not droop_visible(face_with_droop("left", 1.5), "left", **sd)
+    assert droop_visible(face_with_droop("left", 1.7), "left", **sd)
+    assert not droop_visible(face_with_droop("left", 1.7), "right", **sd)  # other side higher
     # small face (0.1 px per mm): the one-pixel floor decides
-    assert not droop_visible(face_with_droop("left", 0.9, iris_px=1.17), "left")
-    assert droop_visible(face_with_droop("left", 1.1, iris_px=1.17), "left")
+    assert not droop_visible(face_with_droop("left", 0.9, iris_px=1.17), "left", **sd)
+    assert droop_visible(face_with_droop("left", 1.1, iris_px=1.17), "left", **sd)
+
+
+@pytest.mark.parametrize("sd_mm", [0.8, 1.6, 2.5])
+def test_visibility_follows_the_planted_normal_spread(sd_mm):
+    # 1 px per mm: a drop just under 2 SD is not drawn, just over it is
+    img = np.full((S, S, 3), 90, np.uint8)
+    for drop, drawn in ((2 * sd_mm - 0.1, False), (2 * sd_mm + 0.1, True)):
+        pts = face_with_droop("right", drop)
+        assert droop_visible(pts, "right", normal_sd_mm=sd_mm) is drawn
+        s = make_sample(img, pts, size=S, side="right", region="lower_face",
+                        normal_sd_mm=sd_mm)
+        assert s.fpp_drawn is drawn and bool((s.labels == M.FPP).any()) is drawn
+    # without a measured spread the MEEI normals' published 1.6 mm stands in
+    assert not droop_visible(face_with_droop("right", 3.1), "right")
+    assert droop_visible(face_with_droop("right", 3.3), "right")
+
+
+def test_normal_spread_is_the_rms_of_planted_asymmetries():
+    rng = np.random.default_rng(0)
+    drops, sides = rng.uniform(0, 3, 40), rng.choice(["left", "right"], 40)
+    dh = [commissure_dh_mm(face_with_droop(str(side), float(x)))
+          for x, side in zip(drops, sides, strict=True)]
+    # each planted drop is read back in mm (1 px per mm), signed + for the left corner
+    assert np.allclose(dh, np.where(sides == "left", drops, -drops), atol=1e-6)
+    assert commissure_dh_mm(face_with_droop("left", 2.0)) == pytest.approx(2.0, abs=1e-6)
+    assert commissure_dh_mm(face_with_droop("right", 2.0)) == pytest.approx(-2.0, abs=1e-6)
+    assert normal_dh_sd_mm(np.array([1.0, -1.0, 2.0, -2.0])) == pytest.approx(np.sqrt(2.5))
+    assert normal_dh_sd_mm(np.array(dh)) == pytest.approx(np.sqrt(np.mean(np.square(dh))))
+    with pytest.raises(ValueError, match="no finite"):
+        normal_dh_sd_mm(np.array([np.nan]))
 
 
 def test_invisible_droop_is_not_drawn_as_fpp():

@@ -47,3 +47,20 @@ def test_fpp_areas_find_the_planted_side(side):
     assert 0.4 < max(b["fpp_share_left"], b["fpp_share_right"]) < 0.8  # about half
     assert fpp_side(b["fpp_share_left"], b["fpp_share_right"]) == side
     assert fpp_side(0.1, 0.05) == "none"
+
+
+def test_recording_side_comes_from_the_frames_that_show_it():
+    from strokescreen.parsing.metrics import fpp_side_of_frames
+
+    # the droop shows (and the FPP is marked) on 1 frame of 8: the mean share (0.09) is
+    # under the 25 % minimum, the frames name the side
+    left, right = [0.7] + [0.0] * 7, [0.0] * 8
+    assert fpp_side(float(np.mean(left)), float(np.mean(right))) == "none"
+    assert fpp_side_of_frames(left, right) == "left"
+    assert fpp_side_of_frames(right, left) == "right"
+    # two frames left, one right: the majority; one each: a tie names no side
+    assert fpp_side_of_frames([0.6, 0.6, 0.0], [0.0, 0.0, 0.6]) == "left"
+    assert fpp_side_of_frames([0.6, 0.0], [0.0, 0.6]) == "none"
+    # a symmetric FPP, or one under the minimum, calls no frame
+    assert fpp_side_of_frames([0.5, 0.2], [0.5, 0.0]) == "none"
+    assert fpp_side_of_frames([], []) == "none"

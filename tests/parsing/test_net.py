@@ -146,6 +146,22 @@ def test_model_folder_round_trip(tmp_path):
         load_parsing_model(tmp_path / "m")
 
 
+def test_crop_setting_travels_with_the_model(tmp_path):
+    import json
+
+    x, y, d = _blobs(2)
+    model = ParsingModel(epochs=1, crop="midline").fit(x, y, d)
+    save_parsing_model(model, tmp_path / "m", training={})
+    assert load_parsing_model(tmp_path / "m").crop == "midline"
+    # a model saved before the setting existed was trained on the axis-aligned box crop
+    side = json.loads((tmp_path / "m" / "model.json").read_text())
+    del side["model"]["params"]["crop"]
+    (tmp_path / "m" / "model.json").write_text(json.dumps(side))
+    assert load_parsing_model(tmp_path / "m").crop == "box"
+    with pytest.raises(InputError, match="unknown crop"):
+        ParsingModel(crop="tilted").build()
+
+
 def test_each_ablation_switch_removes_only_its_component():
     """A switch must not change anything else (the 4-epoch collapse of two rows was a
     question of the schedule, not of a switch that broke the rest of the network)."""
@@ -165,3 +181,76 @@ def test_each_ablation_switch_removes_only_its_component():
                        "depth_head.1.weight", "depth_head.1.bias"}
     assert all(six[k][0] == 6 and full[k][0] == 7 for k in changed)
     assert ParsingModel(ablation="no-disease").loss_config() == ParsingModel().loss_config()
+
+
+def test_median_frequency_weights_of_planted_counts():
+    from strokescreen.parsing.losses import median_frequency_weights
+
+    y = torch.zeros(2, 10, 10, dtype=torch.int64)
+    y[0].view(-1)[:10] = 1  # image 0: 90 px class 0, 10 px class 1
+    y[1].view(-1)[:50] = 2  # image 1: 50 px class 0, 50 px class 2; class 3 never
+    # frequencies 140/200, 10/100, 50/100 -> median 0.5 -> weights 0.5/0.7, 5, 1; unseen 1
+    w = median_frequency_weights(y, 4)
+    assert w.tolist() == pytest.approx([0.5 / 0.7, 5.0, 1.0, 1.0], abs=1e-5)
+    # the weights scale each pixel's cross-entropy by its class
+    logits = torch.zeros(2, 4, 10, 10)
+    out = {"logits": logits, "presence": torch.zeros(2, 4)}
+    d = torch.zeros(2, 10, 10)
+    cfg = LossConfig(boundary=False)
+    _, plain = parsing_loss(out, y, d, cfg)
+    _, weighted = parsing_loss(out, y, d, cfg, class_weight=w)
+    assert weighted["ce"] == pytest.approx(plain["ce"], rel=1e-5)  # uniform logits: same mean
+    logits[:, 1] = 2.0  # now class-1 pixels are cheap, the rest dearer
+    _, p2 = parsing_loss(out, y, d, cfg)
+    _, w2 = parsing_loss(out, y, d, cfg, class_weight=w)
+    assert w2["ce"] != pytest.approx(p2["ce"], rel=1e-3)
+
+
+def test_balance_switch_records_its_weights(tmp_path):
+    x, y, d = _blobs(2)
+    model = ParsingModel(epochs=1, balance=True).fit(x, y, d)
+    assert model.class_weights_ is not None and len(model.class_weights_) == 7
+    save_parsing_model(model, tmp_path / "m", training={})
+    loaded = load_parsing_model(tmp_path / "m")
+    assert loaded.balance and loaded.sidecar_["model"]["class_weights"] == model.class_weights_
+    assert ParsingModel(epochs=1).fit(x, y, d).class_weights_ is None
+
+
+def test_mirror_input_sees_each_pixel_with_its_mirror_partner():
+    from strokescreen.parsing.net import ParsingNet
+
+    cfg = ParsingModel(mirror=True).net_config()
+    assert cfg.mirror
+    net = ParsingNet(cfg).eval()
+    assert net.blocks[0][0][0].in_channels == 6
+    plain = ParsingModel().build()
+    assert plain.blocks[0][0][0].in_channels == 3
+    # a symmetric image and its copy with one side changed differ on both sides of the
+    # output for the mirror net (each pixel sees its partner), on one side only at the
+    # first layer of the plain one
+    torch.manual_seed(0)
+    x = torch.rand(1, 3, 32, 32)
+    x = (x + x.flip(-1)) / 2
+    y = x.clone()
+    y[..., 20:24, 26:30] += 0.5  # image right only
+    with torch.no_grad():
+        first = net.blocks[0][0]
+        cat = lambda t: torch.cat([t, t.flip(-1)], 1)  # noqa: E731
+        diff = (first(cat(y)) - first(cat(x))).abs().sum((0, 1))
+    assert diff[20:24, 2:6].sum() > 0 and diff[20:24, 26:30].sum() > 0
+    with torch.no_grad():
+        out = net(x - 0.5)
+    assert out["logits"].shape == (1, 7, 32, 32)
+
+
+def test_fpp_balance_weights_fpp_by_crops_without_over_with():
+    x, y, d = _blobs(4)
+    y[0][2:5, 2:5] = M.FPP  # 1 crop of 4 holds FPP: weight 3
+    model = ParsingModel(epochs=1, fpp_balance=True).fit(x, y, d)
+    assert model.class_weights_ == pytest.approx([1, 1, 1, 1, 1, 1, 3.0])
+    both = ParsingModel(epochs=1, fpp_balance=True, balance=True).fit(x, y, d)
+    mf = ParsingModel(epochs=1, balance=True).fit(x, y, d).class_weights_
+    assert both.class_weights_[-1] == pytest.approx(3.0 * mf[-1], rel=1e-3)
+    # without the disease class there is nothing to weight
+    assert ParsingModel(epochs=1, fpp_balance=True, ablation="no-disease").fit(
+        x, y, d).class_weights_ is None

@@ -30,6 +30,14 @@ def parsing_train(
     frames_per_case: Annotated[int | None, typer.Option(
         help="frames per recording (default: the preset's)")] = None,
     seed: Annotated[int, typer.Option(help="split and training seed")] = 0,
+    crop: Annotated[str | None, typer.Option(
+        help="crop geometry: box | midline (default: the model's)")] = None,
+    balance: Annotated[bool, typer.Option(
+        help="median-frequency class weights in the cross-entropy")] = False,
+    mirror: Annotated[bool, typer.Option(
+        help="give the network the mirrored image as extra channels")] = False,
+    fpp_balance: Annotated[bool, typer.Option(
+        help="weight FPP pixels by the training crops without FPP over those with it")] = False,
     threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
     overwrite: Annotated[bool, typer.Option(help="replace a model already in --out")] = False,
     extra: Annotated[list[Path] | None, typer.Option(
@@ -38,6 +46,7 @@ def parsing_train(
 ) -> None:
     """Train the face-parsing network (skin, hair, brows, eyes, mouth, FPP) on a cohort."""
     from strokescreen.errors import InputError
+    from strokescreen.parsing.data import CROP_ALIGNS
     from strokescreen.parsing.model import ABLATIONS
     from strokescreen.parsing.model import preset as get_preset
     from strokescreen.workflows.parsing import train_parsing
@@ -45,6 +54,8 @@ def parsing_train(
     get_preset(preset)
     if ablation not in ABLATIONS:
         raise InputError(f"unknown --ablation {ablation!r}; one of {', '.join(ABLATIONS)}")
+    if crop is not None and crop not in CROP_ALIGNS:
+        raise InputError(f"unknown --crop {crop!r}; one of {', '.join(CROP_ALIGNS)}")
     for name, value in (("--epochs", epochs), ("--frames-per-case", frames_per_case),
                         ("--threads", threads)):
         if value is not None and value < 1:
@@ -56,7 +67,8 @@ def parsing_train(
         t = train_parsing(source, out, preset_name=preset, ablation=ablation, hair=hair,
                           epochs=epochs, frames_per_case=frames_per_case, seed=seed,
                           threads=threads, overwrite=overwrite, extra=list(extra or []),
-                          progress=cb)
+                          crop=crop, balance=balance, mirror=mirror,
+                          fpp_balance=fpp_balance, progress=cb)
     s = t["subjects"]
     console.print(f"{t['n_crops']} crops of {t['n_cases']} recordings; subjects train "
                   f"{len(s['train'])} / validation {len(s['val'])} / held out {len(s['test'])}")

@@ -23,12 +23,17 @@ CROP_SHIFT_UP = 0.12
 SEGMENT_SIZE_PX = 192
 #: a droop is drawn as FPP only where the crop can show it: the weak mouth corner must sit
 #: lower than the other by one crop pixel (below the sampling step nothing is resolved)
-#: and by two standard deviations of the normal commissure height asymmetry (SD 0.8 mm:
-#: the healthy spread of the synthetic training cohort real60, drawn before the generator
-#: took the MEEI normals' 1.6 mm RMS; docs/face_parsing.md says what that changes)
+#: and by two standard deviations of the normal commissure height asymmetry. That spread
+#: is measured on the cohort's own recordings without planted weakness
+#: (:func:`normal_dh_sd_mm`); where a cohort has none (no planted truth), the MEEI
+#: normals' published RMS of 1.6 mm stands in (docs/face_parsing.md)
 VISIBLE_MIN_PX = 1.0
-NORMAL_DH_SD_MM = 0.8
+PUBLISHED_DH_SD_MM = 1.6
 VISIBLE_SD = 2.0
+#: crop geometry: ``box`` = axis-aligned square around the landmarks (labels v1-v2);
+#: ``midline`` = rotated so the facial midline is the crop's vertical centre line, so the
+#: two halves of the face are mirror images about it and a head roll is not a corner drop
+CROP_ALIGNS = ("box", "midline")
 
 
 def fpp_spec(condition: str, side: str, *, droop_mm: float | None = None,
@@ -66,29 +71,73 @@ def corner_drop_px(points: np.ndarray, side: str) -> float:
     return left - right if side == "left" else right - left
 
 
-def droop_visible(points: np.ndarray, side: str, *, min_px: float = VISIBLE_MIN_PX) -> bool:
+def px_per_mm(points: np.ndarray) -> float:
+    """Pixels per millimetre of a face with landmarks ``points`` (478, 3), from the iris
+    (mean horizontal iris diameter 11.7 mm)."""
+    from strokescreen.features.normalise import IRIS_DIAMETER_MM, iris_diameter_px
+
+    return float(iris_diameter_px(points[None])[0]) / IRIS_DIAMETER_MM
+
+
+def commissure_dh_mm(points: np.ndarray) -> float:
+    """How far the subject's left mouth corner sits below the right one along the facial
+    midline, in millimetres (negative: the right one is lower)."""
+    return corner_drop_px(points, "left") / max(px_per_mm(points), 1e-9)
+
+
+def normal_dh_sd_mm(dh_mm: np.ndarray) -> float:
+    """The normal spread of the commissure height difference: the root mean square of
+    ``dh_mm`` (mm, frames of faces without weakness) about 0, since a normal face has no
+    preferred side (the MEEI normals report the same statistic, RMS 1.6 mm)."""
+    v = np.asarray(dh_mm, float)
+    v = v[np.isfinite(v)]
+    if len(v) == 0:
+        raise ValueError("no finite commissure height difference to measure a spread on")
+    return float(np.sqrt(np.mean(v ** 2)))
+
+
+def droop_visible(points: np.ndarray, side: str, *, min_px: float = VISIBLE_MIN_PX,
+                  normal_sd_mm: float = PUBLISHED_DH_SD_MM) -> bool:
     """Whether a crop with landmarks ``points`` (crop pixels) shows the ``side`` droop.
 
     The weak corner must sit lower than the other by at least ``min_px`` and by
-    ``VISIBLE_SD`` x ``NORMAL_DH_SD_MM`` (converted with the iris, 11.7 mm); a planted
-    droop that the crop cannot show is not drawn, so the network is not taught to mark
-    a region it cannot see (it would learn the subject instead).
+    ``VISIBLE_SD`` x ``normal_sd_mm`` (the normal spread, converted with the iris,
+    11.7 mm); a planted droop that the crop cannot show is not drawn, so the network is not
+    taught to mark a region it cannot see (it would learn the subject instead).
     """
-    from strokescreen.features.normalise import IRIS_DIAMETER_MM, iris_diameter_px
-
-    px_per_mm = float(iris_diameter_px(points[None])[0]) / IRIS_DIAMETER_MM
-    need = max(min_px, VISIBLE_SD * NORMAL_DH_SD_MM * px_per_mm)
+    need = max(min_px, VISIBLE_SD * normal_sd_mm * px_per_mm(points))
     return corner_drop_px(points, side) >= need
 
 
-def crop_transform(points: np.ndarray, size: int) -> np.ndarray:
-    """2x3 affine mapping image pixels onto a ``size`` x ``size`` face crop."""
-    lo, hi = points[:, :2].min(0), points[:, :2].max(0)
+def crop_transform(points: np.ndarray, size: int, *, align: str = "box") -> np.ndarray:
+    """2x3 similarity mapping image pixels onto a ``size`` x ``size`` face crop.
+
+    align ``box``: axis-aligned, centred on the landmarks' bounding box. ``midline``:
+    rotated so the facial midline (:func:`strokescreen.parsing.masks.midline`) points
+    straight down and lies on the crop's vertical centre line ``x = size / 2``, so the
+    face's halves are mirrored about the crop centre whatever the head roll. Either way the
+    side is ``CROP_SCALE`` x the landmarks' larger extent, shifted up for the hair.
+    """
+    if align not in CROP_ALIGNS:
+        raise ValueError(f"unknown crop alignment {align!r}; one of {CROP_ALIGNS}")
+    xy = points[:, :2].astype(np.float64)
+    if align == "box":
+        rot = np.eye(2)
+    else:
+        _, d = M.midline(points)
+        rot = np.array([[d[1], -d[0]], [d[0], d[1]]])  # d -> (0, 1), a proper rotation
+    q = xy @ rot.T
+    lo, hi = q.min(0), q.max(0)
     side = CROP_SCALE * float(max(hi - lo))
     cx, cy = (lo + hi) / 2
+    if align == "midline":
+        centre, _ = M.midline(points)
+        cx = float(rot[0] @ centre)
     cy -= CROP_SHIFT_UP * side
     s = size / max(side, 1.0)
-    return np.array([[s, 0, size / 2 - s * cx], [0, s, size / 2 - s * cy]], np.float64)
+    lin = s * rot
+    return np.array([[lin[0, 0], lin[0, 1], size / 2 - s * cx],
+                     [lin[1, 0], lin[1, 1], size / 2 - s * cy]], np.float64)
 
 
 def map_points(points: np.ndarray, affine: np.ndarray) -> np.ndarray:
@@ -100,8 +149,9 @@ def map_points(points: np.ndarray, affine: np.ndarray) -> np.ndarray:
 
 
 def crop(image: np.ndarray, affine: np.ndarray, size: int) -> np.ndarray:
+    scale = float(np.hypot(affine[0, 0], affine[1, 0]))
     return cv2.warpAffine(image, affine, (size, size), flags=cv2.INTER_AREA
-                          if affine[0, 0] < 1 else cv2.INTER_LINEAR,
+                          if scale < 1 else cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -118,13 +168,15 @@ class Sample:
 
 
 def make_sample(image: np.ndarray, points: np.ndarray, *, size: int, side: str = "",
-                region: str = "none", segmenter=None, visible_only: bool = True) -> Sample:
+                region: str = "none", segmenter=None, visible_only: bool = True,
+                normal_sd_mm: float = PUBLISHED_DH_SD_MM, align: str = "box") -> Sample:
     """Crop ``image`` around ``points`` (478, 3 pixels) and label it.
 
     segmenter : object with ``segment(rgb) -> bool mask`` for the hair proxy, or None.
-    visible_only : draw the FPP only when the crop shows the droop (:func:`droop_visible`).
+    visible_only : draw the FPP only when the crop shows the droop (:func:`droop_visible`,
+    with the normal spread ``normal_sd_mm``). align : crop geometry (:func:`crop_transform`).
     """
-    affine = crop_transform(points, size)
+    affine = crop_transform(points, size, align=align)
     img = crop(image, affine, size)
     pts = map_points(points, affine)
     hair = None
@@ -134,7 +186,8 @@ def make_sample(image: np.ndarray, points: np.ndarray, *, size: int, side: str =
         person = segmenter.segment(big).astype(np.float32)
         person = cv2.resize(person, (size, size), interpolation=cv2.INTER_AREA) > 0.5
         hair = M.hair_proxy(person, pts)
-    draw = region != "none" and (not visible_only or droop_visible(pts, side))
+    draw = region != "none" and (not visible_only or droop_visible(
+        pts, side, normal_sd_mm=normal_sd_mm))
     fpp = M.fpp_region(pts, (size, size), side=side, region=region) if draw else None
     labels = M.label_map(pts, (size, size), hair=hair, fpp=fpp)
     face = (labels != M.BACKGROUND) & (labels != M.HAIR)

@@ -74,9 +74,28 @@ def allocation_loss(probs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return (err * pair).sum() / pair.sum().clamp_min(1.0)
 
 
+def median_frequency_weights(labels: torch.Tensor, k: int) -> torch.Tensor:
+    """Class weights (K,) by median-frequency balancing (Eigen & Fergus 2015): a class's
+    frequency is its pixels over the pixels of the images where it appears, and its weight
+    is the median frequency over the frequency; a class never seen gets weight 1."""
+    counts = torch.zeros(k, dtype=torch.float64)
+    totals = torch.zeros(k, dtype=torch.float64)
+    per_image = labels[:, None] == torch.arange(k, device=labels.device)[None, :, None, None]
+    pix = per_image.sum((2, 3)).to(torch.float64).cpu()  # (N, K)
+    size = float(labels.shape[1] * labels.shape[2])
+    counts += pix.sum(0)
+    totals += (pix > 0).to(torch.float64).sum(0) * size
+    seen = counts > 0
+    freq = torch.where(seen, counts / totals.clamp_min(1.0), torch.ones_like(counts))
+    med = freq[seen].median() if bool(seen.any()) else torch.tensor(1.0, dtype=torch.float64)
+    return torch.where(seen, med / freq, torch.ones_like(freq)).to(torch.float32)
+
+
 def parsing_loss(out: dict[str, torch.Tensor], labels: torch.Tensor, depth: torch.Tensor,
-                 cfg: LossConfig) -> tuple[torch.Tensor, dict[str, float]]:
-    """Total loss and its parts. labels (B, H, W) int64; depth (B, H, W) float."""
+                 cfg: LossConfig, *, class_weight: torch.Tensor | None = None,
+                 ) -> tuple[torch.Tensor, dict[str, float]]:
+    """Total loss and its parts. labels (B, H, W) int64; depth (B, H, W) float.
+    class_weight : (K,) per-class weights of the pixel cross-entropy, or None."""
     logits = out["logits"]
     k = logits.shape[1]
     parts: dict[str, torch.Tensor] = {}
@@ -88,6 +107,8 @@ def parsing_loss(out: dict[str, torch.Tensor], labels: torch.Tensor, depth: torc
         if "edges" in out:
             weight = weight + cfg.boundary_weight * torch.sigmoid(out["edges"][:, 0]).detach()
     ce = F.cross_entropy(logits, labels, reduction="none")
+    if class_weight is not None:
+        weight = weight * class_weight.to(weight.dtype)[labels]
     parts["ce"] = (ce * weight).sum() / weight.sum()
     if "coarse" in out:
         small = F.interpolate(labels[:, None].float(), size=out["coarse"].shape[-2:],

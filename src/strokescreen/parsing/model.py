@@ -29,6 +29,8 @@ FORMAT_VERSION = 1
 WEIGHTS = "weights.pt"
 SIDECAR = "model.json"
 ABLATIONS = ("full", "no-attention", "no-boundary", "no-depth", "no-disease")
+#: the crop geometry of new models (see docs/face_parsing.md, "FPP sensitivity")
+DEFAULT_CROP = "box"
 
 
 @dataclass(frozen=True)
@@ -76,24 +78,38 @@ class ParsingModel:
 
     ablation : ``full`` or one component removed (``no-attention``, ``no-boundary``,
     ``no-depth``, ``no-disease`` = FPP merged into skin). hair : whether hair is a class.
-    epochs : None = the preset's.
+    epochs : None = the preset's. crop : the crop geometry it is trained and run on
+    (:func:`strokescreen.parsing.data.crop_transform`; models saved before the setting
+    existed load as ``box``). balance : weight the pixel cross-entropy by median-frequency
+    class balancing measured on the training labels (``class_weights_``). mirror : the
+    mirrored image as extra input channels (:class:`strokescreen.parsing.net.NetConfig`).
+    fpp_balance : weight the FPP pixels by the training crops without FPP over those with
+    it (the FPP is rare in crops, not in the pixels of a crop that has it).
     """
 
     sidecar_: dict[str, Any]
     history_: list[dict[str, Any]]
 
     def __init__(self, *, preset: str = "tiny", ablation: str = "full", hair: bool = True,
-                 epochs: int | None = None, seed: int = 0, threads: int = 1):
+                 epochs: int | None = None, seed: int = 0, threads: int = 1,
+                 crop: str = DEFAULT_CROP, balance: bool = False, mirror: bool = False,
+                 fpp_balance: bool = False):
         self.preset = preset
         self.ablation = ablation
         self.hair = hair
         self.epochs = epochs
         self.seed = seed
         self.threads = threads
+        self.crop = crop
+        self.balance = balance
+        self.mirror = mirror
+        self.fpp_balance = fpp_balance
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         return {"preset": self.preset, "ablation": self.ablation, "hair": self.hair,
-                "epochs": self.epochs, "seed": self.seed, "threads": self.threads}
+                "epochs": self.epochs, "seed": self.seed, "threads": self.threads,
+                "crop": self.crop, "balance": self.balance, "mirror": self.mirror,
+                "fpp_balance": self.fpp_balance}
 
     # -- settings ------------------------------------------------------------------------
     @property
@@ -101,16 +117,19 @@ class ParsingModel:
         return M.class_names(hair=self.hair, disease=self.ablation != "no-disease")
 
     def net_config(self):
+        from strokescreen.parsing.data import CROP_ALIGNS
         from strokescreen.parsing.net import NetConfig
 
         if self.ablation not in ABLATIONS:
             raise InputError(f"unknown ablation {self.ablation!r}; one of {', '.join(ABLATIONS)}")
+        if self.crop not in CROP_ALIGNS:
+            raise InputError(f"unknown crop {self.crop!r}; one of {', '.join(CROP_ALIGNS)}")
         p = preset(self.preset)
         return NetConfig(n_classes=len(self.classes), widths=p.widths, aspp_rates=p.aspp_rates,
                          attention=self.ablation != "no-attention",
                          attention_stride=p.attention_stride, attention_dim=p.attention_dim,
                          depth=self.ablation != "no-depth",
-                         boundary=self.ablation != "no-boundary")
+                         boundary=self.ablation != "no-boundary", mirror=self.mirror)
 
     def loss_config(self) -> LossConfig:
         return LossConfig(boundary=self.ablation != "no-boundary")
@@ -163,6 +182,15 @@ class ParsingModel:
                 state = json.loads(saved["state"])
                 gen.set_state(saved["gen"])
         loss_cfg = self.loss_config()
+        from strokescreen.parsing.losses import median_frequency_weights
+
+        cw = median_frequency_weights(y_all, len(self.classes)) if self.balance else None
+        if self.fpp_balance and "fpp" in self.classes:
+            cw = cw if cw is not None else torch.ones(len(self.classes))
+            fpp_k = self.classes.index("fpp")
+            has = (y_all == fpp_k).flatten(1).any(1)
+            cw[fpp_k] = cw[fpp_k] * float((~has).sum()) / max(float(has.sum()), 1.0)
+        self.class_weights_ = None if cw is None else [round(float(v), 4) for v in cw]
         for epoch in range(state["epoch"], epochs):
             net.train()
             order = torch.randperm(n, generator=gen)
@@ -171,7 +199,7 @@ class ParsingModel:
                 idx = order[s * p.batch_size:(s + 1) * p.batch_size]
                 x, y, d = self._augment(x_all[idx], y_all[idx], d_all[idx], gen)
                 out = net(x)
-                loss, parts = parsing_loss(out, y, d, loss_cfg)
+                loss, parts = parsing_loss(out, y, d, loss_cfg, class_weight=cw)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
@@ -283,7 +311,8 @@ def save_parsing_model(model: ParsingModel, folder: str | Path, *, training: dic
         "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "model": {"name": "face-parsing", "params": model.get_params(),
                   "classes": list(model.classes), "input_size_px": preset(model.preset).size_px,
-                  "net": dataclasses.asdict(model.net_config())},
+                  "net": dataclasses.asdict(model.net_config()),
+                  "class_weights": getattr(model, "class_weights_", None)},
         "training": training, "history": getattr(model, "history_", []),
         "weights": {"file": WEIGHTS, "sha256": digest},
         "disclaimer": "strokescreen is a screening aid, not a diagnosis.",
@@ -317,7 +346,8 @@ def load_parsing_model(folder: str | Path, *, threads: int = 1) -> ParsingModel:
     """Load a model folder (checks the weights' hash; ``weights_only`` unpickling)."""
     torch = _torch()
     side = read_parsing_sidecar(folder)
-    params = {**side["model"]["params"], "threads": threads}
+    params = {"crop": "box", "balance": False, "mirror": False, "fpp_balance": False,
+              **side["model"]["params"], "threads": threads}
     model = ParsingModel(**params)
     wpath = Path(folder) / side["weights"]["file"]
     if not wpath.is_file() or hashlib.sha256(wpath.read_bytes()).hexdigest() \

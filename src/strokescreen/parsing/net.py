@@ -41,6 +41,10 @@ class NetConfig:
     attention_dim: int = 16
     depth: bool = True
     boundary: bool = True
+    #: give the encoder the left-right mirrored image as three more channels, so each pixel
+    #: sees its mirror partner (on a midline-aligned crop: the same point of the other side
+    #: of the face) and a one-sided droop is a local offset between channels
+    mirror: bool = False
 
 
 def conv_bn(cin: int, cout: int, k: int = 3, *, dilation: int = 1) -> nn.Sequential:
@@ -119,7 +123,7 @@ class ParsingNet(nn.Module):
         w = cfg.widths
         self.blocks = nn.ModuleList()
         self.escs = nn.ModuleList()
-        cin = 3
+        cin = 6 if cfg.mirror else 3
         for i, c in enumerate(w):
             stride_layer: list[nn.Module] = [nn.MaxPool2d(2)] if i > 0 else []
             self.blocks.append(nn.Sequential(*stride_layer, conv_bn(cin, c), conv_bn(c, c)))
@@ -147,6 +151,8 @@ class ParsingNet(nn.Module):
         self.edge_head = nn.Conv2d(w[0], 1, 1) if cfg.boundary else None
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        if self.config.mirror:
+            x = torch.cat([x, x.flip(-1)], 1)
         skips = []
         for block, esc in zip(self.blocks, self.escs, strict=True):
             x = esc(block(x))

@@ -21,15 +21,16 @@ from strokescreen.io.video import iter_frames, probe
 from strokescreen.jsonable import json_safe
 from strokescreen.parsing import masks as M
 from strokescreen.parsing.data import crop, crop_transform, map_points
-from strokescreen.parsing.metrics import FPP_SIDE_MIN_SHARE, fpp_areas, fpp_side
+from strokescreen.parsing.metrics import FPP_SIDE_MIN_SHARE, fpp_areas, fpp_side_of_frames
 from strokescreen.parsing.model import ParsingModel, load_parsing_model
 from strokescreen.progress import Progress
 from strokescreen.workflows.parsing import labels_overlay
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm"}
 DISCLAIMER = "strokescreen is a screening aid, not a diagnosis."
-SIDE_RULE = ("the side whose face the FPP covers by {share:.0%} or more and by {share:.0%} more "
-             "than the other side's, mean over {over}; else none")
+SIDE_RULE = ("per frame, the side whose face the FPP covers by {share:.0%} or more and by "
+             "{share:.0%} more than the other side's; over {over}, the side called on more "
+             "frames; else none")
 
 
 def read_image(path: Path) -> np.ndarray:
@@ -68,7 +69,7 @@ def parse_frames(model: ParsingModel, frames, *, progress: Progress | None = Non
                 progress(seen, total, note=f"frame {idx}")
             if not faces:
                 continue
-            affine = crop_transform(faces[0], size)
+            affine = crop_transform(faces[0], size, align=getattr(model, "crop", "box"))
             crop_img = crop(image, affine, size)
             pts = map_points(faces[0], affine)
             labels = model.to_full_codes(model.predict(crop_img[None]))[0]
@@ -114,7 +115,9 @@ def parse_file(path: str | Path, model_dir: str | Path, out: str | Path, *,
         "input": src.name, "model": str(model_dir), "classes": list(M.CLASSES),
         "palette": M.PALETTE.tolist(), "frames": frames,
         "fpp_share_left": left, "fpp_share_right": right,
-        "fpp_side": fpp_side(left, right) if "fpp" in model.classes else "not modelled",
+        "fpp_side": fpp_side_of_frames([f["fpp"]["fpp_share_left"] for f in frames],
+                                       [f["fpp"]["fpp_share_right"] for f in frames])
+        if "fpp" in model.classes else "not modelled",
         "fpp_side_rule": SIDE_RULE.format(share=FPP_SIDE_MIN_SHARE, over="frames"),
         "trained_on": model.sidecar_["training"].get("cohort"),
         "trained_on_synthetic": model.sidecar_["training"].get("synthetic"),
@@ -185,7 +188,9 @@ def parse_case(case_dir: str | Path, model: ParsingModel | str | Path, *,
     training = getattr(model, "sidecar_", {}).get("training", {})
     return {"frames": [p["frame"] for p in parsed], "fpp_share_left": left,
             "fpp_share_right": right,
-            "fpp_side": fpp_side(left, right) if modelled else "not modelled",
+            "fpp_side": fpp_side_of_frames([s["fpp_share_left"] for s in shares],
+                                           [s["fpp_share_right"] for s in shares])
+            if modelled else "not modelled",
             "overlay": PARSING_OVERLAY, "trained_on_synthetic": bool(training.get("synthetic")),
             "rule": SIDE_RULE.format(share=FPP_SIDE_MIN_SHARE, over="the key frames")}
 

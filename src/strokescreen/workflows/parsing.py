@@ -23,6 +23,7 @@ from strokescreen.parsing.metrics import (
     confusion,
     fpp_areas,
     fpp_side,
+    fpp_side_of_frames,
     summary,
 )
 from strokescreen.parsing.model import (
@@ -52,12 +53,17 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
                   frames_per_case: int | None = None, test_share: float = 0.2,
                   val_share: float = 0.15, seed: int = 0, threads: int = 1,
                   overwrite: bool = False, cache_dir: str | Path | None = None,
-                  extra: list[str | Path] | None = None,
+                  extra: list[str | Path] | None = None, crop: str | None = None,
+                  balance: bool = False, mirror: bool = False, fpp_balance: bool = False,
                   progress: Progress | None = None) -> dict[str, Any]:
     """Build the crops, split by subject, train with checkpoints, save the model folder.
 
     extra : further cohorts / manifests (e.g. real healthy faces) used for training only;
     the subject split (validation, held-out test) is drawn from ``source`` alone.
+    crop : crop geometry (``box`` | ``midline``; None = the model's default).
+    balance : median-frequency class weights in the pixel cross-entropy.
+    mirror : the mirrored image as extra input channels. fpp_balance : FPP pixels
+    weighted by the training crops without FPP over those with it.
 
     Re-running into the same ``out`` resumes from ``out/checkpoint.pt`` (data cached in
     ``out/_data`` unless ``cache_dir`` is given). Returns the training summary written into ``model.json``.
@@ -70,7 +76,9 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     p = preset(preset_name)
     fpc = frames_per_case or p.frames_per_case
     model = ParsingModel(preset=preset_name, ablation=ablation, hair=hair, epochs=epochs,
-                         seed=seed, threads=threads)
+                         seed=seed, threads=threads, balance=balance, mirror=mirror,
+                         fpp_balance=fpp_balance,
+                         **({"crop": crop} if crop else {}))
     model.net_config()  # validates the ablation name before any work
     started = time.perf_counter()
     cpu0 = time.process_time()
@@ -80,7 +88,8 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
             progress(done, total, note=f"crops {note or ''}")
 
     data = build_parsing_data(manifest, size=p.size_px, frames_per_case=fpc, hair=hair,
-                              cache_dir=cache_dir or folder / DATA_DIR, progress=data_progress)
+                              cache_dir=cache_dir or folder / DATA_DIR, align=model.crop,
+                              progress=data_progress)
     split = split_subjects(data.meta["subject_id"].tolist(), test_share=test_share,
                            val_share=val_share, seed=seed)
     if not split["train"]:
@@ -92,7 +101,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     extra_info = []
     for src in extra or []:
         more = build_parsing_data(src, size=p.size_px, frames_per_case=EXTRA_FRAMES * fpc,
-                                  hair=hair,
+                                  hair=hair, align=model.crop,
                                   cache_dir=cache_dir or folder / DATA_DIR)
         extra_info.append({"source": str(find_manifest(src)), "n_crops": int(len(more.images)),
                            "n_subjects": int(more.meta["subject_id"].nunique())})
@@ -112,6 +121,8 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
         "frames_per_case": fpc, "subjects": split, "extra_training_sources": extra_info,
         "n_train_crops": int(len(train.images)), "n_val_crops": int(len(val.images)),
         "fpp_regions": data.meta.drop_duplicates("case_id")["region"].value_counts().to_dict(),
+        "crop": model.crop, "fpp_normal_sd_mm": float(data.meta["normal_sd_mm"].iloc[0]),
+        "fpp_drawn_crops": int(data.meta["fpp_drawn"].sum()),
         "data_seconds": round(data_s, 1),
         "train_seconds": round(time.perf_counter() - started - data_s, 1),
         "data_cpu_seconds": round(cpu_data, 1),
@@ -131,21 +142,28 @@ def _is_synthetic(manifest: Path) -> bool:
 
 
 def case_fpp_sides(model: ParsingModel, data: ParsingData, pred: np.ndarray) -> pd.DataFrame:
-    """Per case: mean FPP share per side over its crops, the called side, the planted one."""
+    """Per case: mean FPP share per side over its crops, the crops calling each side, the
+    called side (:func:`fpp_side_of_frames`), the planted one."""
     full = model.to_full_codes(pred)
     rows = []
     for i in range(len(full)):
         rows.append({**data.meta.iloc[i].to_dict(), **fpp_areas(full[i], data.points[i])})
     per = pd.DataFrame(rows)
+    per["frame_call"] = [fpp_side(a, b) for a, b in
+                         zip(per["fpp_share_left"], per["fpp_share_right"], strict=True)]
+    per["frame_left"] = per["frame_call"] == "left"
+    per["frame_right"] = per["frame_call"] == "right"
     extra = {"frames_fpp_drawn": ("fpp_drawn", "mean")} if "fpp_drawn" in per else {}
     cases = per.groupby("case_id").agg(subject_id=("subject_id", "first"), side=("side", "first"),
                                         region=("region", "first"),
                                         fpp_share_left=("fpp_share_left", "mean"),
                                         fpp_share_right=("fpp_share_right", "mean"),
+                                        frames_called_left=("frame_left", "sum"),
+                                        frames_called_right=("frame_right", "sum"),
                                         **extra).reset_index()
     cases["planted"] = cases["side"].replace("", "none")
-    cases["called"] = [fpp_side(a, b) for a, b in
-                       zip(cases["fpp_share_left"], cases["fpp_share_right"], strict=True)]
+    cases["called"] = [fpp_side_of_frames(g["fpp_share_left"], g["fpp_share_right"])
+                       for _, g in per.groupby("case_id")]
     cases["agree"] = cases["planted"] == cases["called"]
     return cases.drop(columns=["side"])
 
@@ -182,6 +200,8 @@ def evaluate_model(model: ParsingModel, data: ParsingData) -> dict[str, Any]:
         res["fpp_n_cases"] = int(len(cases))
         res["fpp_n_palsy_cases"] = int(len(lateral))
         res["fpp_side_counts"] = side_counts(cases)
+        # the same rule on the truth labels: what a perfect parser would reach
+        res["fpp_side_counts_truth_labels"] = side_counts(case_fpp_sides(model, data, truth))
     return res
 
 
@@ -206,26 +226,31 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
         raise InputError(f"{model_dirs[0]}: no held-out subjects recorded; train on 3 or more")
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    sizes = {m.sidecar_["model"]["input_size_px"] for m in models}
+    sizes = {(m.sidecar_["model"]["input_size_px"], m.crop) for m in models}
     data_by_size = {}
-    for s in sizes:
+    for s, crop in sizes:
         fpc = first["training"]["frames_per_case"]
-        data_by_size[s] = build_parsing_data(source, size=s, frames_per_case=fpc,
-                                             subjects=held, cache_dir=cache_dir or out_dir / DATA_DIR)
+        data_by_size[s, crop] = build_parsing_data(source, size=s, frames_per_case=fpc,
+                                                   subjects=held, align=crop,
+                                                   cache_dir=cache_dir or out_dir / DATA_DIR)
     per_class, table, fpp_cases = [], [], []
     for i, (m, d) in enumerate(zip(models, model_dirs, strict=True)):
-        data = data_by_size[m.sidecar_["model"]["input_size_px"]]
+        data = data_by_size[m.sidecar_["model"]["input_size_px"], m.crop]
         res = evaluate_model(m, data)
         name = m.ablation
         for r in res["classes"]:
             per_class.append({"model": str(d), "ablation": name, **r})
-        table.append({"model": str(d), "ablation": name, "preset": m.preset,
+        table.append({"model": str(d), "ablation": name, "preset": m.preset, "crop": m.crop,
+                      "balance": m.balance, "mirror": m.mirror,
+                      "fpp_balance": m.fpp_balance, "seed": m.seed,
                       "parameters": sum(p.numel() for p in m.net_.parameters()),
                       **res["summary"],
                       "fpp_side_agreement": res.get("fpp_side_agreement", float("nan")),
                       "fpp_side_agreement_palsy": res.get("fpp_side_agreement_palsy",
                                                           float("nan")),
                       **{f"sides_{k}": v for k, v in res.get("fpp_side_counts", {}).items()},
+                      **{f"truth_labels_sides_{k}": v for k, v in
+                         res.get("fpp_side_counts_truth_labels", {}).items()},
                       "inference_ms_per_crop": res["inference_ms_per_crop"],
                       "epochs": len(m.history_),
                       "train_seconds": m.sidecar_["training"].get("train_seconds")})

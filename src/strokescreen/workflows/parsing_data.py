@@ -9,7 +9,10 @@ manifest; occluded frames skipped) or, for other recordings, MediaPipe on the fr
 FPP: the planted weakness (synthetic: condition, side, droop and excursion loss of the
 truth), or the manifest's ``condition`` / ``side`` / ``severity`` columns; it is drawn on
 a crop only where the crop shows the droop (``fpp_drawn`` in ``meta``, see
-:func:`strokescreen.parsing.data.droop_visible`).
+:func:`strokescreen.parsing.data.droop_visible`), beyond two standard deviations of the
+normal commissure height asymmetry measured on the cohort's own recordings without
+planted weakness (:func:`cohort_normal_sd_mm`; every subject's, held-out ones included:
+it defines the label from the planted truth, nothing is fitted on it).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,11 +31,23 @@ from strokescreen.errors import InputError
 from strokescreen.face.landmarks import get_landmarker
 from strokescreen.io.manifest import read_manifest
 from strokescreen.io.video import iter_frames, probe
-from strokescreen.parsing.data import corner_drop_px, fpp_spec, make_sample, pick_frames
+from strokescreen.parsing.data import (
+    PUBLISHED_DH_SD_MM,
+    commissure_dh_mm,
+    corner_drop_px,
+    fpp_spec,
+    make_sample,
+    normal_dh_sd_mm,
+    pick_frames,
+)
 from strokescreen.parsing.person import PersonSegmenter
 from strokescreen.progress import Progress
 
-DATA_VERSION = 2  # 2: FPP drawn only where the crop shows the droop
+#: 2: FPP drawn only where the crop shows the droop; 3: the normal spread of that rule
+#: measured on the cohort, and the crop alignment a setting
+DATA_VERSION = 3
+#: fewer frames without weakness than this and the published spread stands in
+MIN_NORMAL_FRAMES = 30
 N_POINTS = 478
 
 
@@ -40,7 +56,8 @@ class ParsingData:
     """Crops of a cohort. images (N,S,S,3) uint8, labels (N,S,S) uint8 (masks.CLASSES),
     depth (N,S,S) float16, points (N,478,3) float32; ``meta`` one row per crop
     (case_id, subject_id, frame, side, region = the recording's planted FPP region,
-    fpp_drawn = whether this crop's labels hold it, drop_px = weak corner drop in the crop)."""
+    fpp_drawn = whether this crop's labels hold it, drop_px = weak corner drop in the crop,
+    dh_mm = left minus right corner drop in mm, normal_sd_mm = the rule's normal spread)."""
 
     images: np.ndarray
     labels: np.ndarray
@@ -86,12 +103,38 @@ def case_spec(row: pd.Series, truth: pd.DataFrame | None) -> tuple[str, str]:
     return fpp_spec(get("condition"), get("side"), severity=get("severity") or None)
 
 
+def cohort_normal_sd_mm(df: pd.DataFrame, base: Path) -> tuple[float, str]:
+    """The normal spread (mm) of the commissure height difference in a cohort, and where it
+    came from: the RMS over every usable frame of the planted meshes of the recordings
+    without planted facial weakness; the MEEI normals' published 1.6 mm when the cohort has
+    no planted truth (or under ``MIN_NORMAL_FRAMES`` such frames)."""
+    values: list[float] = []
+    for _, row in df.iterrows():
+        path = base / "truth" / f"{row['case_id']}.parquet"
+        if not path.is_file():
+            continue
+        truth = pd.read_parquet(path)
+        if case_spec(row, truth)[1] != "none":
+            continue
+        pts = _truth_points(truth)
+        if "occluded" in truth:
+            pts = pts[~truth["occluded"].to_numpy(bool)]
+        values.extend(commissure_dh_mm(p) for p in pts)
+    if len(values) < MIN_NORMAL_FRAMES:
+        return PUBLISHED_DH_SD_MM, "published (MEEI normals RMS)"
+    return round(normal_dh_sd_mm(np.array(values)), 3), (
+        f"cohort: {len(values)} frames of recordings without planted weakness")
+
+
 def case_samples(row: pd.Series, *, base: Path, size: int, frames_per_case: int,
-                 segmenter: PersonSegmenter | None) -> tuple[list[tuple], str, str]:
+                 segmenter: PersonSegmenter | None, normal_sd_mm: float = PUBLISHED_DH_SD_MM,
+                 align: str = "box") -> tuple[list[tuple], str, str]:
     """Samples of one case as (Sample, frame index) pairs, and its FPP (side, region)."""
     truth_path = base / "truth" / f"{row['case_id']}.parquet"
     truth = pd.read_parquet(truth_path) if truth_path.is_file() else None
     side, region = case_spec(row, truth)
+    opts: dict[str, Any] = {"size": size, "side": side, "region": region,
+                            "segmenter": segmenter, "normal_sd_mm": normal_sd_mm, "align": align}
     if truth is not None:
         usable = ~truth["occluded"].to_numpy(bool) if "occluded" in truth else None
         wanted = set(pick_frames(len(truth), frames_per_case, usable=usable).tolist())
@@ -99,8 +142,7 @@ def case_samples(row: pd.Series, *, base: Path, size: int, frames_per_case: int,
         out = []
         for fr in iter_frames(row["video"]):
             if fr.index in wanted and fr.index < len(pts_all):
-                out.append((make_sample(fr.image, pts_all[fr.index], size=size, side=side,
-                                        region=region, segmenter=segmenter), fr.index))
+                out.append((make_sample(fr.image, pts_all[fr.index], **opts), fr.index))
         return out, side, region
     n = max(probe(row["video"]).n_frames_est, 1)
     wanted = set(pick_frames(n, frames_per_case).tolist())
@@ -112,31 +154,37 @@ def case_samples(row: pd.Series, *, base: Path, size: int, frames_per_case: int,
                 continue
             faces = lm.detect(fr.image)
             if faces:
-                out.append((make_sample(fr.image, faces[0], size=size, side=side,
-                                        region=region, segmenter=segmenter), fr.index))
+                out.append((make_sample(fr.image, faces[0], **opts), fr.index))
     finally:
         lm.close()
     return out, side, region
 
 
-def _cache_key(manifest: Path, size: int, frames_per_case: int, hair: bool) -> str:
+def _cache_key(manifest: Path, size: int, frames_per_case: int, hair: bool, align: str,
+               normal_sd_mm: float | None) -> str:
     h = hashlib.sha256(manifest.read_bytes())
-    h.update(json.dumps([DATA_VERSION, size, frames_per_case, hair]).encode())
+    h.update(json.dumps([DATA_VERSION, size, frames_per_case, hair, align,
+                         normal_sd_mm]).encode())
     return h.hexdigest()[:16]
 
 
 def build_parsing_data(source: str | Path, *, size: int, frames_per_case: int,
                        hair: bool = True, subjects: set[str] | None = None,
-                       cache_dir: str | Path | None = None,
+                       cache_dir: str | Path | None = None, align: str = "box",
+                       normal_sd_mm: float | None = None,
                        progress: Progress | None = None) -> ParsingData:
-    """Labelled crops of every case (or of ``subjects`` only) of a cohort."""
+    """Labelled crops of every case (or of ``subjects`` only) of a cohort.
+
+    align : crop geometry (:func:`strokescreen.parsing.data.crop_transform`).
+    normal_sd_mm : the normal spread of the FPP visibility rule; None = measured on the
+    whole cohort (:func:`cohort_normal_sd_mm`, before any ``subjects`` filter, so every
+    subset is labelled by the same rule).
+    """
     manifest = find_manifest(source)
     df = read_manifest(manifest, require_two_classes=False)
-    if subjects is not None:
-        df = df[df["subject_id"].isin(subjects)].reset_index(drop=True)
     cache = None
     if cache_dir is not None:
-        key = _cache_key(manifest, size, frames_per_case, hair)
+        key = _cache_key(manifest, size, frames_per_case, hair, align, normal_sd_mm)
         tag = "all" if subjects is None else hashlib.sha256(
             ",".join(sorted(subjects)).encode()).hexdigest()[:8]
         cache = Path(cache_dir) / f"parsing_data_{key}_{tag}.npz"
@@ -147,13 +195,18 @@ def build_parsing_data(source: str | Path, *, size: int, frames_per_case: int,
                 if subjects is None or path == cache:
                     return data
                 return data.subset(data.meta["subject_id"].isin(subjects).to_numpy())
+    if normal_sd_mm is None:
+        normal_sd_mm, _ = cohort_normal_sd_mm(df, manifest.parent)
+    if subjects is not None:
+        df = df[df["subject_id"].isin(subjects)].reset_index(drop=True)
     rows: list[dict] = []
     images, labels, depth, points = [], [], [], []
     seg = PersonSegmenter() if hair else None
     try:
         for i, (_, row) in enumerate(df.iterrows()):
             samples, side, region = case_samples(row, base=manifest.parent, size=size,
-                                                 frames_per_case=frames_per_case, segmenter=seg)
+                                                 frames_per_case=frames_per_case, segmenter=seg,
+                                                 normal_sd_mm=normal_sd_mm, align=align)
             for sample, frame in samples:
                 images.append(sample.image)
                 labels.append(sample.labels)
@@ -162,7 +215,9 @@ def build_parsing_data(source: str | Path, *, size: int, frames_per_case: int,
                 rows.append({"case_id": row["case_id"], "subject_id": row["subject_id"],
                              "frame": int(frame), "side": side, "region": region,
                              "fpp_drawn": sample.fpp_drawn,
-                             "drop_px": round(corner_drop_px(sample.points, side), 3)})
+                             "drop_px": round(corner_drop_px(sample.points, side), 3),
+                             "dh_mm": round(commissure_dh_mm(sample.points), 3),
+                             "normal_sd_mm": normal_sd_mm})
             if progress is not None:
                 progress(i + 1, len(df), note=str(row["case_id"]))
     finally:

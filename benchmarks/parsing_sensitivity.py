@@ -1,0 +1,128 @@
+"""FPP sensitivity of the face-parsing network on a generator-v2 cohort (issue 17 follow-up).
+
+    PYTHONPATH=src OMP_NUM_THREADS=1 nice python benchmarks/parsing_sensitivity.py \\
+        --cohort /tmp/realism/cohort --out /tmp/fpp2 --stage data|train|eval|real \\
+        [--crop box|midline] [--balance] [--mirror] [--fpp-balance] [--ablation ...] [--seed 0]
+
+Stages (results in OUT/results_<stage>[_NAME].json, printed too):
+- data: the labelled crops of both crop geometries, the visibility rule's normal spread
+  measured on the cohort's recordings without planted weakness, and how many crops of
+  weak recordings carry the FPP;
+- train: one `tiny` model (``--crop``, ``--balance``, ``--mirror``, ``--ablation``, ``--seed``) into
+  OUT/NAME, timed,
+  with the real healthy training extras of benchmarks/parsing.py;
+- eval: every model folder given by ``--models`` on the held-out subjects of the first
+  (same seed = same split), per-class F1 / IoU, FPP side agreement, ms per crop;
+- real: `parse` on the real files and a montage (benchmarks/parsing.py's real stage).
+One training run at a time on this 2-core machine. Results on a synthetic cohort
+describe the generator, not people; a screening aid, not a diagnosis.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from strokescreen.parsing.model import ABLATIONS, preset
+from strokescreen.workflows.parsing import evaluate_parsing, train_parsing
+from strokescreen.workflows.parsing_data import build_parsing_data
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import parsing as base  # noqa: E402  (benchmarks/parsing.py: real extras, real stage)
+
+
+def _dump(out: Path, stage: str, obj: dict) -> None:
+    text = json.dumps(obj, indent=2, default=str)
+    (out / f"results_{stage}.json").write_text(text + "\n")
+    print(text)
+
+
+def stage_data(cohort: Path, out: Path) -> None:
+    p = preset("tiny")
+    res = {}
+    for crop in ("box", "midline"):
+        t0, c0 = time.perf_counter(), time.process_time()
+        data = build_parsing_data(cohort, size=p.size_px, frames_per_case=p.frames_per_case,
+                                  cache_dir=out / "_data", align=crop, progress=base._log(crop))
+        meta = data.meta
+        weak = meta[meta["region"] != "none"]
+        normal = meta[meta["region"] == "none"]
+        res[crop] = {"wall_seconds": round(time.perf_counter() - t0, 1),
+                     "cpu_seconds": round(time.process_time() - c0, 1),
+                     "n_crops": int(len(meta)), "n_cases": int(meta["case_id"].nunique()),
+                     "normal_sd_mm": float(meta["normal_sd_mm"].iloc[0]),
+                     "crops_without_weakness_dh_mm_rms": float(np.sqrt(np.mean(
+                         normal["dh_mm"] ** 2))),
+                     "weak_crops": int(len(weak)),
+                     "weak_crops_fpp_drawn": int(weak["fpp_drawn"].sum()),
+                     "weak_recordings_with_a_drawn_crop": int(
+                         weak.groupby("case_id")["fpp_drawn"].any().sum()),
+                     "weak_recordings": int(weak["case_id"].nunique()),
+                     "weak_drop_px_quartiles": weak["drop_px"].quantile(
+                         [0.25, 0.5, 0.75]).round(2).tolist()}
+        for m in base.real_manifest(out):
+            build_parsing_data(m, size=p.size_px, frames_per_case=base.EXTRA_FRAMES
+                               * p.frames_per_case, cache_dir=out / "_data", align=crop)
+    _dump(out, "data", res)
+
+
+def stage_train(cohort: Path, out: Path, name: str, crop: str, ablation: str, seed: int,
+                epochs: int | None, balance: bool, mirror: bool, fpp_balance: bool) -> None:
+    t0, c0 = time.perf_counter(), time.process_time()
+    info = train_parsing(cohort, out / name, preset_name="tiny", ablation=ablation, seed=seed,
+                         crop=crop, epochs=epochs, balance=balance, mirror=mirror,
+                         fpp_balance=fpp_balance,
+                         cache_dir=out / "_data", overwrite=True,
+                         progress=base._log(name), extra=base.real_manifest(out))
+    _dump(out, f"train_{name}", {"wall_seconds": round(time.perf_counter() - t0, 1),
+                                 "cpu_seconds": round(time.process_time() - c0, 1), **info})
+
+
+def stage_eval(cohort: Path, out: Path, models: list[str], name: str) -> None:
+    res = evaluate_parsing(cohort, [out / m for m in models], out / f"eval_{name}",
+                           cache_dir=out / "_data")
+    _dump(out, f"eval_{name}", {"held_out_subjects": res["held_out_subjects"],
+                                "n_crops": res["n_crops"], "table": res["models"],
+                                "per_class": res["per_class"]})
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cohort", type=Path, default=Path("/tmp/realism/cohort"))
+    ap.add_argument("--out", type=Path, default=Path("/tmp/fpp2"))
+    ap.add_argument("--stage", choices=["data", "train", "eval", "real"], required=True)
+    ap.add_argument("--crop", choices=["box", "midline"], default="box")
+    ap.add_argument("--ablation", choices=ABLATIONS, default="full")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--epochs", type=int, default=None)
+    ap.add_argument("--balance", action="store_true", help="median-frequency class weights")
+    ap.add_argument("--mirror", action="store_true", help="mirrored image as extra channels")
+    ap.add_argument("--fpp-balance", action="store_true",
+                    help="FPP pixels weighted by crops without / with FPP")
+    ap.add_argument("--name", default=None, help="model folder / result name")
+    ap.add_argument("--models", nargs="*", default=[], help="eval: model folders under OUT")
+    ap.add_argument("--max-frames", type=int, default=4)
+    a = ap.parse_args()
+    a.out.mkdir(parents=True, exist_ok=True)
+    tags = ("_bal" if a.balance else "") + ("_mirror" if a.mirror else "") + (
+        "_fppbal" if a.fpp_balance else "")
+    name = a.name or f"{a.crop}{tags}_{a.ablation}_s{a.seed}"
+    base.OUT_LOG = a.out / f"progress_{a.stage}_{name}.log"
+    if a.stage == "data":
+        stage_data(a.cohort, a.out)
+    elif a.stage == "train":
+        stage_train(a.cohort, a.out, name, a.crop, a.ablation, a.seed, a.epochs, a.balance,
+                    a.mirror, a.fpp_balance)
+    elif a.stage == "eval":
+        stage_eval(a.cohort, a.out, a.models, name)
+    else:
+        base.stage_real(a.out / name, a.out / a.models[0], a.max_frames)
+
+
+if __name__ == "__main__":
+    main()
