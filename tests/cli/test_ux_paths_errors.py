@@ -139,17 +139,6 @@ def test_a_folder_given_as_feature_table_is_named_a_folder(tmp_path):
     assert not (tmp_path / "m").exists()
 
 
-def test_evaluate_refuses_a_folder_of_the_users_files(tmp_path):
-    mine = tmp_path / "thesis"
-    mine.mkdir()
-    (mine / "report.html").write_text("my own report")
-    res = runner.invoke(app, ["evaluate", "--features", str(tmp_path / "f.parquet"),
-                              "--out", str(mine)])
-    assert res.exit_code == 3 and "--overwrite" in res.output, res.output
-    assert [p.name for p in mine.iterdir()] == ["report.html"]
-    assert (mine / "report.html").read_text() == "my own report"
-
-
 def test_check_results_out_lets_an_earlier_result_be_updated(tmp_path):
     from strokescreen.cli._common import check_results_out
 
@@ -166,23 +155,41 @@ def test_check_results_out_lets_an_earlier_result_be_updated(tmp_path):
     check_results_out(tmp_path / "other", marker="metrics.json", overwrite=True)
 
 
+# each command's --out given a folder of the user's own files (one named like an output):
+# refused with a pointer to --overwrite, before any work, the files untouched
+REFUSERS = {
+    "evaluate": (lambda t: ["evaluate", "--features", str(t / "f.parquet")], "report.html"),
+    "ablate": (lambda t: ["ablate", str(t / "m.csv"), "--work", str(t / "w")], "ablation.csv"),
+    "shortcut-check": (lambda t: ["shortcut-check", str(t / "m.csv"), "--work", str(t / "w")],
+                       "ablation.csv"),
+    "landmarks-eval": (lambda t: ["landmarks-eval",
+                                  str(real_file("landmarks", "takeo.png").parent)],
+                       "errors.csv"),
+    "parsing-train": (lambda t: ["parsing-train", str(t / "cohort")], "notes.txt"),
+    "synth": (lambda t: ["synth", "--subjects", "1", "--seconds", "2"], "notes.txt"),
+    "parse": (lambda t: ["parse", str(t / "src"), "--model", str(t / "m")], "overlay.png"),
+    "parsing-eval": (lambda t: ["parsing-eval", str(t / "src"), "--model", str(t / "m")],
+                     "overlay.png"),
+}
+
+
+@pytest.mark.parametrize("command", sorted(REFUSERS))
+def test_results_commands_refuse_a_folder_of_the_users_files(tmp_path, command):
+    argv, name = REFUSERS[command]
+    mine = tmp_path / "thesis"
+    mine.mkdir()
+    (mine / name).write_text("my own file")
+    res = runner.invoke(app, [*argv(tmp_path), "--out", str(mine)])
+    assert res.exit_code == 3 and "--overwrite" in res.output, res.output
+    assert [p.name for p in mine.iterdir()] == [name]
+    assert (mine / name).read_text() == "my own file"
+
+
 @pytest.mark.parametrize("option", ["--epochs", "--max-pairs"])
 def test_ablate_names_a_zero_count_option(tmp_path, option):
     res = runner.invoke(app, ["ablate", str(tmp_path / "m.csv"), "--work", str(tmp_path / "w"),
                               "--out", str(tmp_path / "o"), option, "0"])
     assert res.exit_code == 2 and f"{option} 0: " in res.output, res.output
-
-
-@pytest.mark.parametrize("command", ["ablate", "shortcut-check"])
-def test_cohort_commands_refuse_a_folder_of_the_users_files(tmp_path, command):
-    mine = tmp_path / "thesis"
-    mine.mkdir()
-    (mine / "ablation.csv").write_text("my own table")
-    res = runner.invoke(app, [command, str(tmp_path / "m.csv"), "--work", str(tmp_path / "w"),
-                              "--out", str(mine)])
-    assert res.exit_code == 3 and "--overwrite" in res.output, res.output
-    assert (mine / "ablation.csv").read_text() == "my own table"
-    assert [p.name for p in mine.iterdir()] == ["ablation.csv"]
 
 
 def test_demo_refuses_bad_counts_and_a_folder_of_the_users_files(tmp_path):
@@ -214,26 +221,6 @@ def test_parsing_train_names_a_zero_count_before_any_work(tmp_path, option):
     assert not (tmp_path / "m").exists()
 
 
-def test_landmarks_eval_refuses_a_folder_of_the_users_files(tmp_path):
-    folder = real_file("landmarks", "takeo.png").parent
-    mine = tmp_path / "thesis"
-    mine.mkdir()
-    (mine / "errors.csv").write_text("my own table")
-    res = runner.invoke(app, ["landmarks-eval", str(folder), "--out", str(mine)])
-    assert res.exit_code == 3 and "--overwrite" in res.output, res.output
-    assert (mine / "errors.csv").read_text() == "my own table"
-    assert [p.name for p in mine.iterdir()] == ["errors.csv"]
-
-
-def test_parsing_train_refuses_a_folder_of_the_users_files(tmp_path):
-    mine = tmp_path / "thesis"
-    mine.mkdir()
-    (mine / "notes.txt").write_text("mine")
-    res = runner.invoke(app, ["parsing-train", str(tmp_path / "cohort"), "--out", str(mine)])
-    assert res.exit_code == 3 and "--overwrite" in res.output, res.output
-    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
-
-
 @pytest.mark.parametrize("args", [["user", "list"], ["user", "disable", "ann"],
                                   ["user", "token", "ann"], ["purge"]])
 def test_a_mistyped_data_folder_is_an_error_not_a_new_database(tmp_path, args):
@@ -246,26 +233,6 @@ def test_a_mistyped_data_folder_is_an_error_not_a_new_database(tmp_path, args):
     res = runner.invoke(app, [*args, "--data", str(mine)])
     assert res.exit_code == 3 and "is a file, not a folder" in res.output, res.output
     assert mine.read_text() == "keep me"
-
-
-def test_synth_refuses_a_folder_of_the_users_files(tmp_path):
-    mine = tmp_path / "thesis"
-    mine.mkdir()
-    (mine / "notes.txt").write_text("mine")
-    res = runner.invoke(app, ["synth", "--out", str(mine), "--subjects", "1", "--seconds", "2"])
-    assert res.exit_code == 3 and "--overwrite" in res.output, res.output
-    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
-
-
-@pytest.mark.parametrize("command", ["parse", "parsing-eval"])
-def test_parsing_outputs_refuse_a_folder_of_the_users_files(tmp_path, command):
-    mine = tmp_path / "thesis"
-    mine.mkdir()
-    (mine / "overlay.png").write_text("my own figure")
-    res = runner.invoke(app, [command, str(tmp_path / "src"), "--model", str(tmp_path / "m"),
-                              "--out", str(mine)])
-    assert res.exit_code == 3 and "--overwrite" in res.output, res.output
-    assert (mine / "overlay.png").read_text() == "my own figure"
 
 
 def test_serve_names_a_data_path_that_is_a_file(tmp_path):
