@@ -54,7 +54,8 @@ def test_out_under_a_file_is_one_line_before_any_work(tmp_path, command):
     assert mine.read_text() == "keep me"
 
 
-def test_an_os_error_becomes_one_line_and_exit_3():
+def _denied_app() -> typer.Typer:
+    """A one-command app whose command meets a PermissionError."""
     demo = typer.Typer()
 
     @demo.command()
@@ -62,7 +63,11 @@ def test_an_os_error_becomes_one_line_and_exit_3():
     def write() -> None:
         raise PermissionError(13, "Permission denied", "/data/results")
 
-    res = runner.invoke(demo, [])
+    return demo
+
+
+def test_an_os_error_becomes_one_line_and_exit_3():
+    res = runner.invoke(_denied_app(), [])
     assert res.exit_code == 3
     lines = error_lines(res.output)
     assert len(lines) == 1 and "/data/results: Permission denied" in lines[0]
@@ -71,14 +76,7 @@ def test_an_os_error_becomes_one_line_and_exit_3():
 
 def test_os_error_traceback_on_request(monkeypatch):
     monkeypatch.setenv("STROKESCREEN_DEBUG", "1")
-    demo = typer.Typer()
-
-    @demo.command()
-    @guarded
-    def write() -> None:
-        raise PermissionError(13, "Permission denied", "/data/results")
-
-    res = runner.invoke(demo, [])
+    res = runner.invoke(_denied_app(), [])
     assert isinstance(res.exception, PermissionError)
 
 
