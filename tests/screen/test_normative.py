@@ -135,6 +135,18 @@ def test_speech_the_quality_gate_calls_too_short_is_not_checked(takeo_face):
         == "no signs found"
 
 
+def test_a_video_without_soundtrack_is_said_to_have_none(takeo_face):
+    # quality.json's speech_s is null only when the recording has no audio at all
+    res = norm_screen(features(takeo_face, {}), quality=dict(GOOD, speech_s=None))
+    assert res["decision"] == "cannot tell"
+    assert sign(res, "speech_rate")["note"] == "the video has no soundtrack"
+    assert any("no soundtrack" in r for r in res["reasons"])
+    assert not any("speech heard" in r for r in res["reasons"])
+    # a quality record without the field (not known) keeps the plain wording
+    res = norm_screen(features(takeo_face, {}), quality=GOOD)
+    assert "speech heard" in sign(res, "speech_rate")["note"]
+
+
 def test_unvoiced_sound_is_not_speech(takeo_face):
     # the voice detector kept 2.4 s of sound with one "syllable" and no pitch at all
     noise = {"speech_syllable_count": 1.0, "speech_utterance_duration": 2.4,

@@ -229,12 +229,14 @@ def shown_state(state: str, op_cfg: ScreenConfig) -> bool:
 
 
 def speech_signs(speech: Mapping[str, float], op: Mapping[str, float], *,
-                 min_speech_s: float, heard_s: float | None = None) -> list[dict[str, Any]]:
+                 min_speech_s: float, heard_s: float | None = None,
+                 no_soundtrack: bool = False) -> list[dict[str, Any]]:
     """Speech rate signs from ``speech_*`` values against ``speech_normals.json``.
 
     ``heard_s``: the quality gate's seconds of speech, when known; the speech counts as
     enough only when both it and the features' ``speech_time`` reach ``min_speech_s``, so
-    the screen never checks speech the report calls too short."""
+    the screen never checks speech the report calls too short. ``no_soundtrack``: the
+    recording has no audio at all (said so, rather than "too little speech")."""
     from strokescreen.audio import speech_normals
 
     ranges = speech_normals()
@@ -257,9 +259,11 @@ def speech_signs(speech: Mapping[str, float], op: Mapping[str, float], *,
             "direction": None, "standard_error": None, "status": "not assessed",
         }
         if value is None or n_syl is None or not t_s or spoken < min_speech_s or unvoiced:
-            entry["note"] = ("no voiced speech heard (no pitch in what the voice detector "
-                             "kept)" if unvoiced and spoken >= min_speech_s
-                             else f"under {min_speech_s:g} s of speech heard")
+            entry["note"] = (
+                "the video has no soundtrack" if no_soundtrack
+                else "no voiced speech heard (no pitch in what the voice detector kept)"
+                if unvoiced and spoken >= min_speech_s
+                else f"under {min_speech_s:g} s of speech heard")
             out.append(entry)
             continue
         se = math.sqrt(max(n_syl, 1.0)) / t_s
@@ -369,8 +373,10 @@ def norm_screen(
         cfg = replace(cfg, n_families=cfg.n_families + 1)
     face_part, tested, notes = _face_part(face, kind=kind, state=state, cfg=cfg)
     op = operating_point(cfg, face_states=tested or ("rest",))
+    # quality.json says speech_s null only when the recording has no soundtrack
     signs = face_part + speech_signs(speech, op, min_speech_s=cfg.min_speech_s,
-                                     heard_s=q.get("speech_s"))
+                                     heard_s=q.get("speech_s"),
+                                     no_soundtrack="speech_s" in q and q["speech_s"] is None)
     if baseline is not None:
         from strokescreen.screen.baseline import baseline_signs
 
