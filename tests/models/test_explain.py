@@ -9,6 +9,7 @@ import pytest
 from strokescreen.features.families import FAMILIES, feature_family
 from strokescreen.models.calibration import CalibratedModel
 from strokescreen.models.classical import make_gbm, make_logreg, make_rf
+from strokescreen.models.columns import model_inputs
 from strokescreen.models.explain import (
     can_explain,
     explain,
@@ -40,7 +41,11 @@ def test_linear_shap_is_coefficient_times_standardised_value():
     ex = explain(model, df)
     assert ex is not None and ex.method == "shap-linear" and ex.unit == "log-odds"
     pipe = model.pipeline_
-    z = pipe["scale"].transform(pipe["impute"].transform(df[ex.features].to_numpy(float)))
+    # the model reads signed left-right comparisons as magnitudes (models/columns.py)
+    x = model_inputs(pipe, df[ex.features].to_numpy(float))
+    np.testing.assert_allclose(x[:, ex.features.index("face_eye_opening_lr_mm")],
+                               df["face_eye_opening_lr_mm"].abs())
+    z = pipe["scale"].transform(pipe["impute"].transform(x))
     expected = pipe["clf"].coef_[0] * z  # training mean of z is 0
     np.testing.assert_allclose(ex.values, expected, rtol=1e-9, atol=1e-12)
     # values + base add up to the log-odds of the model's probability

@@ -31,11 +31,22 @@ from strokescreen.errors import InputError, NotFittedError
 #: Prefixes of feature columns in a case feature table (``meta_*``: encoded clinical
 #: metadata, added only by a feature set that asks for it; see features/metadata.py).
 FEATURE_PREFIXES: tuple[str, ...] = ("face_", "speech_", "meta_")
+#: Speech and face measures that count or add up over the clip, so grow with its length
+#: and script (a 3 s sentence has fewer syllables, less speech time and fewer pauses than a
+#: scripted 5 s task from the same healthy speaker). Rates and ratios (syllables per
+#: second, speech share, mean pause) describe the speaker and stay features.
+LENGTH_COLUMNS: tuple[str, ...] = (
+    "speech_total_duration", "speech_utterance_duration", "speech_time", "speech_pause_time",
+    "speech_pause_count", "speech_syllable_count", "speech_ddk_syllable_count",
+    "face_dyn_n_repetitions",
+)
 #: Columns with a feature prefix that are bookkeeping, not features: frame counts grow with
 #: the clip's length and with how much of the task script is rest, so they describe the
 #: recording protocol rather than the face (a 3 s speech clip has a third of the rest
-#: frames of a scripted 5 s one) and a model must not learn from them.
-BOOKKEEPING_COLUMNS: tuple[str, ...] = ("face_n_frames_used", "face_n_rest_frames")
+#: frames of a scripted 5 s one), and so do the :data:`LENGTH_COLUMNS`; a model must not
+#: learn from them. They stay in the feature table (reports show them).
+BOOKKEEPING_COLUMNS: tuple[str, ...] = ("face_n_frames_used", "face_n_rest_frames",
+                                        *LENGTH_COLUMNS)
 #: Identifying columns every case table carries.
 ID_COLUMNS: tuple[str, ...] = ("case_id", "subject_id", "label", "case_dir")
 

@@ -2,8 +2,10 @@
 
 Each model is impute (median) -> standardise -> classifier, fitted as one pipeline, so the
 imputation medians and scaling statistics are learned from the training cases of a fold
-only. Feature columns are the table's numeric ``face_*`` / ``speech_*`` columns; their
-order at ``fit`` is the model's feature schema.
+only. Feature columns are the table's numeric ``face_*`` / ``speech_*`` columns less the
+bookkeeping ones, with shape-free face inputs by default (``face_inputs``; per-side
+absolute measures and face size left out, signed left-right comparisons as magnitudes:
+:mod:`strokescreen.models.columns`); their order at ``fit`` is the model's feature schema.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from strokescreen.errors import InputError
-from strokescreen.models.base import FEATURE_PREFIXES, CaseModel, check_labels, feature_columns
+from strokescreen.models.base import FEATURE_PREFIXES, CaseModel, check_labels
+from strokescreen.models.columns import check_face_inputs, magnitude_step, model_columns
 
 _CONTROLLER = None
 
@@ -48,6 +51,9 @@ class SklearnModel(CaseModel):
     feature_prefixes : which columns are features.
     extra_steps : optional list of (name, transformer) inserted before the classifier
         (for instance a feature selector); cloned at every ``fit``.
+    face_inputs : "shape-free" (default) or "all": which face columns are inputs and
+        whether signed left-right comparisons enter as magnitudes
+        (:mod:`strokescreen.models.columns`).
     """
 
     def __init__(
@@ -58,15 +64,33 @@ class SklearnModel(CaseModel):
         scale: bool = True,
         feature_prefixes: tuple[str, ...] = FEATURE_PREFIXES,
         extra_steps: list | None = None,
+        face_inputs: str = "shape-free",
     ) -> None:
         self.estimator = estimator
         self.impute = impute
         self.scale = scale
         self.feature_prefixes = feature_prefixes
         self.extra_steps = extra_steps
+        self.face_inputs = face_inputs
 
-    def _pipeline(self) -> Pipeline:
-        steps = []
+    def _face_inputs(self) -> str:
+        # a model saved before face_inputs existed read every face column
+        return check_face_inputs(getattr(self, "face_inputs", "all"))
+
+    def _columns(self, cases: pd.DataFrame) -> list[str]:
+        """The model's input columns in ``cases``; InputError when there are none."""
+        cols = model_columns(cases, prefixes=tuple(self.feature_prefixes),
+                             face_inputs=self._face_inputs())
+        if not cols:
+            raise InputError(
+                "the case table has no feature columns "
+                f"({'/'.join(self.feature_prefixes)}*) a model may read; build it with "
+                "`strokescreen features`"
+            )
+        return cols
+
+    def _pipeline(self, columns: list[str] | None = None) -> Pipeline:
+        steps: list = list(magnitude_step(columns or [], self._face_inputs()))
         if self.impute is not None:
             steps.append(("impute", SimpleImputer(strategy=self.impute, keep_empty_features=True)))
         if self.scale:
@@ -79,12 +103,7 @@ class SklearnModel(CaseModel):
 
     def fit(self, cases: pd.DataFrame, y: np.ndarray) -> SklearnModel:
         """Fit on ``cases`` (n_cases rows) and labels ``y`` (0/1, shape (n_cases,))."""
-        cols = feature_columns(cases, prefixes=tuple(self.feature_prefixes))
-        if not cols:
-            raise InputError(
-                "the case table has no feature columns "
-                f"({'/'.join(self.feature_prefixes)}*); build it with `strokescreen features`"
-            )
+        cols = self._columns(cases)
         y = check_labels(y, len(cases))
         if len(np.unique(y)) < 2:
             raise InputError(
@@ -92,7 +111,7 @@ class SklearnModel(CaseModel):
             )
         X = cases[cols].to_numpy(dtype=float)
         with _one_blas_thread():
-            self.pipeline_ = self._pipeline().fit(X, y)
+            self.pipeline_ = self._pipeline(cols).fit(X, y)
         self.feature_names_in_ = np.asarray(cols, dtype=object)
         self.n_features_in_ = len(cols)
         self.classes_ = np.array([0, 1])
@@ -121,7 +140,7 @@ class SklearnModel(CaseModel):
         self._check_fitted("pipeline_")
         clf = self.pipeline_[-1]
         if len(self.pipeline_.steps) > 1 and any(
-            n not in ("impute", "scale", "clf") for n, _ in self.pipeline_.steps
+            n not in ("magnitude", "impute", "scale", "clf") for n, _ in self.pipeline_.steps
         ):
             return None  # extra steps may change the columns; no one-to-one mapping
         if hasattr(clf, "coef_"):
@@ -154,6 +173,7 @@ def make_logreg(
     max_iter: int = 2000,
     random_state: int | None = None,
     scene: bool | str = False,
+    face_inputs: str = "shape-free",
 ) -> SklearnModel:
     """L2 logistic regression on median-imputed, standardised features (``scene``: also
     the ``scene_*`` background columns, see :func:`_prefixes`)."""
@@ -169,7 +189,8 @@ def make_logreg(
         kwargs["l1_ratio"] = 1.0
     elif penalty != "l2":
         raise InputError(f"logreg penalty '{penalty}' is not supported; use 'l2' or 'l1'")
-    return SklearnModel(LogisticRegression(**kwargs), feature_prefixes=_prefixes(scene))
+    return SklearnModel(LogisticRegression(**kwargs), feature_prefixes=_prefixes(scene),
+                        face_inputs=check_face_inputs(face_inputs))
 
 
 def make_rf(
@@ -182,6 +203,7 @@ def make_rf(
     n_jobs: int = 1,
     random_state: int | None = None,
     scene: bool | str = False,
+    face_inputs: str = "shape-free",
 ) -> SklearnModel:
     """Random forest on median-imputed features (scaling is harmless and kept uniform)."""
     return SklearnModel(
@@ -195,6 +217,7 @@ def make_rf(
             random_state=random_state,
         ),
         feature_prefixes=_prefixes(scene),
+        face_inputs=check_face_inputs(face_inputs),
     )
 
 
@@ -206,6 +229,7 @@ def make_gbm(
     subsample: float = 0.8,
     random_state: int | None = None,
     scene: bool | str = False,
+    face_inputs: str = "shape-free",
 ) -> SklearnModel:
     """Gradient-boosted shallow trees (scikit-learn GradientBoostingClassifier)."""
     return SklearnModel(
@@ -217,4 +241,5 @@ def make_gbm(
             random_state=random_state,
         ),
         feature_prefixes=_prefixes(scene),
+        face_inputs=check_face_inputs(face_inputs),
     )

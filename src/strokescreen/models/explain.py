@@ -34,6 +34,7 @@ import pandas as pd
 
 from strokescreen.errors import InputError
 from strokescreen.features.families import feature_family
+from strokescreen.models.columns import model_inputs
 
 METHOD_TEXT = {
     "shap-linear": "exact SHAP values of the logistic regression (coefficient x standardised "
@@ -70,7 +71,7 @@ def _parts(model: Any) -> tuple[Any, Any, Any] | None:
     """(imputer or None, scaler or None, classifier) of a plain classical pipeline."""
     pipe = getattr(model, "pipeline_", None)
     steps = dict(getattr(pipe, "steps", []) or [])
-    if not steps or set(steps) - {"impute", "scale", "clf"}:
+    if not steps or set(steps) - {"magnitude", "impute", "scale", "clf"}:
         return None
     return steps.get("impute"), steps.get("scale"), steps["clf"]
 
@@ -121,7 +122,7 @@ def explain(model: Any, cases: pd.DataFrame) -> Explanation | None:
     if missing:
         raise InputError(f"{len(missing)} feature column(s) the model was trained on are "
                          f"missing: {', '.join(missing[:10])}")
-    x = cases[names].to_numpy(dtype=float)
+    x = model_inputs(model.pipeline_, cases[names].to_numpy(dtype=float))
     z = x if imputer is None else imputer.transform(x)
     if scaler is not None:
         z = scaler.transform(z)

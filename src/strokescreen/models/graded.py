@@ -3,8 +3,9 @@
 Same contract as the classifiers (``fit(cases, y) -> self``, learned state ending in
 ``_``, NotFittedError before ``fit``) with ``target_kind = "graded"``: ``y`` is a float
 array and :meth:`predict` gives one number per case in the target's units. They read the
-same feature columns (``face_*``, ``speech_*``, ``meta_*``), imputed with the training
-medians and standardised inside the fold.
+same feature columns (``face_*``, ``speech_*``, ``meta_*``; shape-free face inputs by
+default, see :mod:`strokescreen.models.columns`), imputed with the training medians and
+standardised inside the fold.
 
 - ``ridge``: ridge regression (L2; the penalty chosen inside each training part);
 - ``rf-regressor``: random-forest regression;
@@ -25,8 +26,8 @@ from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
 
 from strokescreen.errors import InputError
-from strokescreen.models.base import feature_columns
 from strokescreen.models.classical import SklearnModel, _one_blas_thread
+from strokescreen.models.columns import check_face_inputs
 
 
 def check_graded(y: np.ndarray | pd.Series, n_cases: int) -> np.ndarray:
@@ -48,15 +49,11 @@ class GradedSklearnModel(SklearnModel):
     target_kind: ClassVar[str] = "graded"
 
     def fit(self, cases: pd.DataFrame, y: np.ndarray) -> GradedSklearnModel:
-        cols = feature_columns(cases, prefixes=tuple(self.feature_prefixes))
-        if not cols:
-            raise InputError("the case table has no feature columns "
-                             f"({'/'.join(self.feature_prefixes)}*); build it with "
-                             "`strokescreen features`")
+        cols = self._columns(cases)
         y = check_graded(y, len(cases))
         X = cases[cols].to_numpy(dtype=float)
         with _one_blas_thread():
-            self.pipeline_ = self._pipeline().fit(X, y)
+            self.pipeline_ = self._pipeline(cols).fit(X, y)
         self.feature_names_in_ = np.asarray(cols, dtype=object)
         self.n_features_in_ = len(cols)
         self.y_range_ = (float(y.min()), float(y.max()))
@@ -89,15 +86,12 @@ class OrdinalThresholds(GradedSklearnModel):
         if grades.size < 2:
             raise InputError(f"all {y.size} training cases have grade {grades[0]:g}; an ordinal "
                              "model needs two grades or more")
-        cols = feature_columns(cases, prefixes=tuple(self.feature_prefixes))
-        if not cols:
-            raise InputError("the case table has no feature columns; build it with "
-                             "`strokescreen features`")
+        cols = self._columns(cases)
         X = cases[cols].to_numpy(dtype=float)
         pipes = []
         with _one_blas_thread():
             for g in grades[:-1]:
-                pipes.append(self._pipeline().fit(X, (y > g).astype(int)))
+                pipes.append(self._pipeline(cols).fit(X, (y > g).astype(int)))
         self.pipelines_ = pipes
         self.pipeline_ = pipes[0]
         self.grades_ = grades
@@ -129,14 +123,14 @@ class OrdinalThresholds(GradedSklearnModel):
 RIDGE_ALPHAS: tuple[float, ...] = tuple(float(a) for a in np.logspace(-2, 4, 13))
 
 
-def make_ridge(*, alpha: float | None = None,
-               random_state: int | None = None) -> GradedSklearnModel:
+def make_ridge(*, alpha: float | None = None, random_state: int | None = None,
+               face_inputs: str = "shape-free") -> GradedSklearnModel:
     """Ridge regression on median-imputed, standardised features; ``alpha`` None chooses
     the penalty among :data:`RIDGE_ALPHAS` inside each training part (generalised
     cross-validation), since a fixed small penalty overfits a table with more features
     than subjects."""
     return GradedSklearnModel(RidgeCV(alphas=RIDGE_ALPHAS) if alpha is None
-                              else Ridge(alpha=alpha))
+                              else Ridge(alpha=alpha), face_inputs=check_face_inputs(face_inputs))
 
 
 def make_rf_regressor(
@@ -147,23 +141,29 @@ def make_rf_regressor(
     max_features: str | float = 1.0,
     n_jobs: int = 1,
     random_state: int | None = None,
+    face_inputs: str = "shape-free",
 ) -> GradedSklearnModel:
     """Random-forest regression on median-imputed features."""
     return GradedSklearnModel(RandomForestRegressor(
         n_estimators=n_estimators, max_depth=max_depth, min_samples_leaf=min_samples_leaf,
-        max_features=max_features, n_jobs=n_jobs, random_state=random_state))
+        max_features=max_features, n_jobs=n_jobs, random_state=random_state),
+        face_inputs=check_face_inputs(face_inputs))
 
 
 def make_ordinal_logit(*, C: float = 1.0, max_iter: int = 2000,
-                       random_state: int | None = None) -> OrdinalThresholds:
+                       random_state: int | None = None,
+                       face_inputs: str = "shape-free") -> OrdinalThresholds:
     """Ordinal regression by thresholds with L2 logistic models."""
     return OrdinalThresholds(LogisticRegression(C=C, max_iter=max_iter,
-                                                random_state=random_state))
+                                                random_state=random_state),
+                             face_inputs=check_face_inputs(face_inputs))
 
 
-def make_dummy_grade(*, random_state: int | None = None) -> GradedSklearnModel:
+def make_dummy_grade(*, random_state: int | None = None,
+                     face_inputs: str = "shape-free") -> GradedSklearnModel:
     """The training mean for every case (reads the features only to check they exist)."""
-    return GradedSklearnModel(DummyRegressor(strategy="mean"))
+    return GradedSklearnModel(DummyRegressor(strategy="mean"),
+                              face_inputs=check_face_inputs(face_inputs))
 
 
 def target_kind(model: Any) -> str:
