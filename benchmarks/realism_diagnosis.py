@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from strokescreen.models.columns import model_inputs
 from strokescreen.models.persist import load_model
 
 
@@ -46,6 +47,14 @@ def linear_parts(model: object) -> list[tuple[np.ndarray, np.ndarray, np.ndarray
         sc, clf = p.named_steps["scale"], p.named_steps["clf"]
         out.append((np.ravel(clf.coef_), sc.mean_, sc.scale_))
     return out
+
+
+def as_inputs(model: object, frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    """``frame``'s ``cols`` as the model's pipeline reads them (signed left-right
+    comparisons as magnitudes for shape-free models; models/columns.py)."""
+    pipes = getattr(model, "pipelines_", None) or [model.pipeline_]  # type: ignore[attr-defined]
+    x = frame.reindex(columns=cols).to_numpy(dtype=float)
+    return pd.DataFrame(model_inputs(pipes[0], x), index=frame.index, columns=cols)
 
 
 def contributions(model: object, cols: list[str], real: pd.DataFrame,
@@ -84,7 +93,8 @@ def table(name: str, model_dir: Path, feats: pd.DataFrame, real: pd.DataFrame,
           top: int) -> str:
     model, _ = load_model(model_dir)
     cols = list(model.feature_names_in_)
-    healthy = feats[feats["condition"] == "healthy"]
+    healthy = as_inputs(model, feats[feats["condition"] == "healthy"], cols)
+    real = as_inputs(model, real, cols)
     con = contributions(model, cols, real, healthy)
     place = placement(cols, real, healthy)
     mean_c = con.mean(axis=0).sort_values(ascending=False)

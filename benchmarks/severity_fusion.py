@@ -61,8 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bootstrap", type=int, default=500)
     ap.add_argument("--label", action="store_true", help="also the label's AUC per set")
     ap.add_argument("--out", type=Path, help="write every figure as JSON here")
+    ap.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                    help="a parameter for every model (e.g. face_inputs=all: the face "
+                         "columns before shape-free inputs); repeatable")
     args = ap.parse_args(argv)
 
+    params = dict(p.split("=", 1) for p in args.param)
     cases = _load(args.table, args.manifest)
     synthetic = is_synthetic(cases, manifest_path=args.manifest)
     present = [c for c in METADATA_COLUMNS if c in cases.columns]
@@ -75,13 +79,13 @@ def main(argv: list[str] | None = None) -> int:
                               n_bootstrap=args.bootstrap, importance="none")
     out: dict = {"table": str(args.table), "target": args.target, "split": args.split,
                  "folds": args.folds, "seed": args.seed, "synthetic": synthetic,
-                 "metadata_present": present, "results": {}}
+                 "metadata_present": present, "params": params, "results": {}}
     runs = [(m, args.target) for m in args.models.split(",") if m.strip()]
     if args.label:
         runs.append(("logreg", "label"))
     for model, target in runs:
         t0 = time.perf_counter()
-        factory = build_factory(model.strip(), {}, seed=args.seed, target=target,
+        factory = build_factory(model.strip(), params, seed=args.seed, target=target,
                                 calibration="none")
         outcomes, table = compare_feature_sets(
             cases, factory, config, sets=COMPARED_SETS, target=target, model_name=model,

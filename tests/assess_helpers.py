@@ -18,8 +18,10 @@ from tests.helpers import portrait_clip, tone
 LOOSE = PreprocessConfig(proposal=ProposalConfig(beta1_deg=40.0))
 #: an identifying-looking file name that must never reach result.json or report.html
 PRIVATE_NAME = "jane_doe_1950-03-02_mrn123456.mp4"
-#: the feature the planted models learn from
-PLANTED = "face_mouth_corner_height_lr_mm"
+#: the feature the planted models learn from: an unsigned asymmetry score, which the
+#: shape-free model inputs keep as it is (models/columns.py; a signed left-right
+#: difference enters as its magnitude, and in mm only when its ipu twin is absent)
+PLANTED = "face_mouth_score"
 
 
 def make_clip(folder: Path, astronaut: np.ndarray, *, seconds: float = 2.0) -> Path:
@@ -34,7 +36,7 @@ def planted_model(model_dir: Path, features: dict[str, float | None], *, positiv
     """Train and save a logistic regression on a table with ``features``' columns.
 
     ``PLANTED`` separates the classes: the class the case should fall in (stroke when
-    ``positive``) sits around the case's own value, the other 6 mm away; every other
+    ``positive``) sits around the case's own value, the other 6 units away; every other
     column is noise around the case's value. So the case scores on the planted side of
     the threshold and ``PLANTED`` is its largest contribution.
     """

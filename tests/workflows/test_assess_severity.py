@@ -15,7 +15,7 @@ from tests.assess_helpers import LOOSE, PLANTED, case_feature_values, planted_mo
 
 def graded_model(model_dir, features, *, case_grade: int, seed: int = 0):
     """A ridge model of ``severity`` (0-3) on a table where ``PLANTED`` sets the grade:
-    grade g sits 3 mm per grade away from the case's own value at ``case_grade``; a
+    grade g sits 3 units per grade away from the case's own value at ``case_grade``; a
     clinical metadata column (age) is in the table but not known for one recording."""
     from strokescreen.evaluation.graded_training import train_graded_model
     from strokescreen.evaluation.training import save_trained

@@ -10,7 +10,7 @@ cross_validate_graded`). Feature sets are those of :mod:`strokescreen.features.m
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +94,8 @@ def evaluate_outcome(
                                        model_name=model_name, synthetic=synthetic,
                                        cohort_name=cohort_name, progress=progress,
                                        runner=runner)
+    if uses_features:  # the columns the fold models read (shape-free face inputs, no
+        info = _read_by_models(info, result)  # bookkeeping), not all the set's columns
     if not uses_features:  # deepstroke-meta: the metadata its fold models read
         fitted = [getattr(r, "model", None) for r in result.runs]
         used = sorted({str(c) for m in fitted for c in getattr(
@@ -103,6 +105,20 @@ def evaluate_outcome(
     result.metrics["feature_set"] = info.to_dict()
     result.metrics["notes"] = list(result.metrics.get("notes") or []) + list(info.notes)
     return Outcome(result, info)
+
+
+def _read_by_models(info: FeatureSetInfo, result: EvaluationResult | GradedResult) -> FeatureSetInfo:
+    """``info`` with only the feature columns some fold model read (unchanged when the
+    models do not say: a model without a feature schema)."""
+    read: set[str] = set()
+    for run in result.runs:
+        model = run[0] if isinstance(run, tuple) else getattr(run, "model", None)
+        names = getattr(model, "feature_names_in_", None)
+        read.update(str(c) for c in (names if names is not None else []))
+    if not read:
+        return info
+    return replace(info, feature_columns=tuple(
+        c for c in info.feature_columns if c in read))
 
 
 def comparison_row(outcome: Outcome) -> dict:
