@@ -6,7 +6,8 @@ table (percentile and robust z = (x - median) / (1.4826 MAD)) and computes its
 contribution to the model's output on that recording: coefficient (mean over the ordinal
 cuts) x (real value - synthetic healthy mean) / training sd, i.e. how far that one feature
 moves the linear score away from where a typical synthetic healthy face sits. Features are
-ranked by their mean contribution over the real recordings.
+ranked by their mean contribution over the real recordings. Values are the model's inputs
+(for shape-free models, signed left-right comparisons as magnitudes; models/columns.py).
 
 The real recordings' features come from the ``features.json`` that
 ``benchmarks/synthetic_realism.py`` left under its assess folders. Real recordings are
