@@ -11,6 +11,8 @@ Planted answers:
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -169,3 +171,13 @@ def test_an_unknown_face_input_set_is_one_config_error():
         get_model("logreg", face_inputs="shape")
     with pytest.raises(ConfigError, match="shape-free"):
         get_model("ordinal-logit", face_inputs="none")
+
+
+def test_a_model_saved_before_face_inputs_reads_every_face_column():
+    df, _, label = _faces()
+    old = get_model("logreg", face_inputs="all").fit(df, label)
+    del old.face_inputs  # as pickled by a version without the parameter
+    loaded = pickle.loads(pickle.dumps(old))
+    assert loaded.face_inputs == "all" and loaded.get_params()["face_inputs"] == "all"
+    np.testing.assert_allclose(loaded.predict_proba(df), old.predict_proba(df))
+    assert set(SHAPE) <= set(loaded.fit(df, label).feature_names_in_)

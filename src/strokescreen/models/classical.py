@@ -73,9 +73,13 @@ class SklearnModel(CaseModel):
         self.extra_steps = extra_steps
         self.face_inputs = face_inputs
 
+    def __setstate__(self, state: dict) -> None:
+        # a model saved before face_inputs existed read every face column, signed
+        state.setdefault("face_inputs", "all")
+        super().__setstate__(state)
+
     def _face_inputs(self) -> str:
-        # a model saved before face_inputs existed read every face column
-        return check_face_inputs(getattr(self, "face_inputs", "all"))
+        return check_face_inputs(self.face_inputs)
 
     def _columns(self, cases: pd.DataFrame) -> list[str]:
         """The model's input columns in ``cases``; InputError when there are none."""
