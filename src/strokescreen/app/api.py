@@ -42,6 +42,9 @@ class Status(BaseModel):
     quality: str | None = Field(None, description="good | review | unusable")
     synthetic_model: bool | None = Field(
         None, description="true when the model was trained on synthetic data only")
+    synthetic_recording: bool | None = Field(
+        None, description="true when the recording is one `strokescreen synth` made (no real "
+        "person)")
     error_kind: str | None = Field(None, description="input | quality | timeout | internal")
     error: str | None = Field(None, description="what went wrong and what to do")
 

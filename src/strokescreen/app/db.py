@@ -107,6 +107,8 @@ class Job(Base):
     probability: Mapped[float | None] = mapped_column(Float)
     quality_verdict: Mapped[str | None] = mapped_column(String(16))
     synthetic_model: Mapped[bool | None] = mapped_column(Boolean)
+    #: The analysed recording is one `strokescreen synth` made (no real person).
+    synthetic_recording: Mapped[bool | None] = mapped_column(Boolean)
     #: The patient identifier the user typed at upload (a study code or pseudonym; never
     #: read from the video), grouping the user's assessments of one patient over visits.
     patient: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -136,6 +138,7 @@ _ADDED_COLUMNS = (
     ("users", "disabled", "BOOLEAN NOT NULL DEFAULT 0"),
     ("api_tokens", "expires_at", "DATETIME"),
     ("jobs", "patient", "VARCHAR(64)"),
+    ("jobs", "synthetic_recording", "BOOLEAN"),
 )
 
 

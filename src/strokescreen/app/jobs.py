@@ -64,6 +64,7 @@ def _summary(result: dict[str, Any]) -> dict[str, Any]:
         "probability": float(prob) if isinstance(prob, (int, float)) else None,
         "quality_verdict": str(quality.get("verdict") or "")[:16] or None,
         "synthetic_model": bool(result.get("synthetic_model", False)),
+        "synthetic_recording": bool(result.get("synthetic_recording", False)),
     }
 
 

@@ -82,6 +82,7 @@ def visit_summary(result: dict[str, Any]) -> dict[str, Any]:
         "share_outside_normal": finite_or_none(share),
         "quality": (result.get("quality") or {}).get("verdict"),
         "synthetic_model": bool(result.get("synthetic_model")),
+        "synthetic_recording": bool(result.get("synthetic_recording")),
         **baseline_summary(result),
     }
 

@@ -135,6 +135,7 @@ def status_dict(db: Database, job: Job) -> dict[str, Any]:
         "probability": job.probability,
         "quality": job.quality_verdict,
         "synthetic_model": job.synthetic_model,
+        "synthetic_recording": job.synthetic_recording,
         "error_kind": job.error_kind,
         "error": job.error,
     }
