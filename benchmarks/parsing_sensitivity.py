@@ -2,7 +2,8 @@
 
     PYTHONPATH=src OMP_NUM_THREADS=1 nice python benchmarks/parsing_sensitivity.py \\
         --cohort /tmp/realism/cohort --out /tmp/fpp2 --stage data|train|eval|real \\
-        [--crop box|midline] [--balance] [--mirror] [--fpp-balance] [--ablation ...] [--seed 0]
+        [--crop box|midline] [--balance] [--mirror] [--fpp-balance] [--symmetry] \\
+        [--ablation ...] [--seed 0]
 
 Stages (results in OUT/results_<stage>[_NAME].json, printed too):
 - data: the labelled crops of both crop geometries, the visibility rule's normal spread
@@ -72,11 +73,12 @@ def stage_data(cohort: Path, out: Path) -> None:
 
 
 def stage_train(cohort: Path, out: Path, name: str, crop: str, ablation: str, seed: int,
-                epochs: int | None, balance: bool, mirror: bool, fpp_balance: bool) -> None:
+                epochs: int | None, balance: bool, mirror: bool, fpp_balance: bool,
+                symmetry: bool = False) -> None:
     t0, c0 = time.perf_counter(), time.process_time()
     info = train_parsing(cohort, out / name, preset_name="tiny", ablation=ablation, seed=seed,
                          crop=crop, epochs=epochs, balance=balance, mirror=mirror,
-                         fpp_balance=fpp_balance,
+                         fpp_balance=fpp_balance, symmetry=symmetry,
                          cache_dir=out / "_data", overwrite=True,
                          progress=base._log(name), extra=base.real_manifest(out))
     _dump(out, f"train_{name}", {"wall_seconds": round(time.perf_counter() - t0, 1),
@@ -104,20 +106,22 @@ def main() -> None:
     ap.add_argument("--mirror", action="store_true", help="mirrored image as extra channels")
     ap.add_argument("--fpp-balance", action="store_true",
                     help="FPP pixels weighted by crops without / with FPP")
+    ap.add_argument("--symmetry", action="store_true",
+                    help="FPP decided by the left-right comparison path (midline crop)")
     ap.add_argument("--name", default=None, help="model folder / result name")
     ap.add_argument("--models", nargs="*", default=[], help="eval: model folders under OUT")
     ap.add_argument("--max-frames", type=int, default=4)
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     tags = ("_bal" if a.balance else "") + ("_mirror" if a.mirror else "") + (
-        "_fppbal" if a.fpp_balance else "")
+        "_fppbal" if a.fpp_balance else "") + ("_sym" if a.symmetry else "")
     name = a.name or f"{a.crop}{tags}_{a.ablation}_s{a.seed}"
     base.OUT_LOG = a.out / f"progress_{a.stage}_{name}.log"
     if a.stage == "data":
         stage_data(a.cohort, a.out)
     elif a.stage == "train":
         stage_train(a.cohort, a.out, name, a.crop, a.ablation, a.seed, a.epochs, a.balance,
-                    a.mirror, a.fpp_balance)
+                    a.mirror, a.fpp_balance, a.symmetry)
     elif a.stage == "eval":
         stage_eval(a.cohort, a.out, a.models, name)
     else:
