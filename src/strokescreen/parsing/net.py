@@ -213,14 +213,13 @@ class ParsingNet(nn.Module):
         self.depth_head = nn.Sequential(conv_bn(w[0], w[0]), nn.Conv2d(w[0], k, 1)) \
             if cfg.depth else None
         self.edge_head = nn.Conv2d(w[0], 1, 1) if cfg.boundary else None
+        self.symmetry: SymmetryPath | None = None
         if cfg.symmetry:
             if len(w) < 3 or not 0 <= cfg.fpp_index < k or not 0 <= cfg.skin_index < k:
                 raise ValueError("the symmetry path needs 3 encoder blocks and the FPP class")
             self.symmetry = SymmetryPath(w)
             self.region = nn.Conv2d(w[0], 1, 1)
             self.region_coarse = nn.Conv2d(att_c, 1, 1)
-        else:
-            self.symmetry = None
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         if self.config.mirror:
