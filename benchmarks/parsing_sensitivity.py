@@ -14,6 +14,9 @@ Stages (results in OUT/results_<stage>[_NAME].json, printed too):
   with the real healthy training extras of benchmarks/parsing.py;
 - eval: every model folder given by ``--models`` on the held-out subjects of the first
   (same seed = same split), per-class F1 / IoU, FPP side agreement, ms per crop;
+- fit: for each model of ``--models``, FPP pixels a crop on its training and held-out
+  subjects' crops that carry the FPP, crops of weak recordings that do not, and crops
+  without weakness (fitting the FPP on training crops only = memorised subjects);
 - real: `parse` on the real files and a montage (benchmarks/parsing.py's real stage).
 One training run at a time on this 2-core machine. Results on a synthetic cohort
 describe the generator, not people; a screening aid, not a diagnosis.
@@ -29,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from strokescreen.parsing import masks as M
 from strokescreen.parsing.model import ABLATIONS, preset
 from strokescreen.workflows.parsing import evaluate_parsing, train_parsing
 from strokescreen.workflows.parsing_data import build_parsing_data
@@ -93,11 +97,42 @@ def stage_eval(cohort: Path, out: Path, models: list[str], name: str) -> None:
                                 "per_class": res["per_class"]})
 
 
+def stage_fit(cohort: Path, out: Path, models: list[str], name: str) -> None:
+    from strokescreen.parsing.model import load_parsing_model
+
+    res: dict = {}
+    for mname in models:
+        m = load_parsing_model(out / mname)
+        fpp = m.classes.index("fpp")
+        sub = m.sidecar_["training"]["subjects"]
+        size = m.sidecar_["model"]["input_size_px"]
+        fpc = m.sidecar_["training"]["frames_per_case"]
+        for split in ("train", "test"):
+            d = build_parsing_data(cohort, size=size, frames_per_case=fpc, align=m.crop,
+                                   cache_dir=out / "_data", subjects=set(sub[split]))
+            prob = m.predict_proba(d.images)
+            px = (prob.argmax(1) == fpp).reshape(len(prob), -1).sum(1)
+            truth = d.labels == M.CLASSES.index("fpp")  # full codes
+            inside = [float(prob[i, fpp][truth[i]].mean()) for i in range(len(prob))
+                      if truth[i].any()]
+            me = d.meta
+            drawn = me["fpp_drawn"].to_numpy(bool)
+            weak = (me["region"] != "none").to_numpy()
+            for what, sel in (("fpp_drawn", drawn), ("weak_not_drawn", weak & ~drawn),
+                              ("no_weakness", ~weak)):
+                res[f"{mname}/{split}/{what}"] = {
+                    "crops": int(sel.sum()), "fpp_px_per_crop": round(float(px[sel].mean()), 1),
+                    "crops_over_50_px": int((px[sel] > 50).sum())}
+            res[f"{mname}/{split}/fpp_prob_inside_truth_mean"] = round(float(np.mean(inside)), 3)
+    _dump(out, f"fit_{name}", res)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cohort", type=Path, default=Path("/tmp/realism/cohort"))
     ap.add_argument("--out", type=Path, default=Path("/tmp/fpp2"))
-    ap.add_argument("--stage", choices=["data", "train", "eval", "real"], required=True)
+    ap.add_argument("--stage", choices=["data", "train", "eval", "fit", "real"],
+                    required=True)
     ap.add_argument("--crop", choices=["box", "midline"], default="box")
     ap.add_argument("--ablation", choices=ABLATIONS, default="full")
     ap.add_argument("--seed", type=int, default=0)
@@ -124,6 +159,8 @@ def main() -> None:
                     a.mirror, a.fpp_balance, a.symmetry)
     elif a.stage == "eval":
         stage_eval(a.cohort, a.out, a.models, name)
+    elif a.stage == "fit":
+        stage_fit(a.cohort, a.out, a.models, name)
     else:
         base.stage_real(a.out / name, a.out / a.models[0], a.max_frames)
 
