@@ -124,7 +124,40 @@ def stage_fit(cohort: Path, out: Path, models: list[str], name: str) -> None:
                     "crops": int(sel.sum()), "fpp_px_per_crop": round(float(px[sel].mean()), 1),
                     "crops_over_50_px": int((px[sel] > 50).sum())}
             res[f"{mname}/{split}/fpp_prob_inside_truth_mean"] = round(float(np.mean(inside)), 3)
+            # any model: does its mean FPP probability rank the crops carrying the FPP first?
+            from sklearn.metrics import roc_auc_score
+
+            mean_p = prob[:, fpp].reshape(len(prob), -1).mean(1)
+            res[f"{mname}/{split}/auc_mean_fpp_prob_drawn_vs_not"] = round(float(
+                roc_auc_score(drawn, mean_p)), 3) if drawn.any() and (~drawn).any() else None
+            if m.symmetry:
+                res[f"{mname}/{split}/half_logits"] = _half_logit_ranking(m, d, drawn)
     _dump(out, f"fit_{name}", res)
+
+
+def _half_logit_ranking(m, d, drawn: np.ndarray) -> dict:
+    """How the symmetry path's half logits rank the crops that carry the FPP above those
+    that do not (ROC AUC of the larger half logit), and on the crops that carry it whether
+    the larger logit is on the half the label paints."""
+    import torch
+    from sklearn.metrics import roc_auc_score
+
+    with torch.no_grad():
+        h = np.concatenate([m.net_(torch.from_numpy(d.images[i:i + 32]).permute(0, 3, 1, 2)
+                                   .float() / 255 - 0.5)["fpp_half"].numpy()
+                            for i in range(0, len(d.images), 32)])
+    fpp = d.labels == M.CLASSES.index("fpp")
+    w = fpp.shape[-1]
+    painted_left = fpp[..., : w // 2].sum((1, 2)) > fpp[..., w // 2:].sum((1, 2))
+    top = h.max(1)
+    both = drawn.any() and (~drawn).any()
+    return {"auc_drawn_vs_not": round(float(roc_auc_score(drawn, top)), 3) if both else None,
+            "drawn_half_right": int((painted_left == (h[:, 0] > h[:, 1]))[drawn].sum()),
+            "drawn": int(drawn.sum()),
+            "top_logit_quartiles_drawn": np.percentile(top[drawn], [25, 50, 75]).round(2)
+            .tolist() if drawn.any() else None,
+            "top_logit_quartiles_not_drawn": np.percentile(top[~drawn], [25, 50, 75, 95])
+            .round(2).tolist()}
 
 
 def main() -> None:
