@@ -131,7 +131,8 @@ class ParsingModel:
         if self.symmetry and (self.crop != "midline" or self.ablation == "no-disease"):
             raise InputError("the symmetry path compares the two halves of a midline-aligned "
                              f"crop with an FPP class (crop {self.crop!r}, ablation "
-                             f"{self.ablation!r}); use crop 'midline' and not 'no-disease'")
+                             f"{self.ablation!r}); use --crop midline, without --ablation "
+                             "no-disease")
         p = preset(self.preset)
         classes = self.classes
         return NetConfig(n_classes=len(self.classes), widths=p.widths, aspp_rates=p.aspp_rates,
