@@ -97,7 +97,8 @@ def stage_eval(cohort: Path, out: Path, models: list[str], name: str) -> None:
                                 "per_class": res["per_class"]})
 
 
-def stage_fit(cohort: Path, out: Path, models: list[str], name: str) -> None:
+def stage_fit(cohort: Path, out: Path, models: list[str], name: str,
+              splits: tuple[str, ...] = ("train", "test")) -> None:
     from strokescreen.parsing.model import load_parsing_model
 
     res: dict = {}
@@ -107,7 +108,7 @@ def stage_fit(cohort: Path, out: Path, models: list[str], name: str) -> None:
         sub = m.sidecar_["training"]["subjects"]
         size = m.sidecar_["model"]["input_size_px"]
         fpc = m.sidecar_["training"]["frames_per_case"]
-        for split in ("train", "test"):
+        for split in splits:
             d = build_parsing_data(cohort, size=size, frames_per_case=fpc, align=m.crop,
                                    cache_dir=out / "_data", subjects=set(sub[split]))
             prob = m.predict_proba(d.images)
@@ -179,6 +180,8 @@ def main() -> None:
     ap.add_argument("--name", default=None, help="model folder / result name")
     ap.add_argument("--models", nargs="*", default=[], help="eval: model folders under OUT")
     ap.add_argument("--max-frames", type=int, default=4)
+    ap.add_argument("--splits", nargs="+", choices=["train", "test"], default=["train", "test"],
+                    help="fit: the model's subject sets to score (another cohort: test)")
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     tags = ("_bal" if a.balance else "") + ("_mirror" if a.mirror else "") + (
@@ -193,7 +196,7 @@ def main() -> None:
     elif a.stage == "eval":
         stage_eval(a.cohort, a.out, a.models, name)
     elif a.stage == "fit":
-        stage_fit(a.cohort, a.out, a.models, name)
+        stage_fit(a.cohort, a.out, a.models, name, tuple(a.splits))
     else:
         base.stage_real(a.out / name, a.out / a.models[0], a.max_frames)
 
