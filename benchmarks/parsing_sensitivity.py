@@ -1,7 +1,7 @@
 """FPP sensitivity of the face-parsing network on a generator-v2 cohort (issue 17 follow-up).
 
     PYTHONPATH=src OMP_NUM_THREADS=1 nice python benchmarks/parsing_sensitivity.py \\
-        --cohort /tmp/realism/cohort --out /tmp/fpp2 --stage data|train|eval|real \\
+        --cohort /tmp/realism/cohort --out /tmp/fpp2 --stage data|train|eval|fit|speed|real \\
         [--crop box|midline] [--balance] [--mirror] [--fpp-balance] [--symmetry] \\
         [--ablation ...] [--seed 0]
 
@@ -17,6 +17,8 @@ Stages (results in OUT/results_<stage>[_NAME].json, printed too):
 - fit: for each model of ``--models``, FPP pixels a crop on its training and held-out
   subjects' crops that carry the FPP, crops of weak recordings that do not, and crops
   without weakness (fitting the FPP on training crops only = memorised subjects);
+- speed: ms per crop of each model of ``--models`` (batch 16, one thread), the fastest of
+  five passes over 64 held-out crops, with the machine's load average;
 - real: `parse` on the real files and a montage (benchmarks/parsing.py's real stage).
 One training run at a time on this 2-core machine. Results on a synthetic cohort
 describe the generator, not people; a screening aid, not a diagnosis.
@@ -161,11 +163,35 @@ def _half_logit_ranking(m, d, drawn: np.ndarray) -> dict:
             .round(2).tolist()}
 
 
+def stage_speed(cohort: Path, out: Path, models: list[str], name: str) -> None:
+    import os
+
+    from strokescreen.parsing.model import load_parsing_model
+
+    res: dict = {"load_average_1min_before": os.getloadavg()[0]}
+    for mname in models:
+        m = load_parsing_model(out / mname)
+        held = set(m.sidecar_["training"]["subjects"]["test"])
+        d = build_parsing_data(cohort, size=m.sidecar_["model"]["input_size_px"],
+                               frames_per_case=m.sidecar_["training"]["frames_per_case"],
+                               align=m.crop, cache_dir=out / "_data", subjects=held)
+        x = d.images[:64]
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            m.predict_proba(x)
+            times.append(1000 * (time.perf_counter() - t0) / len(x))
+        res[mname] = {"ms_per_crop_min": round(min(times), 1),
+                      "ms_per_crop_median": round(float(np.median(times)), 1)}
+    res["load_average_1min_after"] = os.getloadavg()[0]
+    _dump(out, f"speed_{name}", res)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cohort", type=Path, default=Path("/tmp/realism/cohort"))
     ap.add_argument("--out", type=Path, default=Path("/tmp/fpp2"))
-    ap.add_argument("--stage", choices=["data", "train", "eval", "fit", "real"],
+    ap.add_argument("--stage", choices=["data", "train", "eval", "fit", "speed", "real"],
                     required=True)
     ap.add_argument("--crop", choices=["box", "midline"], default="box")
     ap.add_argument("--ablation", choices=ABLATIONS, default="full")
@@ -195,6 +221,8 @@ def main() -> None:
                     a.mirror, a.fpp_balance, a.symmetry)
     elif a.stage == "eval":
         stage_eval(a.cohort, a.out, a.models, name)
+    elif a.stage == "speed":
+        stage_speed(a.cohort, a.out, a.models, name)
     elif a.stage == "fit":
         stage_fit(a.cohort, a.out, a.models, name, tuple(a.splits))
     else:
