@@ -38,6 +38,9 @@ def parsing_train(
         help="give the network the mirrored image as extra channels")] = False,
     fpp_balance: Annotated[bool, typer.Option(
         help="weight FPP pixels by the training crops without FPP over those with it")] = False,
+    symmetry: Annotated[bool, typer.Option(
+        help="decide the FPP by comparing the two halves of the face (needs --crop "
+             "midline)")] = False,
     threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
     overwrite: Annotated[bool, typer.Option(help="replace a model already in --out")] = False,
     extra: Annotated[list[Path] | None, typer.Option(
@@ -68,7 +71,7 @@ def parsing_train(
                           epochs=epochs, frames_per_case=frames_per_case, seed=seed,
                           threads=threads, overwrite=overwrite, extra=list(extra or []),
                           crop=crop, balance=balance, mirror=mirror,
-                          fpp_balance=fpp_balance, progress=cb)
+                          fpp_balance=fpp_balance, symmetry=symmetry, progress=cb)
     s = t["subjects"]
     console.print(f"{t['n_crops']} crops of {t['n_cases']} recordings; subjects train "
                   f"{len(s['train'])} / validation {len(s['val'])} / held out {len(s['test'])}")

@@ -84,7 +84,10 @@ class ParsingModel:
     class balancing measured on the training labels (``class_weights_``). mirror : the
     mirrored image as extra input channels (:class:`strokescreen.parsing.net.NetConfig`).
     fpp_balance : weight the FPP pixels by the training crops without FPP over those with
-    it (the FPP is rare in crops, not in the pixels of a crop that has it).
+    it (the FPP is rare in crops, not in the pixels of a crop that has it). symmetry : the
+    FPP is decided by the left-right comparison path
+    (:class:`strokescreen.parsing.net.SymmetryPath`); needs the ``midline`` crop (whose
+    centre column is the facial midline) and the FPP class.
     """
 
     sidecar_: dict[str, Any]
@@ -93,7 +96,7 @@ class ParsingModel:
     def __init__(self, *, preset: str = "tiny", ablation: str = "full", hair: bool = True,
                  epochs: int | None = None, seed: int = 0, threads: int = 1,
                  crop: str = DEFAULT_CROP, balance: bool = False, mirror: bool = False,
-                 fpp_balance: bool = False):
+                 fpp_balance: bool = False, symmetry: bool = False):
         self.preset = preset
         self.ablation = ablation
         self.hair = hair
@@ -104,12 +107,13 @@ class ParsingModel:
         self.balance = balance
         self.mirror = mirror
         self.fpp_balance = fpp_balance
+        self.symmetry = symmetry
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         return {"preset": self.preset, "ablation": self.ablation, "hair": self.hair,
                 "epochs": self.epochs, "seed": self.seed, "threads": self.threads,
                 "crop": self.crop, "balance": self.balance, "mirror": self.mirror,
-                "fpp_balance": self.fpp_balance}
+                "fpp_balance": self.fpp_balance, "symmetry": self.symmetry}
 
     # -- settings ------------------------------------------------------------------------
     @property
@@ -124,12 +128,20 @@ class ParsingModel:
             raise InputError(f"unknown ablation {self.ablation!r}; one of {', '.join(ABLATIONS)}")
         if self.crop not in CROP_ALIGNS:
             raise InputError(f"unknown crop {self.crop!r}; one of {', '.join(CROP_ALIGNS)}")
+        if self.symmetry and (self.crop != "midline" or self.ablation == "no-disease"):
+            raise InputError("the symmetry path compares the two halves of a midline-aligned "
+                             f"crop with an FPP class (crop {self.crop!r}, ablation "
+                             f"{self.ablation!r}); use --crop midline, without --ablation "
+                             "no-disease")
         p = preset(self.preset)
+        classes = self.classes
         return NetConfig(n_classes=len(self.classes), widths=p.widths, aspp_rates=p.aspp_rates,
                          attention=self.ablation != "no-attention",
                          attention_stride=p.attention_stride, attention_dim=p.attention_dim,
                          depth=self.ablation != "no-depth",
-                         boundary=self.ablation != "no-boundary", mirror=self.mirror)
+                         boundary=self.ablation != "no-boundary", mirror=self.mirror,
+                         symmetry=self.symmetry, skin_index=classes.index("skin"),
+                         fpp_index=classes.index("fpp") if "fpp" in classes else -1)
 
     def loss_config(self) -> LossConfig:
         return LossConfig(boundary=self.ablation != "no-boundary")
@@ -347,6 +359,7 @@ def load_parsing_model(folder: str | Path, *, threads: int = 1) -> ParsingModel:
     torch = _torch()
     side = read_parsing_sidecar(folder)
     params = {"crop": "box", "balance": False, "mirror": False, "fpp_balance": False,
+              "symmetry": False,
               **side["model"]["params"], "threads": threads}
     model = ParsingModel(**params)
     wpath = Path(folder) / side["weights"]["file"]

@@ -17,6 +17,15 @@
 - **Edge head** (``boundary=True``): a boundary map used by the boundary-enhanced loss.
 - Presence head (HIST node classification): per-category masked-pooled bottleneck
   features, one hyperedge joining all category nodes, a presence logit per node.
+- **Symmetry path** (``symmetry=True``, for the midline-aligned crop): the encoder also
+  runs on the mirrored crop (shared weights); the difference of each of the first three
+  levels' features and the mirrored features of the mirror (zero on a symmetric face)
+  feeds a small branch whose map is max-pooled over each half of the crop into one
+  "this half is weak" logit. The FPP is then the face skin of that half: the
+  skin + FPP probability of the segmentation head is split into FPP = σ(half logit) ×
+  σ(region logit) and skin = the rest, where the region logit (which part of a weak half
+  the FPP covers) comes from the decoder. So the FPP can only be called where the two
+  halves differ, and the call is exactly mirror-equivariant (:class:`SymmetryPath`).
 """
 
 from __future__ import annotations
@@ -45,6 +54,12 @@ class NetConfig:
     #: sees its mirror partner (on a midline-aligned crop: the same point of the other side
     #: of the face) and a one-sided droop is a local offset between channels
     mirror: bool = False
+    #: the left-right comparison path deciding the FPP (see :class:`SymmetryPath`); needs
+    #: the FPP class and a crop whose centre column is the facial midline
+    symmetry: bool = False
+    #: class indices of skin and FPP (used by the symmetry path)
+    skin_index: int = 1
+    fpp_index: int = 6
 
 
 def conv_bn(cin: int, cout: int, k: int = 3, *, dilation: int = 1) -> nn.Sequential:
@@ -113,6 +128,55 @@ class ForegroundAttention(nn.Module):
         return x + self.out(mixed.transpose(1, 2).reshape(b, c, h, w))
 
 
+class SymmetryPath(nn.Module):
+    """Left-right comparison: per-half "weak" logits from encoder feature differences.
+
+    ``diffs`` are the encoder features of the crop minus the mirrored features of the
+    mirrored crop at strides 1, 2, 4 (zero everywhere on a face symmetric about the centre
+    column). The branch is evaluated on them and on their mirror (negated and flipped, i.e.
+    the differences of the mirrored crop), and the two maps averaged with the second
+    flipped back, so the result is exactly mirror-equivariant: mirroring the crop swaps
+    the two half logits. Each half's logit is the maximum of the map over that half.
+    """
+
+    def __init__(self, widths: tuple[int, ...], hidden: int = 32):
+        super().__init__()
+        w0, w1, w2 = widths[:3]
+        self.a = conv_bn(w0, w0)
+        self.b = conv_bn(w0 + w1, hidden)
+        self.c = nn.Sequential(conv_bn(hidden + w2, hidden), conv_bn(hidden, hidden, dilation=2))
+        self.out = nn.Conv2d(hidden, 1, 1)
+
+    def branch(self, d0: torch.Tensor, d1: torch.Tensor, d2: torch.Tensor) -> torch.Tensor:
+        y = F.max_pool2d(self.a(d0), 2)
+        y = F.max_pool2d(self.b(torch.cat([y, d1], 1)), 2)
+        return self.out(self.c(torch.cat([y, d2], 1)))
+
+    def forward(self, diffs: list[torch.Tensor]) -> torch.Tensor:
+        """(B, 2): logits that the image-left / image-right half of the crop is weak."""
+        s = self.branch(*diffs)
+        s_m = self.branch(*[-d.flip(-1) for d in diffs]).flip(-1)
+        s = 0.5 * (s + s_m)
+        return F.adaptive_max_pool2d(s, (1, 2)).flatten(1)
+
+
+def split_skin(logits: torch.Tensor, half: torch.Tensor, region: torch.Tensor, skin: int,
+               fpp: int) -> torch.Tensor:
+    """Logits whose skin + FPP probability equals the input's, split into FPP =
+    σ(half logit of the pixel's half) × σ(region) and skin = the rest; others unchanged.
+    logits (B, K, H, W); half (B, 2); region (B, 1, H, W)."""
+    w = logits.shape[-1]
+    left = torch.arange(w, device=logits.device) < (w + 1) // 2
+    h = torch.where(left, half[:, :1, None, None], half[:, 1:, None, None])  # B 1 1 W
+    both = torch.logsumexp(logits[:, [skin, fpp]], 1, keepdim=True)
+    log_p = F.logsigmoid(h) + F.logsigmoid(region)  # log of the FPP share of the face skin
+    log_q = torch.log1p(-torch.exp(log_p).clamp(max=1 - 1e-6))
+    out = logits.clone()
+    out[:, fpp:fpp + 1] = both + log_p
+    out[:, skin:skin + 1] = both + log_q
+    return out
+
+
 class ParsingNet(nn.Module):
     """Outputs a dict: ``logits`` (B,K,H,W), ``coarse`` (B,K,h,w), ``presence`` (B,K),
     and ``depth`` (B,1,H,W) / ``edges`` (B,1,H,W) when those heads are on."""
@@ -149,14 +213,28 @@ class ParsingNet(nn.Module):
         self.depth_head = nn.Sequential(conv_bn(w[0], w[0]), nn.Conv2d(w[0], k, 1)) \
             if cfg.depth else None
         self.edge_head = nn.Conv2d(w[0], 1, 1) if cfg.boundary else None
+        self.symmetry: SymmetryPath | None = None
+        if cfg.symmetry:
+            if len(w) < 3 or not 0 <= cfg.fpp_index < k or not 0 <= cfg.skin_index < k:
+                raise ValueError("the symmetry path needs 3 encoder blocks and the FPP class")
+            self.symmetry = SymmetryPath(w)
+            self.region = nn.Conv2d(w[0], 1, 1)
+            self.region_coarse = nn.Conv2d(att_c, 1, 1)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         if self.config.mirror:
             x = torch.cat([x, x.flip(-1)], 1)
+        n = len(x)
+        if self.symmetry is not None:
+            x = torch.cat([x, x.flip(-1)])  # the mirrored crop through the same encoder
         skips = []
         for block, esc in zip(self.blocks, self.escs, strict=True):
             x = esc(block(x))
             skips.append(x)
+        half = None
+        if self.symmetry is not None:
+            half = self.symmetry([f[:n] - f[n:].flip(-1) for f in skips[:3]])
+            skips = [f[:n] for f in skips]
         y = self.aspp(skips[-1])
         bottleneck = y
         out: dict[str, torch.Tensor] = {}
@@ -166,9 +244,16 @@ class ParsingNet(nn.Module):
             y = up(torch.cat([y, skip], 1))
             if j == self.att_level:
                 out["coarse"] = self.coarse(y)
+                if half is not None:
+                    out["coarse"] = split_skin(out["coarse"], half, self.region_coarse(y),
+                                               self.config.skin_index, self.config.fpp_index)
                 if self.attn is not None:
                     y = self.attn(y, torch.softmax(out["coarse"], 1))
         logits = self.head(y)
+        if half is not None:
+            logits = split_skin(logits, half, self.region(y), self.config.skin_index,
+                                self.config.fpp_index)
+            out["fpp_half"] = half
         out["logits"] = logits
         probs = torch.softmax(logits, 1)
         small = F.adaptive_avg_pool2d(probs, bottleneck.shape[-2:])  # B K h w

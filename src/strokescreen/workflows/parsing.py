@@ -55,7 +55,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
                   overwrite: bool = False, cache_dir: str | Path | None = None,
                   extra: list[str | Path] | None = None, crop: str | None = None,
                   balance: bool = False, mirror: bool = False, fpp_balance: bool = False,
-                  progress: Progress | None = None) -> dict[str, Any]:
+                  symmetry: bool = False, progress: Progress | None = None) -> dict[str, Any]:
     """Build the crops, split by subject, train with checkpoints, save the model folder.
 
     extra : further cohorts / manifests (e.g. real healthy faces) used for training only;
@@ -63,7 +63,8 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     crop : crop geometry (``box`` | ``midline``; None = the model's default).
     balance : median-frequency class weights in the pixel cross-entropy.
     mirror : the mirrored image as extra input channels. fpp_balance : FPP pixels
-    weighted by the training crops without FPP over those with it.
+    weighted by the training crops without FPP over those with it. symmetry : the FPP
+    decided by the left-right comparison path (needs ``crop="midline"``).
 
     Re-running into the same ``out`` resumes from ``out/checkpoint.pt`` (data cached in
     ``out/_data`` unless ``cache_dir`` is given). Returns the training summary written into ``model.json``.
@@ -77,7 +78,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     fpc = frames_per_case or p.frames_per_case
     model = ParsingModel(preset=preset_name, ablation=ablation, hair=hair, epochs=epochs,
                          seed=seed, threads=threads, balance=balance, mirror=mirror,
-                         fpp_balance=fpp_balance,
+                         fpp_balance=fpp_balance, symmetry=symmetry,
                          **({"crop": crop} if crop else {}))
     model.net_config()  # validates the ablation name before any work
     started = time.perf_counter()
@@ -242,7 +243,7 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
             per_class.append({"model": str(d), "ablation": name, **r})
         table.append({"model": str(d), "ablation": name, "preset": m.preset, "crop": m.crop,
                       "balance": m.balance, "mirror": m.mirror,
-                      "fpp_balance": m.fpp_balance, "seed": m.seed,
+                      "fpp_balance": m.fpp_balance, "symmetry": m.symmetry, "seed": m.seed,
                       "parameters": sum(p.numel() for p in m.net_.parameters()),
                       **res["summary"],
                       "fpp_side_agreement": res.get("fpp_side_agreement", float("nan")),
