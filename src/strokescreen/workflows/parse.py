@@ -92,14 +92,16 @@ def areas(labels: np.ndarray, points: np.ndarray) -> dict[str, Any]:
 
 
 def parse_file(path: str | Path, model_dir: str | Path, out: str | Path, *,
-               max_frames: int = 16, progress: Progress | None = None) -> dict[str, Any]:
-    """Parse a photo or video into ``out`` (masks/, overlay.png, parsing.json)."""
+               max_frames: int = 16, progress: Progress | None = None,
+               fpp_threshold: bool = True) -> dict[str, Any]:
+    """Parse a photo or video into ``out`` (masks/, overlay.png, parsing.json).
+    fpp_threshold : use the model's validation-chosen FPP offset (when it has one)."""
     src = Path(path)
     if not src.exists():
         raise InputError(f"{src}: file does not exist; check the path")
     if src.is_dir():
         raise InputError(f"{src}: is a folder; give one photo or video file")
-    model = load_parsing_model(model_dir)
+    model = load_parsing_model(model_dir, fpp_threshold=fpp_threshold)
     total = 1 if src.suffix.lower() in IMAGE_SUFFIXES else max_frames
     parsed = parse_frames(model, _frames(src, max_frames), progress=progress, total=total)
     out_dir = Path(out)
@@ -119,6 +121,7 @@ def parse_file(path: str | Path, model_dir: str | Path, out: str | Path, *,
                                        [f["fpp"]["fpp_share_right"] for f in frames])
         if "fpp" in model.classes else "not modelled",
         "fpp_side_rule": SIDE_RULE.format(share=FPP_SIDE_MIN_SHARE, over="frames"),
+        "fpp_offset": float(getattr(model, "fpp_offset_", 0.0)),
         "trained_on": model.sidecar_["training"].get("cohort"),
         "trained_on_synthetic": model.sidecar_["training"].get("synthetic"),
         "disclaimer": DISCLAIMER,
