@@ -159,18 +159,33 @@ def fpp_threshold_on(model: ParsingModel, val: ParsingData, *,
     fpp = model.classes.index("fpp")
     proba = model.predict_proba(val.images)
     truth = model._merge(val.labels) == fpp
+    healthy = (val.meta["region"] == "none").to_numpy()
+    sub = val.subset(healthy)
+
+    def healthy_sides(off: float) -> int:
+        if not healthy.any():
+            return 0
+        pred = apply_fpp_offset(proba[healthy], fpp, off)
+        return side_counts(case_fpp_sides(model, sub, pred))["no_weakness_with_a_side"]
+
     below = None
+    res = choose_fpp_offset(proba, truth, fpp)
     if rule == "healthy":
-        best = choose_fpp_offset(proba, truth, fpp)["offset"]
-        healthy = (val.meta["region"] == "none").to_numpy()
-        sub = val.subset(healthy)
-        for off in np.arange(0.0, best + SIDE_GRID_STEP, SIDE_GRID_STEP):
-            if healthy.any() and side_counts(case_fpp_sides(model, sub, apply_fpp_offset(
-                    proba[healthy], fpp, float(off))))["no_weakness_with_a_side"]:
+        for off in np.arange(0.0, res["offset"] + SIDE_GRID_STEP, SIDE_GRID_STEP):
+            if healthy_sides(float(off)):
                 below = float(off)
                 break
+        if below is not None and below > 0:  # bisect the grid step: where it starts
+            lo = max(below - SIDE_GRID_STEP, 0.0)
+            while below - lo > 1e-4:
+                mid = (lo + below) / 2
+                lo, below = (lo, mid) if healthy_sides(mid) else (mid, below)
         below = MAX_OFFSET if below is None else below
-    res = choose_fpp_offset(proba, truth, fpp, below=below)
+        res = choose_fpp_offset(proba, truth, fpp, below=below)
+        # between grid points: lower the bound until the chosen offset itself is safe
+        while res["offset"] > 0 and healthy_sides(res["offset"]):
+            below = res["offset"]
+            res = choose_fpp_offset(proba, truth, fpp, below=below)
     res["rule"], res["rule_name"] = RULES[rule], rule
     res["first_offset_giving_a_side_without_weakness"] = below
     for tag, off in (("at_0", 0.0), ("chosen", res["offset"])):
