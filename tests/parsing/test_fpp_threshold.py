@@ -143,3 +143,17 @@ def test_the_saved_offset_changes_the_drawn_fpp_and_can_be_switched_off(tmp_path
     assert np.array_equal(plain, off.predict_proba(x).argmax(1))
     assert (raised == fpp).sum() > (plain == fpp).sum()
     assert np.array_equal(raised, apply_fpp_offset(on.predict_proba(x), fpp, 6.0))
+
+
+def test_calibrating_again_needs_overwrite(tmp_path):
+    from strokescreen.workflows.parsing import calibrate_parsing
+
+    torch.manual_seed(0)
+    model = ParsingModel()
+    model.net_ = model.build().eval()
+    model.fpp_threshold_ = {"offset": 1.0}
+    save_parsing_model(model, tmp_path / "m", training={"subjects": {"val": ["S1"]}})
+    before = (tmp_path / "m" / "model.json").read_bytes()
+    with pytest.raises(InputError, match="--overwrite"):
+        calibrate_parsing(tmp_path / "m", tmp_path)
+    assert (tmp_path / "m" / "model.json").read_bytes() == before

@@ -210,7 +210,7 @@ def calibrate_parsing(model_dir: str | Path, source: str | Path, *, rule: str = 
         raise InputError(f"{folder}: already holds an FPP threshold (offset "
                          f"{side['fpp_threshold'].get('offset')}); pass --overwrite to choose "
                          "it again")
-    val_subj = set(side["training"]["subjects"].get("val") or [])
+    val_subj = set((side.get("training", {}).get("subjects") or {}).get("val") or [])
     if not val_subj:
         raise InputError(f"{folder}: no validation subjects recorded; retrain with a "
                          "cohort of 3 or more subjects")
