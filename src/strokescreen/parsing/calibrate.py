@@ -11,11 +11,11 @@ It is chosen by a stated principle, on the validation subjects only (never the h
 test subjects, never real files): **the offset that maximises the validation FPP pixel
 F1** (rule ``f1``), or the same maximum over the offsets that give no validation
 recording without weakness a side (rule ``healthy``, the default of
-:func:`strokescreen.workflows.parsing.fpp_threshold_on`). Each pixel switches to FPP at its own margin ``max_k log p_k - log p_fpp``, so F1 as
-a function of the offset is a step function whose steps are the sorted margins; every step
-is scored exactly and the chosen offset is the midpoint of the best step (the smallest
-such step when several tie). No FPP pixel in the validation truth, or no step beating
-F1 at offset 0, keeps the offset at 0.
+:func:`strokescreen.workflows.parsing.fpp_threshold_on`). Each pixel switches to FPP at
+its own margin ``max_k log p_k - log p_fpp``, so F1 as a function of the offset is a step
+function whose steps are the sorted margins; every step is scored exactly and the chosen
+offset is the midpoint of the best step (the smallest such step when several tie). No FPP
+pixel in the validation truth, or no step beating F1 at offset 0, keeps the offset at 0.
 """
 
 from __future__ import annotations

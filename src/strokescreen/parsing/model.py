@@ -92,6 +92,9 @@ class ParsingModel:
 
     sidecar_: dict[str, Any]
     history_: list[dict[str, Any]]
+    #: the validation-chosen FPP threshold (``calibrate``) and the offset ``predict`` adds
+    fpp_threshold_: dict[str, Any] | None
+    fpp_offset_: float
 
     def __init__(self, *, preset: str = "tiny", ablation: str = "full", hair: bool = True,
                  epochs: int | None = None, seed: int = 0, threads: int = 1,
