@@ -250,7 +250,8 @@ def main() -> None:
     elif a.stage == "fit":
         stage_fit(a.cohort, a.out, a.models, name, tuple(a.splits))
     else:
-        base.stage_real(a.out / name, a.out / a.models[0], a.max_frames)
+        base.stage_real(a.out / name, a.out / a.models[0], a.max_frames,
+                        fpp_threshold=not a.no_fpp_threshold)
 
 
 if __name__ == "__main__":

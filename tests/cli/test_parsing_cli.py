@@ -148,4 +148,4 @@ def test_parsing_calibrate_bad_input(model_dir, tmp_path):
     assert res.exit_code == 3 and "validation subjects" in res.output.replace("\n", " ")
     assert (model_dir / "model.json").read_bytes() == before
     res = runner.invoke(app, ["parse", "--help"])
-    assert "--no-fpp-threshold" in res.output
+    assert "--fpp-threshold" in res.output

@@ -95,7 +95,8 @@ def parse(
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="write into an --out folder that holds other files")] = False,
     fpp_threshold: Annotated[bool, typer.Option(
-        help="use the model's validation-chosen FPP threshold (parsing-calibrate)")] = True,
+        help="use the model's validation-chosen FPP threshold (parsing-calibrate); off by "
+             "default: it gave held-out faces without weakness a side")] = False,
 ) -> None:
     """Segment skin, hair, brows, eyes, mouth and the paralysed part (FPP)."""
     from strokescreen.errors import InputError
@@ -125,7 +126,7 @@ def parsing_eval(
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="write into an --out folder that holds other files")] = False,
     fpp_threshold: Annotated[bool, typer.Option(
-        help="use each model's validation-chosen FPP threshold (parsing-calibrate)")] = True,
+        help="use each model's validation-chosen FPP threshold (parsing-calibrate)")] = False,
 ) -> None:
     """Per-class F1 / IoU / pixel accuracy and FPP side agreement on held-out subjects."""
     from strokescreen.workflows.parsing import evaluate_parsing

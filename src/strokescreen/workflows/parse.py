@@ -93,7 +93,7 @@ def areas(labels: np.ndarray, points: np.ndarray) -> dict[str, Any]:
 
 def parse_file(path: str | Path, model_dir: str | Path, out: str | Path, *,
                max_frames: int = 16, progress: Progress | None = None,
-               fpp_threshold: bool = True) -> dict[str, Any]:
+               fpp_threshold: bool = False) -> dict[str, Any]:
     """Parse a photo or video into ``out`` (masks/, overlay.png, parsing.json).
     fpp_threshold : use the model's validation-chosen FPP offset (when it has one)."""
     src = Path(path)
@@ -161,17 +161,18 @@ PARSING_OVERLAY = "parsing_overlay.png"
 
 
 def parse_case(case_dir: str | Path, model: ParsingModel | str | Path, *,
-               n_frames: int = 4) -> dict[str, Any]:
+               n_frames: int = 4, fpp_threshold: bool = False) -> dict[str, Any]:
     """Parse ``n_frames`` kept crops of a preprocessed case folder.
 
     Returns per-side FPP shares (mean over the frames), the FPP side, and writes the
-    overlay montage ``parsing_overlay.png`` into the case folder.
+    overlay montage ``parsing_overlay.png`` into the case folder. fpp_threshold : when
+    ``model`` is a folder, use its validation-chosen FPP offset.
     """
     from strokescreen.preprocess.artifacts import CROPS_NPZ
 
     folder = Path(case_dir)
     if not isinstance(model, ParsingModel):
-        model = load_parsing_model(model)
+        model = load_parsing_model(model, fpp_threshold=fpp_threshold)
     path = folder / CROPS_NPZ
     if not path.is_file():
         raise InputError(f"{folder}: no {CROPS_NPZ}; preprocess the recording first")
