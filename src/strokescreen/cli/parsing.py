@@ -79,6 +79,11 @@ def parsing_train(
     for e in t["extra_training_sources"]:
         console.print(f"training only: {e['n_crops']} crops from {e['source']}")
     console.print(f"crops {t['data_seconds']} s, training {t['train_seconds']} s")
+    if t.get("fpp_threshold"):
+        th = t["fpp_threshold"]
+        console.print(f"FPP threshold chosen on the validation subjects: offset "
+                      f"{th['offset']:+.3f} (validation FPP F1 {th['val_fpp_f1']:.3f}); "
+                      "applied with --fpp-threshold")
     if t["synthetic"]:
         console.print("trained on SYNTHETIC data")
     console.print(f"written: {out}/model.json, weights.pt. {DISCLAIMER}")

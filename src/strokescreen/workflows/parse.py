@@ -196,6 +196,7 @@ def parse_case(case_dir: str | Path, model: ParsingModel | str | Path, *,
                                            [s["fpp_share_right"] for s in shares])
             if modelled else "not modelled",
             "overlay": PARSING_OVERLAY, "trained_on_synthetic": bool(training.get("synthetic")),
+            "fpp_offset": float(getattr(model, "fpp_offset_", 0.0)),
             "rule": SIDE_RULE.format(share=FPP_SIDE_MIN_SHARE, over="the key frames")}
 
 

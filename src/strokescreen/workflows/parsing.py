@@ -69,7 +69,8 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     choose the FPP threshold on the validation subjects (:func:`fpp_threshold_on`).
 
     Re-running into the same ``out`` resumes from ``out/checkpoint.pt`` (data cached in
-    ``out/_data`` unless ``cache_dir`` is given). Returns the training summary written into ``model.json``.
+    ``out/_data`` unless ``cache_dir`` is given). Returns the training summary written into
+    ``model.json`` and the FPP threshold chosen (None when not calibrated).
     """
     folder = Path(out)
     if (folder / "model.json").exists() and not overwrite:
@@ -136,10 +137,9 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     }
     if calibrate and len(val.images) and "fpp" in model.classes:
         model.fpp_threshold_ = fpp_threshold_on(model, val)
-        training["fpp_threshold"] = model.fpp_threshold_
     save_parsing_model(model, folder, training=training, overwrite=True)
     (folder / CHECKPOINT).unlink(missing_ok=True)
-    return training
+    return {**training, "fpp_threshold": getattr(model, "fpp_threshold_", None)}
 
 
 def fpp_threshold_on(model: ParsingModel, val: ParsingData, *,
