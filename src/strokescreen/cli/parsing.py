@@ -169,7 +169,10 @@ def parsing_calibrate(
                   f"{v1['palsy_right_side']} of {v1['palsy']}; recordings without weakness "
                   f"given a side {v0['no_weakness_with_a_side']} -> "
                   f"{v1['no_weakness_with_a_side']} of {v1['no_weakness']}")
-    console.print(f"written: {model}/model.json (fpp_threshold). {DISCLAIMER}")
+    if r.get("synthetic"):
+        console.print("validation subjects are SYNTHETIC: the figures describe the generator")
+    console.print(f"written: {model}/model.json (fpp_threshold; applied by parse / "
+                  f"parsing-eval --fpp-threshold). {DISCLAIMER}")
 
 
 def register(app: typer.Typer) -> None:

@@ -208,8 +208,8 @@ def calibrate_parsing(model_dir: str | Path, source: str | Path, *, rule: str = 
                          "calibrate a model trained with the FPP")
     if side.get("fpp_threshold") and not overwrite:
         raise InputError(f"{folder}: already holds an FPP threshold (offset "
-                         f"{side['fpp_threshold'].get('offset')}); pass --overwrite to choose "
-                         "it again")
+                         f"{float(side['fpp_threshold'].get('offset', 0.0)):+.3f}); pass "
+                         "--overwrite to choose it again")
     val_subj = set((side.get("training", {}).get("subjects") or {}).get("val") or [])
     if not val_subj:
         raise InputError(f"{folder}: no validation subjects recorded; retrain with a "
@@ -226,6 +226,7 @@ def calibrate_parsing(model_dir: str | Path, source: str | Path, *, rule: str = 
     if progress is not None:
         progress(0, 1, note="validation crops")
     res = fpp_threshold_on(model, data, rule=rule)
+    res["synthetic"] = bool(side.get("training", {}).get("synthetic"))
     side["fpp_threshold"] = res
     (folder / "model.json").write_text(json.dumps(json_safe(side), indent=2) + "\n")
     if progress is not None:
