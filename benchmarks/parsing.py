@@ -149,8 +149,9 @@ def stage_eval(cohort: Path, out: Path) -> None:
                         "ablation_table": res["models"], "full_per_class": full})
 
 
-def stage_real(out: Path, model: Path, max_frames: int) -> None:
-    """Every real file; those in REAL_TRAIN were seen in training (marked)."""
+def stage_real(out: Path, model: Path, max_frames: int, fpp_threshold: bool = False) -> None:
+    """Every real file; those in REAL_TRAIN were seen in training (marked). fpp_threshold:
+    use the model's validation-chosen FPP offset."""
     files = [REAL / "landmarks" / "takeo.png", REAL / "video" / "single_face.mp4",
              REAL / "video" / "face_noface.mov", REAL / "video" / "no_face.mp4",
              REAL / "video" / "grid" / "pwij3p.mpg", REAL / "video" / "grid" / "id2_vcd_swwp2s.mpg",
@@ -162,7 +163,7 @@ def stage_real(out: Path, model: Path, max_frames: int) -> None:
         dest = out / "real" / f.stem
         t0 = time.perf_counter()
         try:
-            r = parse_file(f, model, dest, max_frames=max_frames)
+            r = parse_file(f, model, dest, max_frames=max_frames, fpp_threshold=fpp_threshold)
         except StrokeScreenError as exc:
             rows.append({"file": f.name, "error": str(exc)})
             continue
@@ -182,7 +183,7 @@ def stage_real(out: Path, model: Path, max_frames: int) -> None:
         row = [cv2.copyMakeBorder(t, 0, h - t.shape[0], 0, 4, cv2.BORDER_CONSTANT,
                                   value=(255, 255, 255)) for t in tiles]
         cv2.imwrite(str(out / "real_montage.png"), np.hstack(row))
-    _dump(out, "real", {"model": str(model), "files": rows})
+    _dump(out, "real", {"model": str(model), "fpp_threshold": fpp_threshold, "files": rows})
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """FPP sensitivity of the face-parsing network on a generator-v2 cohort (issue 17 follow-up).
 
     PYTHONPATH=src OMP_NUM_THREADS=1 nice python benchmarks/parsing_sensitivity.py \\
-        --cohort /tmp/realism/cohort --out /tmp/fpp2 --stage data|train|eval|fit|speed|real \\
+        --cohort /tmp/realism/cohort --out /tmp/fpp2 --stage data|train|calibrate|eval|fit|speed|real \\
         [--crop box|midline] [--balance] [--mirror] [--fpp-balance] [--symmetry] \\
         [--ablation ...] [--seed 0]
 
@@ -12,6 +12,8 @@ Stages (results in OUT/results_<stage>[_NAME].json, printed too):
 - train: one `tiny` model (``--crop``, ``--balance``, ``--mirror``, ``--ablation``, ``--seed``) into
   OUT/NAME, timed,
   with the real healthy training extras of benchmarks/parsing.py;
+- calibrate: the FPP decision offset of each model of ``--models`` chosen on its validation
+  subjects (maximum validation FPP F1), written into its model.json;
 - eval: every model folder given by ``--models`` on the held-out subjects of the first
   (same seed = same split), per-class F1 / IoU, FPP side agreement, ms per crop;
 - fit: for each model of ``--models``, FPP pixels a crop on its training and held-out
@@ -91,9 +93,24 @@ def stage_train(cohort: Path, out: Path, name: str, crop: str, ablation: str, se
                                  "cpu_seconds": round(time.process_time() - c0, 1), **info})
 
 
-def stage_eval(cohort: Path, out: Path, models: list[str], name: str) -> None:
+def stage_calibrate(cohort: Path, out: Path, models: list[str], name: str,
+                    rule: str = "healthy") -> None:
+    """The validation-chosen FPP offset of each model, written into its model.json."""
+    from strokescreen.workflows.parsing import calibrate_parsing
+
+    res = {}
+    for m in models:
+        t0 = time.perf_counter()
+        res[m] = calibrate_parsing(out / m, cohort, cache_dir=out / "_data", overwrite=True,
+                                   rule=rule)
+        res[m]["wall_seconds"] = round(time.perf_counter() - t0, 1)
+    _dump(out, f"calibrate_{name}", res)
+
+
+def stage_eval(cohort: Path, out: Path, models: list[str], name: str,
+               fpp_threshold: bool = True) -> None:
     res = evaluate_parsing(cohort, [out / m for m in models], out / f"eval_{name}",
-                           cache_dir=out / "_data")
+                           cache_dir=out / "_data", fpp_threshold=fpp_threshold)
     _dump(out, f"eval_{name}", {"held_out_subjects": res["held_out_subjects"],
                                 "n_crops": res["n_crops"], "table": res["models"],
                                 "per_class": res["per_class"]})
@@ -191,7 +208,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cohort", type=Path, default=Path("/tmp/realism/cohort"))
     ap.add_argument("--out", type=Path, default=Path("/tmp/fpp2"))
-    ap.add_argument("--stage", choices=["data", "train", "eval", "fit", "speed", "real"],
+    ap.add_argument("--stage", choices=["data", "train", "eval", "fit", "speed", "real",
+                                        "calibrate"],
                     required=True)
     ap.add_argument("--crop", choices=["box", "midline"], default="box")
     ap.add_argument("--ablation", choices=ABLATIONS, default="full")
@@ -203,6 +221,10 @@ def main() -> None:
                     help="FPP pixels weighted by crops without / with FPP")
     ap.add_argument("--symmetry", action="store_true",
                     help="FPP decided by the left-right comparison path (midline crop)")
+    ap.add_argument("--no-fpp-threshold", action="store_true",
+                    help="eval / real: ignore the validation-chosen FPP offset (plain arg-max)")
+    ap.add_argument("--rule", choices=["healthy", "f1"], default="healthy",
+                    help="calibrate: the FPP threshold rule (strokescreen.parsing.calibrate)")
     ap.add_argument("--name", default=None, help="model folder / result name")
     ap.add_argument("--models", nargs="*", default=[], help="eval: model folders under OUT")
     ap.add_argument("--max-frames", type=int, default=4)
@@ -220,13 +242,16 @@ def main() -> None:
         stage_train(a.cohort, a.out, name, a.crop, a.ablation, a.seed, a.epochs, a.balance,
                     a.mirror, a.fpp_balance, a.symmetry)
     elif a.stage == "eval":
-        stage_eval(a.cohort, a.out, a.models, name)
+        stage_eval(a.cohort, a.out, a.models, name, not a.no_fpp_threshold)
+    elif a.stage == "calibrate":
+        stage_calibrate(a.cohort, a.out, a.models, name, a.rule)
     elif a.stage == "speed":
         stage_speed(a.cohort, a.out, a.models, name)
     elif a.stage == "fit":
         stage_fit(a.cohort, a.out, a.models, name, tuple(a.splits))
     else:
-        base.stage_real(a.out / name, a.out / a.models[0], a.max_frames)
+        base.stage_real(a.out / name, a.out / a.models[0], a.max_frames,
+                        fpp_threshold=not a.no_fpp_threshold)
 
 
 if __name__ == "__main__":

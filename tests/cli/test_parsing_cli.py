@@ -136,3 +136,16 @@ def test_parse_subprocess_exit_code(tmp_path):
                           capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 3 and "does not exist" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_parsing_calibrate_bad_input(model_dir, tmp_path):
+    """One line, non-zero exit, the model folder untouched."""
+    before = (model_dir / "model.json").read_bytes()
+    res = runner.invoke(app, ["parsing-calibrate", str(tmp_path / "nope"), str(tmp_path)])
+    assert res.exit_code == 3 and "model.json" in res.output and "Traceback" not in res.output
+    # the fixture model records no validation subjects
+    res = runner.invoke(app, ["parsing-calibrate", str(model_dir), str(tmp_path)])
+    assert res.exit_code == 3 and "validation subjects" in res.output.replace("\n", " ")
+    assert (model_dir / "model.json").read_bytes() == before
+    res = runner.invoke(app, ["parse", "--help"])
+    assert "--fpp-threshold" in res.output

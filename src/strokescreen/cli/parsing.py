@@ -1,4 +1,5 @@
-"""`strokescreen parsing-train`, `parse` and `parsing-eval`: the face-parsing network."""
+"""`strokescreen parsing-train`, `parse`, `parsing-eval` and `parsing-calibrate`: the
+face-parsing network."""
 
 from __future__ import annotations
 
@@ -78,6 +79,11 @@ def parsing_train(
     for e in t["extra_training_sources"]:
         console.print(f"training only: {e['n_crops']} crops from {e['source']}")
     console.print(f"crops {t['data_seconds']} s, training {t['train_seconds']} s")
+    if t.get("fpp_threshold"):
+        th = t["fpp_threshold"]
+        console.print(f"FPP threshold chosen on the validation subjects: offset "
+                      f"{th['offset']:+.3f} (validation FPP F1 {th['val_fpp_f1']:.3f}); "
+                      "applied with --fpp-threshold")
     if t["synthetic"]:
         console.print("trained on SYNTHETIC data")
     console.print(f"written: {out}/model.json, weights.pt. {DISCLAIMER}")
@@ -93,6 +99,9 @@ def parse(
                                                  "clip")] = 16,
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="write into an --out folder that holds other files")] = False,
+    fpp_threshold: Annotated[bool, typer.Option(
+        help="use the model's validation-chosen FPP threshold (parsing-calibrate); off by "
+             "default: it gave held-out faces without weakness a side")] = False,
 ) -> None:
     """Segment skin, hair, brows, eyes, mouth and the paralysed part (FPP)."""
     from strokescreen.errors import InputError
@@ -102,7 +111,8 @@ def parse(
         raise InputError(f"--max-frames must be 1 or more, got {max_frames}")
     check_results_out(out, marker="parsing.json", overwrite=overwrite)
     with progress_bar("parse", None) as cb:
-        r = parse_file(source, model, out, max_frames=max_frames, progress=cb)
+        r = parse_file(source, model, out, max_frames=max_frames, progress=cb,
+                       fpp_threshold=fpp_threshold)
     console.print(f"{len(r['frames'])} frame(s) parsed; FPP share of the face left "
                   f"{r['fpp_share_left']:.1%}, right {r['fpp_share_right']:.1%}; "
                   f"weak side by FPP: {r['fpp_side']}")
@@ -120,13 +130,16 @@ def parsing_eval(
                                                     "ablation.csv, summary.json")],
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="write into an --out folder that holds other files")] = False,
+    fpp_threshold: Annotated[bool, typer.Option(
+        help="use each model's validation-chosen FPP threshold (parsing-calibrate)")] = False,
 ) -> None:
     """Per-class F1 / IoU / pixel accuracy and FPP side agreement on held-out subjects."""
     from strokescreen.workflows.parsing import evaluate_parsing
 
     check_results_out(out, marker="summary.json", overwrite=overwrite)
     with progress_bar("parsing-eval", len(model)) as cb:
-        r = evaluate_parsing(source, list(model), out, progress=cb)
+        r = evaluate_parsing(source, list(model), out, progress=cb,
+                             fpp_threshold=fpp_threshold)
     console.print(f"held-out subjects: {len(r['held_out_subjects'])}, crops: {r['n_crops']}")
     for row in r["models"]:
         console.print(f"  {row['ablation']:<13} mean F1 {row['mean_f1']:.3f}  mean IoU "
@@ -135,7 +148,35 @@ def parsing_eval(
     console.print(f"written: {out}/per_class.csv, ablation.csv, summary.json. {DISCLAIMER}")
 
 
+@guarded
+def parsing_calibrate(
+    model: Annotated[Path, typer.Argument(help="parsing-train model folder")],
+    source: Annotated[Path, typer.Argument(help="the cohort folder or manifest it was "
+                                                "trained on (its validation subjects)")],
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="replace an FPP threshold already in the model")] = False,
+) -> None:
+    """Choose the FPP decision threshold on the model's validation subjects."""
+    from strokescreen.workflows.parsing import calibrate_parsing
+
+    with progress_bar("parsing-calibrate", 1) as cb:
+        r = calibrate_parsing(model, source, overwrite=overwrite, progress=cb)
+    v0, v1 = r["val_sides_at_0"], r["val_sides_chosen"]
+    console.print(f"FPP offset {r['offset']:+.3f} ({r['rule']}); validation FPP F1 "
+                  f"{r['val_fpp_f1_at_0']:.3f} -> {r['val_fpp_f1']:.3f} on {r['val_crops']} "
+                  f"crops of {len(r['val_subjects'])} subjects")
+    console.print(f"validation weak recordings named right {v0['palsy_right_side']} -> "
+                  f"{v1['palsy_right_side']} of {v1['palsy']}; recordings without weakness "
+                  f"given a side {v0['no_weakness_with_a_side']} -> "
+                  f"{v1['no_weakness_with_a_side']} of {v1['no_weakness']}")
+    if r.get("synthetic"):
+        console.print("validation subjects are SYNTHETIC: the figures describe the generator")
+    console.print(f"written: {model}/model.json (fpp_threshold; applied by parse / "
+                  f"parsing-eval --fpp-threshold). {DISCLAIMER}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("parsing-train")(parsing_train)
     app.command("parse")(parse)
     app.command("parsing-eval")(parsing_eval)
+    app.command("parsing-calibrate")(parsing_calibrate)

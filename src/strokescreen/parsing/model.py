@@ -92,6 +92,9 @@ class ParsingModel:
 
     sidecar_: dict[str, Any]
     history_: list[dict[str, Any]]
+    #: the validation-chosen FPP threshold (``calibrate``) and the offset ``predict`` adds
+    fpp_threshold_: dict[str, Any] | None
+    fpp_offset_: float
 
     def __init__(self, *, preset: str = "tiny", ablation: str = "full", hair: bool = True,
                  epochs: int | None = None, seed: int = 0, threads: int = 1,
@@ -297,8 +300,16 @@ class ParsingModel:
         return np.concatenate(out) if out else np.zeros((0, k, s, s), np.float32)
 
     def predict(self, images: np.ndarray) -> np.ndarray:
-        """Label maps (N, S, S) uint8, codes in :attr:`classes` order."""
-        return self.predict_proba(images).argmax(1).astype(np.uint8)
+        """Label maps (N, S, S) uint8, codes in :attr:`classes` order; the FPP
+        log-probability raised by ``fpp_offset_`` (the validation-chosen threshold of
+        :mod:`strokescreen.parsing.calibrate`; 0 when none is set)."""
+        from strokescreen.parsing.calibrate import apply_fpp_offset
+
+        proba = self.predict_proba(images)
+        offset = float(getattr(self, "fpp_offset_", 0.0) or 0.0)
+        if "fpp" not in self.classes:
+            return proba.argmax(1).astype(np.uint8)
+        return apply_fpp_offset(proba, self.classes.index("fpp"), offset)
 
     def to_full_codes(self, pred: np.ndarray) -> np.ndarray:
         """Predicted codes mapped onto :data:`masks.CLASSES` codes."""
@@ -326,6 +337,7 @@ def save_parsing_model(model: ParsingModel, folder: str | Path, *, training: dic
                   "net": dataclasses.asdict(model.net_config()),
                   "class_weights": getattr(model, "class_weights_", None)},
         "training": training, "history": getattr(model, "history_", []),
+        "fpp_threshold": getattr(model, "fpp_threshold_", None),
         "weights": {"file": WEIGHTS, "sha256": digest},
         "disclaimer": "strokescreen is a screening aid, not a diagnosis.",
     }
@@ -354,8 +366,12 @@ def read_parsing_sidecar(folder: str | Path) -> dict[str, Any]:
     return side
 
 
-def load_parsing_model(folder: str | Path, *, threads: int = 1) -> ParsingModel:
-    """Load a model folder (checks the weights' hash; ``weights_only`` unpickling)."""
+def load_parsing_model(folder: str | Path, *, threads: int = 1,
+                       fpp_threshold: bool = False) -> ParsingModel:
+    """Load a model folder (checks the weights' hash; ``weights_only`` unpickling).
+
+    fpp_threshold : use the validation-chosen FPP offset saved in ``model.json`` (none
+    saved = offset 0); False (the default, docs/face_parsing.md) = the plain arg-max."""
     torch = _torch()
     side = read_parsing_sidecar(folder)
     params = {"crop": "box", "balance": False, "mirror": False, "fpp_balance": False,
@@ -372,4 +388,7 @@ def load_parsing_model(folder: str | Path, *, threads: int = 1) -> ParsingModel:
     model.net_ = net
     model.history_ = side.get("history", [])
     model.sidecar_ = side
+    model.fpp_threshold_ = side.get("fpp_threshold")
+    model.fpp_offset_ = float((model.fpp_threshold_ or {}).get("offset", 0.0)) \
+        if fpp_threshold else 0.0
     return model

@@ -92,14 +92,16 @@ def areas(labels: np.ndarray, points: np.ndarray) -> dict[str, Any]:
 
 
 def parse_file(path: str | Path, model_dir: str | Path, out: str | Path, *,
-               max_frames: int = 16, progress: Progress | None = None) -> dict[str, Any]:
-    """Parse a photo or video into ``out`` (masks/, overlay.png, parsing.json)."""
+               max_frames: int = 16, progress: Progress | None = None,
+               fpp_threshold: bool = False) -> dict[str, Any]:
+    """Parse a photo or video into ``out`` (masks/, overlay.png, parsing.json).
+    fpp_threshold : use the model's validation-chosen FPP offset (when it has one)."""
     src = Path(path)
     if not src.exists():
         raise InputError(f"{src}: file does not exist; check the path")
     if src.is_dir():
         raise InputError(f"{src}: is a folder; give one photo or video file")
-    model = load_parsing_model(model_dir)
+    model = load_parsing_model(model_dir, fpp_threshold=fpp_threshold)
     total = 1 if src.suffix.lower() in IMAGE_SUFFIXES else max_frames
     parsed = parse_frames(model, _frames(src, max_frames), progress=progress, total=total)
     out_dir = Path(out)
@@ -119,6 +121,7 @@ def parse_file(path: str | Path, model_dir: str | Path, out: str | Path, *,
                                        [f["fpp"]["fpp_share_right"] for f in frames])
         if "fpp" in model.classes else "not modelled",
         "fpp_side_rule": SIDE_RULE.format(share=FPP_SIDE_MIN_SHARE, over="frames"),
+        "fpp_offset": float(getattr(model, "fpp_offset_", 0.0)),
         "trained_on": model.sidecar_["training"].get("cohort"),
         "trained_on_synthetic": model.sidecar_["training"].get("synthetic"),
         "disclaimer": DISCLAIMER,
@@ -158,17 +161,18 @@ PARSING_OVERLAY = "parsing_overlay.png"
 
 
 def parse_case(case_dir: str | Path, model: ParsingModel | str | Path, *,
-               n_frames: int = 4) -> dict[str, Any]:
+               n_frames: int = 4, fpp_threshold: bool = False) -> dict[str, Any]:
     """Parse ``n_frames`` kept crops of a preprocessed case folder.
 
     Returns per-side FPP shares (mean over the frames), the FPP side, and writes the
-    overlay montage ``parsing_overlay.png`` into the case folder.
+    overlay montage ``parsing_overlay.png`` into the case folder. fpp_threshold : when
+    ``model`` is a folder, use its validation-chosen FPP offset.
     """
     from strokescreen.preprocess.artifacts import CROPS_NPZ
 
     folder = Path(case_dir)
     if not isinstance(model, ParsingModel):
-        model = load_parsing_model(model)
+        model = load_parsing_model(model, fpp_threshold=fpp_threshold)
     path = folder / CROPS_NPZ
     if not path.is_file():
         raise InputError(f"{folder}: no {CROPS_NPZ}; preprocess the recording first")
@@ -192,6 +196,7 @@ def parse_case(case_dir: str | Path, model: ParsingModel | str | Path, *,
                                            [s["fpp_share_right"] for s in shares])
             if modelled else "not modelled",
             "overlay": PARSING_OVERLAY, "trained_on_synthetic": bool(training.get("synthetic")),
+            "fpp_offset": float(getattr(model, "fpp_offset_", 0.0)),
             "rule": SIDE_RULE.format(share=FPP_SIDE_MIN_SHARE, over="the key frames")}
 
 

@@ -55,7 +55,8 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
                   overwrite: bool = False, cache_dir: str | Path | None = None,
                   extra: list[str | Path] | None = None, crop: str | None = None,
                   balance: bool = False, mirror: bool = False, fpp_balance: bool = False,
-                  symmetry: bool = False, progress: Progress | None = None) -> dict[str, Any]:
+                  symmetry: bool = False, calibrate: bool = True,
+                  progress: Progress | None = None) -> dict[str, Any]:
     """Build the crops, split by subject, train with checkpoints, save the model folder.
 
     extra : further cohorts / manifests (e.g. real healthy faces) used for training only;
@@ -64,10 +65,12 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     balance : median-frequency class weights in the pixel cross-entropy.
     mirror : the mirrored image as extra input channels. fpp_balance : FPP pixels
     weighted by the training crops without FPP over those with it. symmetry : the FPP
-    decided by the left-right comparison path (needs ``crop="midline"``).
+    decided by the left-right comparison path (needs ``crop="midline"``). calibrate :
+    choose the FPP threshold on the validation subjects (:func:`fpp_threshold_on`).
 
     Re-running into the same ``out`` resumes from ``out/checkpoint.pt`` (data cached in
-    ``out/_data`` unless ``cache_dir`` is given). Returns the training summary written into ``model.json``.
+    ``out/_data`` unless ``cache_dir`` is given). Returns the training summary written into
+    ``model.json`` and the FPP threshold chosen (None when not calibrated).
     """
     folder = Path(out)
     if (folder / "model.json").exists() and not overwrite:
@@ -132,9 +135,103 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
                        "the pupil line: a proxy, no offline hair segmenter" if hair else "none",
         "note": SYNTHETIC_NOTE,
     }
+    if calibrate and len(val.images) and "fpp" in model.classes:
+        model.fpp_threshold_ = fpp_threshold_on(model, val)
     save_parsing_model(model, folder, training=training, overwrite=True)
     (folder / CHECKPOINT).unlink(missing_ok=True)
-    return training
+    return {**training, "fpp_threshold": getattr(model, "fpp_threshold_", None)}
+
+
+def fpp_threshold_on(model: ParsingModel, val: ParsingData, *,
+                     rule: str = "healthy") -> dict[str, Any]:
+    """The FPP offset chosen on ``val`` by ``rule`` (:data:`~strokescreen.parsing.calibrate.
+    RULES`), with the validation recordings' side calls at that offset."""
+    from strokescreen.parsing.calibrate import (
+        MAX_OFFSET,
+        RULES,
+        SIDE_GRID_STEP,
+        apply_fpp_offset,
+        choose_fpp_offset,
+    )
+
+    if rule not in RULES:
+        raise InputError(f"unknown FPP threshold rule {rule!r}; one of {', '.join(RULES)}")
+    fpp = model.classes.index("fpp")
+    proba = model.predict_proba(val.images)
+    truth = model._merge(val.labels) == fpp
+    healthy = (val.meta["region"] == "none").to_numpy()
+    sub = val.subset(healthy)
+
+    def healthy_sides(off: float) -> int:
+        if not healthy.any():
+            return 0
+        pred = apply_fpp_offset(proba[healthy], fpp, off)
+        return side_counts(case_fpp_sides(model, sub, pred))["no_weakness_with_a_side"]
+
+    below = None
+    res = choose_fpp_offset(proba, truth, fpp)
+    if rule == "healthy":
+        for off in np.arange(0.0, res["offset"] + SIDE_GRID_STEP, SIDE_GRID_STEP):
+            if healthy_sides(float(off)):
+                below = float(off)
+                break
+        if below is not None and below > 0:  # bisect the grid step: where it starts
+            lo = max(below - SIDE_GRID_STEP, 0.0)
+            while below - lo > 1e-4:
+                mid = (lo + below) / 2
+                lo, below = (lo, mid) if healthy_sides(mid) else (mid, below)
+        below = MAX_OFFSET if below is None else below
+        res = choose_fpp_offset(proba, truth, fpp, below=below)
+        # between grid points: lower the bound until the chosen offset itself is safe
+        while res["offset"] > 0 and healthy_sides(res["offset"]):
+            below = res["offset"]
+            res = choose_fpp_offset(proba, truth, fpp, below=below)
+    res["rule"], res["rule_name"] = RULES[rule], rule
+    res["first_offset_giving_a_side_without_weakness"] = below
+    for tag, off in (("at_0", 0.0), ("chosen", res["offset"])):
+        cases = case_fpp_sides(model, val, apply_fpp_offset(proba, fpp, off))
+        res[f"val_sides_{tag}"] = side_counts(cases)
+    res["val_subjects"] = sorted(set(val.meta["subject_id"]))
+    return res
+
+
+def calibrate_parsing(model_dir: str | Path, source: str | Path, *, rule: str = "healthy",
+                      cache_dir: str | Path | None = None, overwrite: bool = False,
+                      progress: Progress | None = None) -> dict[str, Any]:
+    """Choose the FPP offset of an existing model on its validation subjects (read from
+    its ``model.json``, found in ``source``) and write it into ``model.json``."""
+    folder = Path(model_dir)
+    model = load_parsing_model(folder, fpp_threshold=False)
+    side = model.sidecar_
+    if "fpp" not in model.classes:
+        raise InputError(f"{folder}: the model has no FPP class (ablation {model.ablation}); "
+                         "calibrate a model trained with the FPP")
+    if side.get("fpp_threshold") and not overwrite:
+        raise InputError(f"{folder}: already holds an FPP threshold (offset "
+                         f"{float(side['fpp_threshold'].get('offset', 0.0)):+.3f}); pass "
+                         "--overwrite to choose it again")
+    val_subj = set((side.get("training", {}).get("subjects") or {}).get("val") or [])
+    if not val_subj:
+        raise InputError(f"{folder}: no validation subjects recorded; retrain with a "
+                         "cohort of 3 or more subjects")
+    data = build_parsing_data(source, size=side["model"]["input_size_px"],
+                              frames_per_case=side["training"]["frames_per_case"],
+                              subjects=val_subj, align=model.crop,
+                              cache_dir=cache_dir or folder / DATA_DIR)
+    found = set(data.meta["subject_id"])
+    if found != val_subj:
+        raise InputError(f"{source}: holds {len(found & val_subj)} of the model's "
+                         f"{len(val_subj)} validation subjects; give the cohort it was "
+                         "trained on")
+    if progress is not None:
+        progress(0, 1, note="validation crops")
+    res = fpp_threshold_on(model, data, rule=rule)
+    res["synthetic"] = bool(side.get("training", {}).get("synthetic"))
+    side["fpp_threshold"] = res
+    (folder / "model.json").write_text(json.dumps(json_safe(side), indent=2) + "\n")
+    if progress is not None:
+        progress(1, 1, note="done")
+    return res
 
 
 def _is_synthetic(manifest: Path) -> bool:
@@ -207,7 +304,8 @@ def evaluate_model(model: ParsingModel, data: ParsingData) -> dict[str, Any]:
 
 
 def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str | Path, *,
-                     cache_dir: str | Path | None = None, progress: Progress | None = None) -> dict[str, Any]:
+                     cache_dir: str | Path | None = None, fpp_threshold: bool = False,
+                     progress: Progress | None = None) -> dict[str, Any]:
     """Score each model on the held-out subjects recorded in the first model's folder.
 
     Writes ``per_class.csv`` (model x class), ``ablation.csv`` (one row per model),
@@ -215,7 +313,7 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
     """
     if not model_dirs:
         raise InputError("give at least one --model folder from `strokescreen parsing-train`")
-    models = [load_parsing_model(m) for m in model_dirs]
+    models = [load_parsing_model(m, fpp_threshold=fpp_threshold) for m in model_dirs]
     first = models[0].sidecar_
     held = set(first["training"]["subjects"]["test"])
     for m, d in zip(models, model_dirs, strict=True):
@@ -244,6 +342,7 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
         table.append({"model": str(d), "ablation": name, "preset": m.preset, "crop": m.crop,
                       "balance": m.balance, "mirror": m.mirror,
                       "fpp_balance": m.fpp_balance, "symmetry": m.symmetry, "seed": m.seed,
+                      "fpp_offset": float(getattr(m, "fpp_offset_", 0.0)),
                       "parameters": sum(p.numel() for p in m.net_.parameters()),
                       **res["summary"],
                       "fpp_side_agreement": res.get("fpp_side_agreement", float("nan")),
