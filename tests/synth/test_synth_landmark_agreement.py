@@ -47,10 +47,7 @@ def test_mediapipe_finds_the_face_and_agrees_with_truth(clips):
     found_arr, clean_arr = np.array(found), np.array(clean_all)
     assert found_arr[clean_arr].mean() >= 0.95
     assert np.mean(errors) < 0.03, np.mean(errors)
-    # generator 4's published eye spacing and lid height (the portrait's eye region warped
-    # by up to about 3 mm) raise the 90th percentile on these two clips from 0.043 to
-    # 0.046 of the inter-ocular distance (the mean stays 0.025), so the bound is 0.048
-    assert np.percentile(errors, 90) < 0.048
+    assert np.percentile(errors, 90) < 0.045
 
 
 def test_preprocessing_stage_finds_the_face(clips, tmp_path):

@@ -32,12 +32,6 @@ def test_planted_rate_is_found_from_the_measured_droop_over_visits(tmp_path, mon
     # deg) as 3.2 mm, and the fitted rate comes out 0.018 instead of 0.03; a known limit of
     # the landmarker on stretched faces (docs/synthetic_cohort.md), not of the recovery
     monkeypatch.setattr(params, "face_shape", lambda seed, s: (0.0, 0.0, 0.0))
-    # likewise the portrait's own eyes: with generator 4's published eye spacing and lid
-    # height MediaPipe reads this subject's droop 3.9, 3.5, 1.8 mm over the visits and the
-    # fitted rate comes out 0.019; the voice and blinks keep their generator-4 draws
-    own_eyes = params.eye_voice
-    monkeypatch.setattr(params, "eye_voice", lambda seed, s, n: {
-        **own_eyes(seed, s, n), "ipd_over_iris": 0.0, "mrd1_ipu": 0.0})
     from strokescreen.io.manifest import read_manifest
     from strokescreen.synth.cohort import generate_cohort
     from strokescreen.workflows.feature_table import build_feature_table
