@@ -376,7 +376,8 @@ def eye_proportions(f: np.ndarray, *, ipd_over_iris: float = 0.0, mrd1_ipu: floa
         eye region (iris, lids and the skin around them, Gaussian window of 16 mm) moves
         sideways by half the change, the iris itself fully.
     mrd1_ipu : upper lid margin to pupil centre (margin reflex distance 1) in inter-pupil
-        distances; the upper lids (with their skin) are lowered along the blink shape,
+        distances; the upper lids (with their skin) are lowered along the blink shape
+        (the lower lids stay),
         never raised (a mesh already at or below it is kept). The lowering is divided by
         ``lid_read_gain``: the share of a lowered lid a landmarker reads on the render.
     """
@@ -394,6 +395,7 @@ def eye_proportions(f: np.ndarray, *, ipd_over_iris: float = 0.0, mrd1_ipu: floa
         g = Geometry.of(out)
         for side, lid, pupil in (("right", 159, T.IRIS_RIGHT[0]), ("left", 386, T.IRIS_LEFT[0])):
             shape = _blink(out, g, side)
+            shape[EYE_LOWER[side]] = 0.0  # only the upper lid comes down
             mrd1 = float(out[pupil, 1] - out[lid, 1])
             travel = float(shape[lid, 1])
             if travel > 1e-6 and mrd1 > mrd1_ipu * ipd:

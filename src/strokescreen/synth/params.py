@@ -57,11 +57,11 @@ MRD1_MM = (3.36, 0.6)
 #: the landmarker's own reading is not aimed at for the eye spacing: MediaPipe's iris
 #: reads about 5 % large on the renders, a property of the landmarker that a real face
 #: presumably shares, so the design has the published ratio itself (0 = no aim). A lowered upper lid
-#: drawn by warping is only partly read (a rendering artefact, 45 % of the way, measured
+#: drawn by warping is only partly read (a rendering artefact, about half the way, measured
 #: on rendered synthetic healthy faces, never on real recordings), so the design lowers
 #: it by the missing share (docs/synthetic_cohort.md)
 IPD_OVER_IRIS_READ_BIAS = 0.0
-LID_READ_GAIN = 0.45
+LID_READ_GAIN = 0.5
 #: laryngeal cycle-to-cycle period perturbation (jitter local, %) as a sustained vowel
 #: reads it: log-normal with median 0.55 % (healthy adults' means 0.49-0.62 %, Felippe
 #: et al. 2006) and 95th percentile 1.04 % (the MDVP upper normal limit)
