@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from strokescreen.synth import _mesh_tables as T
-from strokescreen.synth import params as P
+from strokescreen.synth import published as P
 from strokescreen.synth.config import PRESETS, SynthConfig
 from strokescreen.synth.face_model import eye_proportions, iris_diameter_px
 from strokescreen.synth.params import cases_frame, draw_cohort
@@ -50,7 +50,9 @@ def test_drawn_eye_and_voice_figures_have_the_published_distributions():
 def test_the_new_draws_leave_every_other_drawn_value_unchanged(monkeypatch):
     config = SynthConfig(n_subjects=30, recordings_per_subject=2)
     before = cases_frame(draw_cohort(config))
-    monkeypatch.setattr(P, "EYE_VOICE_STREAM", P.EYE_VOICE_STREAM + 1)
+    from strokescreen.synth import published
+
+    monkeypatch.setattr(published, "EYE_VOICE_STREAM", published.EYE_VOICE_STREAM + 1)
     after = cases_frame(draw_cohort(config))
     keep = [c for c in before.columns if c not in NEW]
     assert before[keep].equals(after[keep])

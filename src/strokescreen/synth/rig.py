@@ -29,13 +29,9 @@ from strokescreen.synth.face_model import (
     proportion,
     symmetrize,
 )
-from strokescreen.synth.params import (
-    CORNER_HEIGHT_READ_BIAS_IPU,
-    IPD_OVER_IRIS_READ_BIAS,
-    LID_READ_GAIN,
-    CaseParams,
-)
+from strokescreen.synth.params import CORNER_HEIGHT_READ_BIAS_IPU, CaseParams
 from strokescreen.synth.portraits import Portrait
+from strokescreen.synth.published import IPD_OVER_IRIS_READ_BIAS, LID_READ_GAIN
 from strokescreen.synth.warp import inverse_map, triangulate
 
 PIVOT_MM = np.array([0.0, 25.0, 85.0])

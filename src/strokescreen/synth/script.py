@@ -20,7 +20,8 @@ from scipy.ndimage import gaussian_filter1d
 
 from strokescreen.synth.config import DifficultyPreset
 from strokescreen.synth.face_model import SMILE_JAW_OPEN_MM
-from strokescreen.synth.params import COMPLETE_BLINK_SHARE, PARTIAL_BLINK_CLOSURES, CaseParams
+from strokescreen.synth.params import CaseParams
+from strokescreen.synth.published import COMPLETE_BLINK_SHARE, PARTIAL_BLINK_CLOSURES
 from strokescreen.synth.speech import (
     PHRASES,
     RATE_HZ,
