@@ -119,6 +119,10 @@ def write_card(out: Path, config: SynthConfig, table: pd.DataFrame, *, oracle: f
         f"- mouth-corner height below the eyes (inter-pupil distances; MEEI normals 1.11, sd "
         f"0.06): {_summary(table.corner_height_ipu)}; mouth width (0.82, sd 0.08): "
         f"{_summary(table.mouth_width_ipu)}",
+        f"- inter-pupil distance / iris diameter (published 63.36 / 11.71 = 5.41): "
+        f"{_summary(table.ipd_over_iris)}; upper lid above the pupil (MRD1, inter-pupil "
+        f"distances; 3.36 mm = 0.053): {_summary(table.mrd1_ipu)}; laryngeal jitter (%, "
+        f"median 0.55): {_summary(table.vocal_jitter_pct)}",
         f"- speech rate (syllables/s) healthy: {_summary(healthy.speech_rate_syl_s)}; "
         f"stroke: {_summary(stroke.speech_rate_syl_s)}",
         f"- planted head-turn frames: {int(table.head_turn_frames.sum())}; occluded frames: "

@@ -27,6 +27,7 @@ from strokescreen.synth.paint import (
     hand_shape,
     noise_bank,
     occluder_centre,
+    paint_lids,
     paint_mouth,
 )
 from strokescreen.synth.params import CaseParams
@@ -112,6 +113,7 @@ def render_case(case: CaseParams, portrait, *, out_dir: Path, seed: int, seconds
     rig = build_rig(portrait, case, width=width, height=height, fix_deg=fix_deg)
     tl = build_timeline(case, preset, seconds=seconds, fps=fps, rng=rng)
     w = activations(case, tl, rig)
+    col_blink = {s: BLENDSHAPES.index(f"blink_{s}") for s in ("left", "right")}
     shapes = np.stack([rig.shapes[name] for name in BLENDSHAPES])
     mesh_mm = rig.rest_mm[None] + np.einsum("nk,kpj->npj", w, shapes)
     c = tl.controls
@@ -136,6 +138,8 @@ def render_case(case: CaseParams, portrait, *, out_dir: Path, seed: int, seconds
             img = rig.warp(mesh_px[i], ring_px[i])
             paint_mouth(img, mesh_px[i], px_per_mm=rig.scale_px_per_mm,
                         rest_gap_px=rig.rest_gap_px)
+            paint_lids(img, mesh_px[i], {s: float(w[i, col_blink[s]]) for s in col_blink},
+                       px_per_mm=rig.scale_px_per_mm)
             for ev in tl.occlusions:
                 face_c = mesh_px[i, [T.IRIS_RIGHT[0], T.IRIS_LEFT[0]], :2].mean(0)
                 face_w = float(abs(mesh_px[i, 454, 0] - mesh_px[i, 234, 0]))

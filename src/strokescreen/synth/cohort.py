@@ -31,7 +31,7 @@ MANIFEST_COLUMNS = (*REQUIRED_MANIFEST_COLUMNS, "condition", "severity", "side",
 #: the same config and seed would render different faces or voices (2: real-sized smiles and
 #: natural asymmetry from the MEEI normals, 2026-11-30; 3: face proportions from the MEEI
 #: normals, lips apart at rest for some, speech-only recordings without the smile task)
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 GENERATOR_STAMP = "generator.json"
 
 

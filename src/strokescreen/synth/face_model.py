@@ -157,8 +157,21 @@ def _jaw(f: np.ndarray, g: Geometry) -> np.ndarray:
     return d
 
 
+#: the upper lid's skin slides down with its margin in a blink: fully up to
+#: ``LID_BAND_MM`` above the margin (the lashes and the lid fold move as a band), then
+#: falling off (Gaussian, ``LID_SKIN_FALLOFF_MM``), so a closed eye shows stretched lid
+#: skin, not the lashes smeared over the eye (generator 4)
+LID_BAND_MM = 4.0
+LID_SKIN_FALLOFF_MM = 4.0
+
+
 def _blink(f: np.ndarray, g: Geometry, side: str) -> np.ndarray:
-    """Displacement for a full lid closure of one eye (upper lid 80 %, lower lid 20 %)."""
+    """Displacement for a full lid closure of one eye (upper lid 80 %, lower lid 20 %).
+
+    The upper lid's skin slides down with its margin (``LID_BAND_MM`` in full, then
+    falling off; over about 3 mm beyond the eye's corners), so a closed eye is covered
+    by skin with the lashes at its lower edge, as a landmarker expects to see it.
+    """
     d = np.zeros_like(f)
     up, lo = EYE_UPPER[side], EYE_LOWER[side]
     lo_x, lo_y = f[lo, 0], f[lo, 1]
@@ -169,10 +182,12 @@ def _blink(f: np.ndarray, g: Geometry, side: str) -> np.ndarray:
     gap_lo = lo_y - np.interp(lo_x, up_x[o2], up_y[o2])
     d[up, 1] = 0.8 * gap_up
     d[lo, 1] = -0.2 * gap_lo
-    mean_drop = float(np.mean(0.8 * gap_up))
-    near = _gauss(f, g.eye[side] - np.array([0, 2.5, 0]), 6.0)
-    above = _sigmoid((g.eye[side][1] - 1.0 - f[:, 1]) / 1.0)
-    skin = 0.45 * mean_drop * near * above
+    x, y = f[:, 0], f[:, 1]
+    x_in = np.clip(x, up_x[o2][0], up_x[o2][-1])
+    drop = np.interp(x_in, up_x[o2], 0.8 * gap_up[o2]) * np.exp(-(((x - x_in) / 3.0) ** 2))
+    height = np.interp(x_in, up_x[o2], up_y[o2]) - y  # mm above the lid margin
+    skin = drop * np.exp(-((np.clip(height - LID_BAND_MM, 0, None) / LID_SKIN_FALLOFF_MM) ** 2)) \
+        * _sigmoid(height / 0.5)
     mask = np.ones(len(f), bool)
     mask[up] = False
     mask[lo] = False
@@ -351,3 +366,39 @@ def commissure_dh_mm(mesh_mm: np.ndarray) -> float:
     il, ir = mesh_mm[T.IRIS_LEFT[0]], mesh_mm[T.IRIS_RIGHT[0]]
     return float((mesh_mm[T.MOUTH_CORNER_LEFT, 1] - il[1])
                  - (mesh_mm[T.MOUTH_CORNER_RIGHT, 1] - ir[1]))
+
+
+def eye_proportions(f: np.ndarray, *, ipd_over_iris: float = 0.0, mrd1_ipu: float = 0.0,
+                    lid_read_gain: float = 1.0) -> np.ndarray:
+    """Give a symmetric mm mesh its drawn eye proportions (0 keeps the mesh's own).
+
+    ipd_over_iris : inter-pupil distance over the mean horizontal iris diameter; each
+        eye region (iris, lids and the skin around them, Gaussian window of 16 mm) moves
+        sideways by half the change, the iris itself fully.
+    mrd1_ipu : upper lid margin to pupil centre (margin reflex distance 1) in inter-pupil
+        distances; the upper lids (with their skin) are lowered along the blink shape
+        (the lower lids stay),
+        never raised (a mesh already at or below it is kept). The lowering is divided by
+        ``lid_read_gain``: the share of a lowered lid a landmarker reads on the render.
+    """
+    out = np.array(f, float, copy=True)
+    if ipd_over_iris > 0:
+        g = Geometry.of(out)
+        ipd = float(abs(out[T.IRIS_LEFT[0], 0] - out[T.IRIS_RIGHT[0], 0]))
+        half = 0.5 * (ipd_over_iris * iris_diameter_px(out) - ipd)
+        for side, sgn in (("left", 1.0), ("right", -1.0)):
+            w = _gauss(out, g.eye[side], 16.0)
+            w[IRIS[side]] = 1.0
+            out[:, 0] += sgn * half * w
+    if mrd1_ipu > 0:
+        ipd = float(abs(out[T.IRIS_LEFT[0], 0] - out[T.IRIS_RIGHT[0], 0]))
+        g = Geometry.of(out)
+        for side, lid, pupil in (("right", 159, T.IRIS_RIGHT[0]), ("left", 386, T.IRIS_LEFT[0])):
+            shape = _blink(out, g, side)
+            shape[EYE_LOWER[side]] = 0.0  # only the upper lid comes down
+            mrd1 = float(out[pupil, 1] - out[lid, 1])
+            travel = float(shape[lid, 1])
+            if travel > 1e-6 and mrd1 > mrd1_ipu * ipd:
+                lower = (mrd1 - mrd1_ipu * ipd) / max(lid_read_gain, 0.1)
+                out = out + min(lower / travel, 0.8) * shape
+    return out

@@ -130,3 +130,62 @@ def camera(img: np.ndarray, *, gain: float, noise: tuple[np.ndarray, np.ndarray]
     out = cv2.convertScaleAbs(img, alpha=gain) if abs(gain - 1.0) > 1e-3 else img
     out = cv2.add(out, noise[0])
     return cv2.subtract(out, noise[1])
+
+
+_LID_UPPER = {"left": list(T.LEFT_EYE_UPPER), "right": list(T.RIGHT_EYE_UPPER)}
+#: lid painting: the band above the upper lid margin that a closing lid covers with skin
+#: (mm), the closure at which the painting starts and where it is complete, and the lash
+#: line's width (mm); see docs/synthetic_cohort.md (generator 4)
+LID_BAND_PAINT_MM = 3.0
+LID_PAINT_CLOSURE = (0.35, 0.85)
+LASH_LINE_MM = 0.5
+
+
+def paint_lids(img: np.ndarray, mesh_px: np.ndarray, closure: dict[str, float], *,
+               px_per_mm: float) -> None:
+    """Cover the lash band of a closing eye with lid skin and a thin lash line.
+
+    Warping stretches the portrait's dark lash band over a closing eye, which a
+    landmarker reads as an open slit. For each side with ``closure`` (blink activation,
+    0 open .. 1 closed) above ``LID_PAINT_CLOSURE[0]``, the band ``LID_BAND_PAINT_MM``
+    above the upper lid margin is blended (fully at ``LID_PAINT_CLOSURE[1]``) with the
+    skin colour just above it, and a lash line is drawn along the margin.
+    """
+    lo_c, hi_c = LID_PAINT_CLOSURE
+    h, w = img.shape[:2]
+    for side, c in closure.items():
+        alpha = float(np.clip((c - lo_c) / (hi_c - lo_c), 0.0, 1.0))
+        if alpha <= 0.0:
+            continue
+        alpha = alpha * alpha * (3 - 2 * alpha)
+        margin = mesh_px[_LID_UPPER[side], :2]
+        margin = margin[np.argsort(margin[:, 0])]
+        band = LID_BAND_PAINT_MM * px_per_mm
+        top = margin - np.array([0.0, band])
+        x0, y0 = np.floor(top.min(0) - 2).astype(int)
+        x1, y1 = np.ceil(margin.max(0) + 2 + 0.35 * band).astype(int)
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue
+        # skin colour: the lid skin above the band, over the eye's middle half
+        sy0 = max(int(top[:, 1].min() - 1.6 * band), 0)
+        sy1 = max(int(top[:, 1].min() - 0.6 * band), sy0 + 1)
+        qx0, qx1 = int(x0 + 0.25 * (x1 - x0)), int(x1 - 0.25 * (x1 - x0))
+        patch = img[sy0:sy1, qx0:max(qx1, qx0 + 1)].reshape(-1, 3).astype(float)
+        if len(patch) == 0:
+            continue
+        skin = np.percentile(patch, 60, axis=0)
+        roi = img[y0:y1, x0:x1]
+        off = np.array([x0, y0], float)
+        mask = np.zeros(roi.shape[:2], np.float32)
+        low = margin + np.array([0.0, 0.35 * band])  # the blurred edge still covers the margin
+        cv2.fillPoly(mask, [_poly(np.concatenate([top, low[::-1]]) - off)], (1.0,),
+                     lineType=cv2.LINE_AA, shift=4)
+        mask = cv2.GaussianBlur(mask, (0, 0), max(0.25 * band, 0.6)) * alpha
+        layer = roi.astype(np.float32) * (1 - mask[..., None]) + skin * mask[..., None]
+        lash_layer = layer.copy()
+        thick = max(int(round(LASH_LINE_MM * px_per_mm)), 1)
+        cv2.polylines(lash_layer, [_poly(margin - off)], False, tuple(0.45 * skin),
+                      thickness=thick, lineType=cv2.LINE_AA, shift=4)
+        out = alpha * lash_layer + (1 - alpha) * layer
+        roi[:] = np.clip(np.round(out), 0, 255).astype(np.uint8)

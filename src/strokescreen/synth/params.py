@@ -18,6 +18,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from strokescreen.synth.config import DifficultyPreset, SynthConfig
+from strokescreen.synth.published import eye_voice
 from strokescreen.synth.visits import (
     Course,
     draw_age,
@@ -117,6 +118,14 @@ class CaseParams:
     mouth_width_ipu: float = 0.0
     rest_lip_gap_mm: float = 0.0
     protocol: str = "full"
+    # generator 4 (0 = keep the portrait's / none): inter-pupil distance over the iris
+    # diameter, upper lid to pupil (MRD1, IPU), the voice's laryngeal jitter (%, as a
+    # sustained vowel reads it) and the seed of this recording's blink closures and
+    # voice perturbation (its own stream: the script's other draws stay as they were)
+    ipd_over_iris: float = 0.0
+    mrd1_ipu: float = 0.0
+    vocal_jitter_pct: float = 0.0
+    eye_voice_seed: int = 0
     # clinical metadata (0/1; drawn independently of the condition unless metadata_linked)
     hypertension: int = 0
     diabetes: int = 0
@@ -309,6 +318,7 @@ def draw_cohort(config: SynthConfig) -> list[CaseParams]:
         amplitude = smile_amplitude(config.seed, s, preset)
         height_ipu, width_ipu, lip_gap = face_shape(config.seed, s)
         protocol = protocols(config.seed, s, k_rec, preset.speech_only_share)
+        ev = eye_voice(config.seed, s, k_rec)
         day = subj["_enrol_day"] * span
         course = None
         if n_visits > 1:
@@ -333,6 +343,8 @@ def draw_cohort(config: SynthConfig) -> list[CaseParams]:
                 rest_roll_deg=float(rest[r, 2]),
                 smile_amplitude=amplitude, corner_height_ipu=height_ipu,
                 mouth_width_ipu=width_ipu, rest_lip_gap_mm=lip_gap, protocol=protocol[r],
+                ipd_over_iris=ev["ipd_over_iris"], mrd1_ipu=ev["mrd1_ipu"],
+                vocal_jitter_pct=ev["vocal_jitter_pct"], eye_voice_seed=ev["seeds"][r],
             )
             if course is not None:
                 when = _visit_fields(fields, subj, course, r, config, preset, jitter,

@@ -21,6 +21,7 @@ from strokescreen.synth import _mesh_tables as T
 from strokescreen.synth.base import base_image, close_mouth, detect_mesh
 from strokescreen.synth.face_model import (
     blendshapes,
+    eye_proportions,
     frontal_frame,
     morph,
     neutralize,
@@ -30,6 +31,7 @@ from strokescreen.synth.face_model import (
 )
 from strokescreen.synth.params import CORNER_HEIGHT_READ_BIAS_IPU, CaseParams
 from strokescreen.synth.portraits import Portrait
+from strokescreen.synth.published import IPD_OVER_IRIS_READ_BIAS, LID_READ_GAIN
 from strokescreen.synth.warp import inverse_map, triangulate
 
 PIVOT_MM = np.array([0.0, 25.0, 85.0])
@@ -194,8 +196,13 @@ def build_rig(portrait: Portrait, case: CaseParams, *, width: int, height: int,
     corner_ipu = case.corner_height_ipu
     if corner_ipu > 0:  # aim at what the landmarker will read (see params)
         corner_ipu -= CORNER_HEIGHT_READ_BIAS_IPU
-    design = proportion(morphed, corner_height_ipu=corner_ipu,
+    ipd_over_iris, mrd1 = case.ipd_over_iris, case.mrd1_ipu
+    if ipd_over_iris > 0:  # aim at what the landmarker will read (see params)
+        ipd_over_iris += IPD_OVER_IRIS_READ_BIAS
+    spaced = eye_proportions(morphed, ipd_over_iris=ipd_over_iris)
+    design = proportion(spaced, corner_height_ipu=corner_ipu,
                         mouth_width_ipu=case.mouth_width_ipu)
+    design = eye_proportions(design, mrd1_ipu=mrd1, lid_read_gain=LID_READ_GAIN)
     face_w_mm = float(abs(design[454, 0] - design[234, 0]))
     scale = case.face_width_frac * width / face_w_mm
     centre = np.array([width * (0.5 + case.offset_x), height * (0.45 + case.offset_y)])
@@ -248,6 +255,7 @@ def reference_case() -> CaseParams:
 
     case = draw_cohort(SynthConfig(n_subjects=1))[0]
     return dataclasses.replace(case, morph=(0.0,) * 7, corner_height_ipu=0.0,
+                               ipd_over_iris=0.0, mrd1_ipu=0.0,
                                mouth_width_ipu=0.0, rest_lip_gap_mm=0.0, protocol="full",
                                offset_x=0.0, offset_y=-0.03,
                                face_width_frac=0.36, tone=0.0, warmth=0.0, light_strength=0.0)

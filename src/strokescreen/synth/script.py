@@ -21,6 +21,7 @@ from scipy.ndimage import gaussian_filter1d
 from strokescreen.synth.config import DifficultyPreset
 from strokescreen.synth.face_model import SMILE_JAW_OPEN_MM
 from strokescreen.synth.params import CaseParams
+from strokescreen.synth.published import COMPLETE_BLINK_SHARE, PARTIAL_BLINK_CLOSURES
 from strokescreen.synth.speech import (
     PHRASES,
     RATE_HZ,
@@ -28,6 +29,7 @@ from strokescreen.synth.speech import (
     Voice,
     degrade,
     is_vowel,
+    perturb_periods,
     synthesize,
 )
 
@@ -46,6 +48,8 @@ _CONSONANTS = {"p": (0, 0.0), "b": (0, 0.0), "m": (0, 0.0), "f": (1.5, 0.0), "v"
                "dZ": (3, -0.5), "k": (5, 0.0), "g": (5, 0.0), "N": (4, 0.0), "h": (6, 0.0),
                "j": (3, 0.5)}
 _GRID_HZ = 200
+#: a spontaneous blink's closing, closed and opening phases (s), generator 4
+BLINK_PHASES_S = (0.08, 0.06, 0.16)
 
 
 @dataclass
@@ -178,8 +182,10 @@ def build_timeline(case: CaseParams, preset: DifficultyPreset, *, seconds: float
     # audio
     audio = np.zeros(int(round(seconds * RATE_HZ)), np.float64)
     loud = float(rng.uniform(0.05, 0.12))
+    own = np.random.default_rng(case.eye_voice_seed)  # generator 4: its own stream
     for onset, _, utt in placed:
-        a = degrade(utt.audio, dysarthria=case.dysarthria, rng=rng)
+        a = perturb_periods(utt.audio, jitter_pct=case.vocal_jitter_pct, rng=own)
+        a = degrade(a, dysarthria=case.dysarthria, rng=rng)
         a = a / max(float(np.sqrt(np.mean(a**2))), 1e-6) * loud
         i0 = int(round(onset * RATE_HZ))
         if i0 < len(audio):
@@ -213,7 +219,7 @@ def build_timeline(case: CaseParams, preset: DifficultyPreset, *, seconds: float
     c["smile_right"] = smile.copy()
     c["jaw"] += SMILE_JAW_OPEN_MM * smile
     c["jaw"] = np.maximum(c["jaw"], case.rest_lip_gap_mm)  # lips apart at rest
-    _expressions(c, t, case, rng)
+    _expressions(c, t, case, rng, own)
     turns = _head(c, t, seconds, preset, rng,
                   rest_deg=(case.rest_yaw_deg, case.rest_pitch_deg, case.rest_roll_deg))
     c["light"] = 1.0 + _drift(t, preset.light_drift, rng)
@@ -222,13 +228,29 @@ def build_timeline(case: CaseParams, preset: DifficultyPreset, *, seconds: float
                     occ, placed)
 
 
+def _blink_closure(own: np.random.Generator | None) -> float:
+    """How far one spontaneous blink closes the eye: complete for COMPLETE_BLINK_SHARE,
+    else 25, 50 or 75 % (generator 4; 1.0 for every blink without its own stream)."""
+    if own is None:
+        return 1.0
+    if own.random() < COMPLETE_BLINK_SHARE:
+        return 1.0
+    return float(own.choice(PARTIAL_BLINK_CLOSURES))
+
+
 def _expressions(c: dict[str, np.ndarray], t: np.ndarray, case: CaseParams,
-                 rng: np.random.Generator) -> None:
-    """Blinks (both eyes), brow raises while speaking, a healthy one-sided expression."""
+                 rng: np.random.Generator, own: np.random.Generator | None = None) -> None:
+    """Blinks (both eyes), brow raises while speaking, a healthy one-sided expression.
+
+    A blink closes in 80 ms, stays closed 60 ms and opens in 160 ms (opening about half
+    as fast as closing, Sforza et al. 2008); how far it closes comes from ``own``.
+    """
     seconds = t[-1] if len(t) else 0.0
     tb = float(rng.uniform(0.2, 2.0))
     while tb < seconds:
-        prof = np.interp(t, [tb, tb + 0.07, tb + 0.11, tb + 0.24], [0, 1, 1, 0], left=0, right=0)
+        depth = _blink_closure(own)
+        prof = depth * np.interp(t, [tb, tb + BLINK_PHASES_S[0], tb + sum(BLINK_PHASES_S[:2]),
+                                     tb + sum(BLINK_PHASES_S)], [0, 1, 1, 0], left=0, right=0)
         c["blink_left"] = np.maximum(c["blink_left"], prof)
         c["blink_right"] = np.maximum(c["blink_right"], prof)
         tb += float(rng.exponential(3.2)) + 0.4

@@ -249,3 +249,58 @@ def degrade(audio: np.ndarray, *, dysarthria: float, rng: np.random.Generator,
                            rng.standard_normal(len(x)))
     x = x + (breath + 0.35 * h) * np.clip(env, 0, None) * noise * 2.0
     return x.astype(np.float32)
+
+
+def median_f0(audio: np.ndarray) -> float:
+    """Median F0 (Hz) of the voiced 40 ms frames of ``audio`` (16 kHz), by
+    autocorrelation over 70-400 Hz; 150 Hz when nothing voiced is found."""
+    x = np.asarray(audio, float)
+    n, hop = int(0.04 * RATE_HZ), int(0.02 * RATE_HZ)
+    lo, hi = RATE_HZ // 400, RATE_HZ // 70
+    if len(x) < n:
+        return 150.0
+    frames = np.lib.stride_tricks.sliding_window_view(x, n)[::hop]
+    energy = (frames**2).mean(1)
+    keep = frames[energy > 0.1 * energy.max()] if energy.max() > 0 else frames[:0]
+    f0s = []
+    for fr in keep:
+        fr = fr - fr.mean()
+        ac = np.correlate(fr, fr, "full")[n - 1:]
+        if ac[0] <= 0:
+            continue
+        lag = lo + int(np.argmax(ac[lo:hi]))
+        if ac[lag] > 0.4 * ac[0]:
+            f0s.append(RATE_HZ / lag)
+    return float(np.median(f0s)) if f0s else 150.0
+
+
+#: Praat's local jitter of a sustained synthetic vowel per unit sd of the period
+#: perturbation below (segments of one period, not aligned with the glottal pulses):
+#: measured on espeak voices, see docs/synthetic_cohort.md
+JITTER_READ_PER_SD = 0.75
+
+
+def perturb_periods(audio: np.ndarray, *, jitter_pct: float,
+                    rng: np.random.Generator) -> np.ndarray:
+    """Give a synthetic voice the cycle-to-cycle period perturbation of a larynx.
+
+    espeak's voice source is perfectly periodic; a healthy larynx's consecutive periods
+    differ (jitter). The audio is time-warped in segments of one median period, each
+    played faster or slower by an independent normal factor whose sd makes Praat read
+    ``jitter_pct`` (local jitter, %) on a sustained vowel. The factors have zero mean
+    over the phrase and the output keeps its length, so phoneme timing is unchanged
+    (drift a few ms at most). audio : float32 (n,), 16 kHz.
+    """
+    x = np.asarray(audio, np.float64)
+    n = len(x)
+    if jitter_pct <= 0 or n < 4:
+        return np.asarray(audio, np.float32)
+    seg = max(int(round(RATE_HZ / median_f0(x))), 8)
+    k = n // seg + 2
+    eps = rng.normal(0.0, 1.0, k)
+    eps -= eps.mean()
+    sd = jitter_pct / 100.0 / JITTER_READ_PER_SD
+    step = np.repeat(1.0 + np.clip(sd * eps, -0.2, 0.2), seg)[:n]
+    tau = np.concatenate([[0.0], np.cumsum(step[:-1])])
+    tau *= (n - 1) / tau[-1]
+    return np.interp(tau, np.arange(n), x).astype(np.float32)
