@@ -5,7 +5,10 @@ imputation medians and scaling statistics are learned from the training cases of
 only. Feature columns are the table's numeric ``face_*`` / ``speech_*`` columns less the
 bookkeeping ones, with shape-free face inputs by default (``face_inputs``; per-side
 absolute measures and face size left out, signed left-right comparisons as magnitudes:
-:mod:`strokescreen.models.columns`); their order at ``fit`` is the model's feature schema.
+:mod:`strokescreen.models.columns`). A column missing in more than ``max_missing`` (one
+half) of the training rows is left out at ``fit`` (a mostly-imputed column is a protocol
+indicator, not a sign; :func:`strokescreen.models.columns.observed_columns`); the kept
+columns, in order, are the model's feature schema.
 """
 
 from __future__ import annotations
@@ -23,7 +26,14 @@ from sklearn.preprocessing import StandardScaler
 
 from strokescreen.errors import InputError
 from strokescreen.models.base import FEATURE_PREFIXES, CaseModel, check_labels
-from strokescreen.models.columns import check_face_inputs, magnitude_step, model_columns
+from strokescreen.models.columns import (
+    MAX_MISSING,
+    check_face_inputs,
+    check_max_missing,
+    magnitude_step,
+    model_columns,
+    observed_columns,
+)
 
 _CONTROLLER = None
 
@@ -54,6 +64,9 @@ class SklearnModel(CaseModel):
     face_inputs : "shape-free" (default) or "all": which face columns are inputs and
         whether signed left-right comparisons enter as magnitudes
         (:mod:`strokescreen.models.columns`).
+    max_missing : largest share (0..1) of the training rows in which an input column may be
+        missing; a column missing in more is left out at ``fit`` (default one half; 1
+        keeps every column). The left-out columns are ``sparse_columns_`` after ``fit``.
     """
 
     def __init__(
@@ -65,6 +78,7 @@ class SklearnModel(CaseModel):
         feature_prefixes: tuple[str, ...] = FEATURE_PREFIXES,
         extra_steps: list | None = None,
         face_inputs: str = "shape-free",
+        max_missing: float = MAX_MISSING,
     ) -> None:
         self.estimator = estimator
         self.impute = impute
@@ -72,10 +86,15 @@ class SklearnModel(CaseModel):
         self.feature_prefixes = feature_prefixes
         self.extra_steps = extra_steps
         self.face_inputs = face_inputs
+        self.max_missing = max_missing
 
     def __setstate__(self, state: dict) -> None:
-        # a model saved before face_inputs existed read every face column, signed
+        # a model saved before face_inputs existed read every face column, signed; one
+        # saved before max_missing existed kept every column, however sparse
         state.setdefault("face_inputs", "all")
+        state.setdefault("max_missing", 1.0)
+        if "pipeline_" in state:
+            state.setdefault("sparse_columns_", ())
         super().__setstate__(state)
 
     def _face_inputs(self) -> str:
@@ -93,6 +112,20 @@ class SklearnModel(CaseModel):
             )
         return cols
 
+    def _fit_matrix(self, cases: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+        """(input columns, training matrix) for ``fit``: the model's columns less those
+        missing in more than ``max_missing`` of the rows (recorded in ``sparse_columns_``)."""
+        cols = self._columns(cases)
+        kept, dropped = observed_columns(cases[cols].to_numpy(dtype=float), cols,
+                                         check_max_missing(self.max_missing))
+        if not kept:
+            raise InputError(
+                f"every one of the {len(cols)} feature columns is missing in more than "
+                f"{self.max_missing:.0%} of the {len(cases)} training cases; train on cases "
+                "with computed features (or set the model parameter max_missing=1)")
+        self.sparse_columns_ = tuple(dropped)
+        return kept, cases[kept].to_numpy(dtype=float)
+
     def _pipeline(self, columns: list[str] | None = None) -> Pipeline:
         steps: list = list(magnitude_step(columns or [], self._face_inputs()))
         if self.impute is not None:
@@ -107,13 +140,13 @@ class SklearnModel(CaseModel):
 
     def fit(self, cases: pd.DataFrame, y: np.ndarray) -> SklearnModel:
         """Fit on ``cases`` (n_cases rows) and labels ``y`` (0/1, shape (n_cases,))."""
-        cols = self._columns(cases)
+        self._columns(cases)  # no feature columns: say so before the labels
         y = check_labels(y, len(cases))
         if len(np.unique(y)) < 2:
             raise InputError(
                 f"all {len(y)} training cases have label {int(y[0])}; a model needs both classes"
             )
-        X = cases[cols].to_numpy(dtype=float)
+        cols, X = self._fit_matrix(cases)
         with _one_blas_thread():
             self.pipeline_ = self._pipeline(cols).fit(X, y)
         self.feature_names_in_ = np.asarray(cols, dtype=object)
@@ -178,6 +211,7 @@ def make_logreg(
     random_state: int | None = None,
     scene: bool | str = False,
     face_inputs: str = "shape-free",
+    max_missing: float = MAX_MISSING,
 ) -> SklearnModel:
     """L2 logistic regression on median-imputed, standardised features (``scene``: also
     the ``scene_*`` background columns, see :func:`_prefixes`)."""
@@ -194,7 +228,8 @@ def make_logreg(
     elif penalty != "l2":
         raise InputError(f"logreg penalty '{penalty}' is not supported; use 'l2' or 'l1'")
     return SklearnModel(LogisticRegression(**kwargs), feature_prefixes=_prefixes(scene),
-                        face_inputs=check_face_inputs(face_inputs))
+                        face_inputs=check_face_inputs(face_inputs),
+                        max_missing=check_max_missing(max_missing))
 
 
 def make_rf(
@@ -208,6 +243,7 @@ def make_rf(
     random_state: int | None = None,
     scene: bool | str = False,
     face_inputs: str = "shape-free",
+    max_missing: float = MAX_MISSING,
 ) -> SklearnModel:
     """Random forest on median-imputed features (scaling is harmless and kept uniform)."""
     return SklearnModel(
@@ -222,6 +258,7 @@ def make_rf(
         ),
         feature_prefixes=_prefixes(scene),
         face_inputs=check_face_inputs(face_inputs),
+        max_missing=check_max_missing(max_missing),
     )
 
 
@@ -234,6 +271,7 @@ def make_gbm(
     random_state: int | None = None,
     scene: bool | str = False,
     face_inputs: str = "shape-free",
+    max_missing: float = MAX_MISSING,
 ) -> SklearnModel:
     """Gradient-boosted shallow trees (scikit-learn GradientBoostingClassifier)."""
     return SklearnModel(
@@ -246,4 +284,5 @@ def make_gbm(
         ),
         feature_prefixes=_prefixes(scene),
         face_inputs=check_face_inputs(face_inputs),
+        max_missing=check_max_missing(max_missing),
     )

@@ -25,6 +25,17 @@ change. ``face_inputs="all"`` gives the previous behaviour (every face column, s
 Columns that are bookkeeping rather than features (frame counts, and the speech measures
 that grow with the clip's length) are left out for every model by
 :func:`strokescreen.models.base.feature_columns`.
+
+**Mostly-missing columns** (:func:`observed_columns`, a fit-time rule with the same
+contract for every classical model): a column missing in more than ``max_missing``
+(default :data:`MAX_MISSING`, one half) of the *training* rows is left out of the model.
+Principle: a column observed in fewer than half of the training cases cannot be estimated
+for most of them; median imputation fills most of its rows with one constant, so what the
+column then carries is mostly "this measure (this task) was not in the protocol": a
+protocol indicator and a shortcut, not a sign. The kept columns are the model's feature
+schema (``feature_names_in_``); the left-out ones are saved with the model
+(``sparse_columns_``). A column absent at prediction time is then not needed. Models saved
+before the rule load with ``max_missing=1.0`` (nothing left out), as they were fitted.
 """
 
 from __future__ import annotations
@@ -40,6 +51,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from strokescreen.errors import ConfigError
 from strokescreen.models.base import FEATURE_PREFIXES, feature_columns
 
+#: Largest share of the training rows in which a model input may be missing (see the module).
+MAX_MISSING = 0.5
 #: Named face-input selections of the classical models (``face_inputs=`` of the factories).
 FACE_INPUTS: tuple[str, ...] = ("shape-free", "all")
 FACE_PREFIX = "face_"
@@ -93,6 +106,35 @@ def model_columns(cases: pd.DataFrame, *, prefixes: tuple[str, ...] = FEATURE_PR
     return select_columns(feature_columns(cases, prefixes=prefixes), face_inputs)
 
 
+def check_max_missing(value: float) -> float:
+    """``value`` as a float in [0, 1]; ConfigError otherwise."""
+    try:
+        share = float(value)
+    except (TypeError, ValueError):
+        share = float("nan")
+    if not 0.0 <= share <= 1.0:
+        raise ConfigError(f"max_missing={value!r} is not a share; give a number from 0 to 1 "
+                          f"(default {MAX_MISSING}: leave out a column missing in more than "
+                          "half of the training rows; 1 keeps every column)")
+    return share
+
+
+def observed_columns(X: np.ndarray, columns: Sequence[str],
+                     max_missing: float = MAX_MISSING) -> tuple[list[str], list[str]]:
+    """(kept, left out) among ``columns`` (the columns of the training matrix ``X``, shape
+    (n_rows, len(columns))): a column is left out when its share of missing (NaN) rows is
+    more than ``max_missing`` (see the module: a mostly-imputed column is a protocol
+    indicator). Order is kept."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != len(columns):
+        raise ValueError(f"X has shape {X.shape}; expected (n_rows, {len(columns)})")
+    share = np.isnan(X).mean(axis=0) if len(X) else np.zeros(len(columns))
+    limit = check_max_missing(max_missing)
+    kept = [c for c, s in zip(columns, share, strict=True) if s <= limit]
+    dropped = [c for c, s in zip(columns, share, strict=True) if s > limit]
+    return kept, dropped
+
+
 def signed_comparisons(columns: Sequence[str]) -> tuple[int, ...]:
     """Positions in ``columns`` of the signed left-right face comparisons."""
     return tuple(i for i, c in enumerate(columns)
@@ -132,6 +174,6 @@ def model_inputs(pipeline: Any, x: np.ndarray) -> np.ndarray:
     return np.asarray(x, dtype=float) if step is None else step.transform(x)
 
 
-__all__ = ["FACE_INPUTS", "SIZE_COLUMNS", "SideMagnitude", "check_face_inputs", "is_shape_free",
-           "magnitude_step", "model_columns", "model_inputs", "select_columns",
-           "signed_comparisons"]
+__all__ = ["FACE_INPUTS", "MAX_MISSING", "SIZE_COLUMNS", "SideMagnitude", "check_face_inputs",
+           "check_max_missing", "is_shape_free", "magnitude_step", "model_columns",
+           "model_inputs", "observed_columns", "select_columns", "signed_comparisons"]

@@ -4,8 +4,9 @@ Same contract as the classifiers (``fit(cases, y) -> self``, learned state endin
 ``_``, NotFittedError before ``fit``) with ``target_kind = "graded"``: ``y`` is a float
 array and :meth:`predict` gives one number per case in the target's units. They read the
 same feature columns (``face_*``, ``speech_*``, ``meta_*``; shape-free face inputs by
-default, see :mod:`strokescreen.models.columns`), imputed with the training medians and
-standardised inside the fold.
+default, see :mod:`strokescreen.models.columns`; a column missing in more than
+``max_missing``, one half, of the training rows left out), imputed with the training
+medians and standardised inside the fold.
 
 - ``ridge``: ridge regression (L2; the penalty chosen inside each training part);
 - ``rf-regressor``: random-forest regression;
@@ -27,7 +28,7 @@ from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
 
 from strokescreen.errors import InputError
 from strokescreen.models.classical import SklearnModel, _one_blas_thread
-from strokescreen.models.columns import check_face_inputs
+from strokescreen.models.columns import MAX_MISSING, check_face_inputs, check_max_missing
 
 
 def check_graded(y: np.ndarray | pd.Series, n_cases: int) -> np.ndarray:
@@ -49,9 +50,9 @@ class GradedSklearnModel(SklearnModel):
     target_kind: ClassVar[str] = "graded"
 
     def fit(self, cases: pd.DataFrame, y: np.ndarray) -> GradedSklearnModel:
-        cols = self._columns(cases)
+        self._columns(cases)
         y = check_graded(y, len(cases))
-        X = cases[cols].to_numpy(dtype=float)
+        cols, X = self._fit_matrix(cases)
         with _one_blas_thread():
             self.pipeline_ = self._pipeline(cols).fit(X, y)
         self.feature_names_in_ = np.asarray(cols, dtype=object)
@@ -86,8 +87,7 @@ class OrdinalThresholds(GradedSklearnModel):
         if grades.size < 2:
             raise InputError(f"all {y.size} training cases have grade {grades[0]:g}; an ordinal "
                              "model needs two grades or more")
-        cols = self._columns(cases)
-        X = cases[cols].to_numpy(dtype=float)
+        cols, X = self._fit_matrix(cases)
         pipes = []
         with _one_blas_thread():
             for g in grades[:-1]:
@@ -124,13 +124,15 @@ RIDGE_ALPHAS: tuple[float, ...] = tuple(float(a) for a in np.logspace(-2, 4, 13)
 
 
 def make_ridge(*, alpha: float | None = None, random_state: int | None = None,
-               face_inputs: str = "shape-free") -> GradedSklearnModel:
+               face_inputs: str = "shape-free",
+               max_missing: float = MAX_MISSING) -> GradedSklearnModel:
     """Ridge regression on median-imputed, standardised features; ``alpha`` None chooses
     the penalty among :data:`RIDGE_ALPHAS` inside each training part (generalised
     cross-validation), since a fixed small penalty overfits a table with more features
     than subjects."""
     return GradedSklearnModel(RidgeCV(alphas=RIDGE_ALPHAS) if alpha is None
-                              else Ridge(alpha=alpha), face_inputs=check_face_inputs(face_inputs))
+                              else Ridge(alpha=alpha), face_inputs=check_face_inputs(face_inputs),
+                              max_missing=check_max_missing(max_missing))
 
 
 def make_rf_regressor(
@@ -142,28 +144,34 @@ def make_rf_regressor(
     n_jobs: int = 1,
     random_state: int | None = None,
     face_inputs: str = "shape-free",
+    max_missing: float = MAX_MISSING,
 ) -> GradedSklearnModel:
     """Random-forest regression on median-imputed features."""
     return GradedSklearnModel(RandomForestRegressor(
         n_estimators=n_estimators, max_depth=max_depth, min_samples_leaf=min_samples_leaf,
         max_features=max_features, n_jobs=n_jobs, random_state=random_state),
-        face_inputs=check_face_inputs(face_inputs))
+        face_inputs=check_face_inputs(face_inputs),
+        max_missing=check_max_missing(max_missing))
 
 
 def make_ordinal_logit(*, C: float = 1.0, max_iter: int = 2000,
                        random_state: int | None = None,
-                       face_inputs: str = "shape-free") -> OrdinalThresholds:
+                       face_inputs: str = "shape-free",
+                       max_missing: float = MAX_MISSING) -> OrdinalThresholds:
     """Ordinal regression by thresholds with L2 logistic models."""
     return OrdinalThresholds(LogisticRegression(C=C, max_iter=max_iter,
                                                 random_state=random_state),
-                             face_inputs=check_face_inputs(face_inputs))
+                             face_inputs=check_face_inputs(face_inputs),
+                             max_missing=check_max_missing(max_missing))
 
 
 def make_dummy_grade(*, random_state: int | None = None,
-                     face_inputs: str = "shape-free") -> GradedSklearnModel:
+                     face_inputs: str = "shape-free",
+                     max_missing: float = MAX_MISSING) -> GradedSklearnModel:
     """The training mean for every case (reads the features only to check they exist)."""
     return GradedSklearnModel(DummyRegressor(strategy="mean"),
-                              face_inputs=check_face_inputs(face_inputs))
+                              face_inputs=check_face_inputs(face_inputs),
+                             max_missing=check_max_missing(max_missing))
 
 
 def target_kind(model: Any) -> str:
