@@ -60,7 +60,12 @@ def test_missing_values_are_imputed_with_training_medians():
     imputer = model.pipeline_.named_steps["impute"]
     assert imputer.statistics_[0] == pytest.approx(np.nanmedian(t["face_signal"]))
     assert np.isfinite(model.predict_proba(t)).all()
-    assert model.feature_schema == ["face_signal", "speech_noise", "speech_allnan"]
+    # a column never observed in training is left out (more than half missing:
+    # models/columns.py); max_missing=1 keeps it, imputed with a constant
+    assert model.feature_schema == ["face_signal", "speech_noise"]
+    assert model.sparse_columns_ == ("speech_allnan",)
+    kept = get_model("logreg", max_missing=1.0).fit(t, t["label"].to_numpy())
+    assert kept.feature_schema == ["face_signal", "speech_noise", "speech_allnan"]
 
 
 def test_clone_gives_an_unfitted_copy():
