@@ -33,8 +33,8 @@ def _disc(n: int, size: int):
 
 
 def test_default_size_is_the_presets():
-    assert ParsingModel().size_px == preset("tiny").size_px == 96
-    assert ParsingModel(size=128).size_px == 128
+    assert ParsingModel().size_px == preset("tiny").size_px == 128
+    assert ParsingModel(size=96).size_px == 96
 
 
 def test_size_travels_with_the_model_folder(tmp_path):
@@ -46,8 +46,10 @@ def test_size_travels_with_the_model_folder(tmp_path):
     loaded = load_parsing_model(tmp_path / "m")
     assert loaded.size_px == 48
     assert np.array_equal(loaded.predict(x), model.predict(x))
-    # a model saved before the setting existed was trained at its preset's size
+    # a model saved before the setting existed keeps the size it records (96 px models
+    # stay 96 px now that the preset's default is 128)
     del side["model"]["params"]["size"]
+    side["model"]["input_size_px"] = 96
     (tmp_path / "m" / "model.json").write_text(json.dumps(side))
     assert load_parsing_model(tmp_path / "m").size_px == 96
 

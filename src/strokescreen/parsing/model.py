@@ -49,8 +49,9 @@ class Preset:
 
 
 PRESETS = {
-    # CPU: a few minutes an epoch on one core at 96 px
-    "tiny": Preset(96, (16, 32, 48, 64), (1, 2, 4), 4, 16, 8, 8, 2e-3, 8),
+    # CPU: a few minutes an epoch on one core; 128 px since 2026-11-30 (96 px before: a
+    # 4 mm drop was 1.7 px; docs/face_parsing.md, "A larger crop for the symmetry path")
+    "tiny": Preset(128, (16, 32, 48, 64), (1, 2, 4), 4, 16, 8, 8, 2e-3, 8),
     # GPU: the published widths (VGG-like 64..512), DeepLab ASPP rates
     "paper": Preset(256, (64, 128, 256, 512, 512), (1, 6, 12, 18), 8, 64, 60, 16, 1e-3, 24),
 }
@@ -390,7 +391,9 @@ def load_parsing_model(folder: str | Path, *, threads: int = 1,
     torch = _torch()
     side = read_parsing_sidecar(folder)
     params = {"crop": "box", "balance": False, "mirror": False, "fpp_balance": False,
-              "symmetry": False, "size": None,
+              "symmetry": False,
+              # saved before the setting existed: the size it was trained at
+              "size": side["model"].get("input_size_px"),
               **side["model"]["params"], "threads": threads}
     model = ParsingModel(**params)
     wpath = Path(folder) / side["weights"]["file"]
