@@ -3,14 +3,14 @@
     PYTHONPATH=src OMP_NUM_THREADS=1 nice python benchmarks/parsing_sensitivity.py \\
         --cohort /tmp/realism/cohort --out /tmp/fpp2 --stage data|train|calibrate|eval|fit|speed|real \\
         [--crop box|midline] [--balance] [--mirror] [--fpp-balance] [--symmetry] \\
-        [--ablation ...] [--seed 0]
+        [--ablation ...] [--seed 0] [--size 112]
 
 Stages (results in OUT/results_<stage>[_NAME].json, printed too):
 - data: the labelled crops of both crop geometries, the visibility rule's normal spread
   measured on the cohort's recordings without planted weakness, and how many crops of
   weak recordings carry the FPP;
-- train: one `tiny` model (``--crop``, ``--balance``, ``--mirror``, ``--ablation``, ``--seed``) into
-  OUT/NAME, timed,
+- train: one `tiny` model (``--crop``, ``--balance``, ``--mirror``, ``--ablation``, ``--seed``,
+  ``--size`` = crop side in px, default the preset's 96) into OUT/NAME, timed,
   with the real healthy training extras of benchmarks/parsing.py;
 - calibrate: the FPP decision offset of each model of ``--models`` chosen on its validation
   subjects (maximum validation FPP F1), written into its model.json;
@@ -82,11 +82,11 @@ def stage_data(cohort: Path, out: Path) -> None:
 
 def stage_train(cohort: Path, out: Path, name: str, crop: str, ablation: str, seed: int,
                 epochs: int | None, balance: bool, mirror: bool, fpp_balance: bool,
-                symmetry: bool = False) -> None:
+                symmetry: bool = False, size: int | None = None) -> None:
     t0, c0 = time.perf_counter(), time.process_time()
     info = train_parsing(cohort, out / name, preset_name="tiny", ablation=ablation, seed=seed,
                          crop=crop, epochs=epochs, balance=balance, mirror=mirror,
-                         fpp_balance=fpp_balance, symmetry=symmetry,
+                         fpp_balance=fpp_balance, symmetry=symmetry, size=size,
                          cache_dir=out / "_data", overwrite=True,
                          progress=base._log(name), extra=base.real_manifest(out))
     _dump(out, f"train_{name}", {"wall_seconds": round(time.perf_counter() - t0, 1),
@@ -221,6 +221,8 @@ def main() -> None:
                     help="FPP pixels weighted by crops without / with FPP")
     ap.add_argument("--symmetry", action="store_true",
                     help="FPP decided by the left-right comparison path (midline crop)")
+    ap.add_argument("--size", type=int, default=None,
+                    help="train: crop side in pixels (default: the preset's)")
     ap.add_argument("--no-fpp-threshold", action="store_true",
                     help="eval / real: ignore the validation-chosen FPP offset (plain arg-max)")
     ap.add_argument("--rule", choices=["healthy", "f1"], default="healthy",
@@ -233,14 +235,15 @@ def main() -> None:
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     tags = ("_bal" if a.balance else "") + ("_mirror" if a.mirror else "") + (
-        "_fppbal" if a.fpp_balance else "") + ("_sym" if a.symmetry else "")
+        "_fppbal" if a.fpp_balance else "") + ("_sym" if a.symmetry else "") + (
+        f"_{a.size}px" if a.size else "")
     name = a.name or f"{a.crop}{tags}_{a.ablation}_s{a.seed}"
     base.OUT_LOG = a.out / f"progress_{a.stage}_{name}.log"
     if a.stage == "data":
         stage_data(a.cohort, a.out)
     elif a.stage == "train":
         stage_train(a.cohort, a.out, name, a.crop, a.ablation, a.seed, a.epochs, a.balance,
-                    a.mirror, a.fpp_balance, a.symmetry)
+                    a.mirror, a.fpp_balance, a.symmetry, a.size)
     elif a.stage == "eval":
         stage_eval(a.cohort, a.out, a.models, name, not a.no_fpp_threshold)
     elif a.stage == "calibrate":

@@ -44,7 +44,7 @@ def test_parse_writes_indexed_masks_overlay_and_areas_for_a_real_photo(model_dir
     data = json.loads((tmp_path / "out" / "parsing.json").read_text())
     assert len(data["frames"]) == 1
     mask = Image.open(tmp_path / "out" / data["frames"][0]["mask"])
-    assert mask.mode == "P" and mask.size == (96, 96)
+    assert mask.mode == "P" and mask.size == (128, 128)  # the tiny preset's crop
     values = np.asarray(mask)
     assert values.max() < 7
     cats = data["frames"][0]["categories"]

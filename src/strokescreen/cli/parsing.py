@@ -42,6 +42,9 @@ def parsing_train(
     symmetry: Annotated[bool, typer.Option(
         help="decide the FPP by comparing the two halves of the face (needs --crop "
              "midline)")] = False,
+    size: Annotated[int | None, typer.Option(
+        help="crop side in pixels, a multiple of 16 (default: the preset's; more pixels "
+             "per millimetre for small asymmetries, slower)")] = None,
     threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
     overwrite: Annotated[bool, typer.Option(help="replace a model already in --out")] = False,
     extra: Annotated[list[Path] | None, typer.Option(
@@ -51,7 +54,7 @@ def parsing_train(
     """Train the face-parsing network (skin, hair, brows, eyes, mouth, FPP) on a cohort."""
     from strokescreen.errors import InputError
     from strokescreen.parsing.data import CROP_ALIGNS
-    from strokescreen.parsing.model import ABLATIONS
+    from strokescreen.parsing.model import ABLATIONS, ParsingModel
     from strokescreen.parsing.model import preset as get_preset
     from strokescreen.workflows.parsing import train_parsing
 
@@ -60,6 +63,8 @@ def parsing_train(
         raise InputError(f"unknown --ablation {ablation!r}; one of {', '.join(ABLATIONS)}")
     if crop is not None and crop not in CROP_ALIGNS:
         raise InputError(f"unknown --crop {crop!r}; one of {', '.join(CROP_ALIGNS)}")
+    if size is not None:
+        ParsingModel(preset=preset, size=size).net_config()  # a usable --size, before any work
     for name, value in (("--epochs", epochs), ("--frames-per-case", frames_per_case),
                         ("--threads", threads)):
         if value is not None and value < 1:
@@ -72,7 +77,8 @@ def parsing_train(
                           epochs=epochs, frames_per_case=frames_per_case, seed=seed,
                           threads=threads, overwrite=overwrite, extra=list(extra or []),
                           crop=crop, balance=balance, mirror=mirror,
-                          fpp_balance=fpp_balance, symmetry=symmetry, progress=cb)
+                          fpp_balance=fpp_balance, symmetry=symmetry, size=size,
+                          progress=cb)
     s = t["subjects"]
     console.print(f"{t['n_crops']} crops of {t['n_cases']} recordings; subjects train "
                   f"{len(s['train'])} / validation {len(s['val'])} / held out {len(s['test'])}")

@@ -49,8 +49,9 @@ class Preset:
 
 
 PRESETS = {
-    # CPU: a few minutes an epoch on one core at 96 px
-    "tiny": Preset(96, (16, 32, 48, 64), (1, 2, 4), 4, 16, 8, 8, 2e-3, 8),
+    # CPU: a few minutes an epoch on one core; 128 px since 2026-11-30 (96 px before: a
+    # 4 mm drop was 1.7 px; docs/face_parsing.md, "A larger crop for the symmetry path")
+    "tiny": Preset(128, (16, 32, 48, 64), (1, 2, 4), 4, 16, 8, 8, 2e-3, 8),
     # GPU: the published widths (VGG-like 64..512), DeepLab ASPP rates
     "paper": Preset(256, (64, 128, 256, 512, 512), (1, 6, 12, 18), 8, 64, 60, 16, 1e-3, 24),
 }
@@ -87,7 +88,9 @@ class ParsingModel:
     it (the FPP is rare in crops, not in the pixels of a crop that has it). symmetry : the
     FPP is decided by the left-right comparison path
     (:class:`strokescreen.parsing.net.SymmetryPath`); needs the ``midline`` crop (whose
-    centre column is the facial midline) and the FPP class.
+    centre column is the facial midline) and the FPP class. size : crop side in pixels
+    (None = the preset's ``size_px``; more pixels per millimetre for small asymmetries;
+    a multiple of 16, the network's deepest stride).
     """
 
     sidecar_: dict[str, Any]
@@ -99,7 +102,7 @@ class ParsingModel:
     def __init__(self, *, preset: str = "tiny", ablation: str = "full", hair: bool = True,
                  epochs: int | None = None, seed: int = 0, threads: int = 1,
                  crop: str = DEFAULT_CROP, balance: bool = False, mirror: bool = False,
-                 fpp_balance: bool = False, symmetry: bool = False):
+                 fpp_balance: bool = False, symmetry: bool = False, size: int | None = None):
         self.preset = preset
         self.ablation = ablation
         self.hair = hair
@@ -111,14 +114,20 @@ class ParsingModel:
         self.mirror = mirror
         self.fpp_balance = fpp_balance
         self.symmetry = symmetry
+        self.size = size
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         return {"preset": self.preset, "ablation": self.ablation, "hair": self.hair,
                 "epochs": self.epochs, "seed": self.seed, "threads": self.threads,
                 "crop": self.crop, "balance": self.balance, "mirror": self.mirror,
-                "fpp_balance": self.fpp_balance, "symmetry": self.symmetry}
+                "fpp_balance": self.fpp_balance, "symmetry": self.symmetry, "size": self.size}
 
     # -- settings ------------------------------------------------------------------------
+    @property
+    def size_px(self) -> int:
+        """Crop side in pixels the model is trained and run on."""
+        return int(self.size) if self.size is not None else preset(self.preset).size_px
+
     @property
     def classes(self) -> tuple[str, ...]:
         return M.class_names(hair=self.hair, disease=self.ablation != "no-disease")
@@ -137,6 +146,10 @@ class ParsingModel:
                              f"{self.ablation!r}); use --crop midline, without --ablation "
                              "no-disease")
         p = preset(self.preset)
+        if self.size is not None and (int(self.size) != self.size or self.size < 32
+                                      or self.size % 16):
+            raise InputError(f"crop size (--size) {self.size!r} px is not usable; give a "
+                             "multiple of 16 of at least 32 (e.g. 96, 112, 128)")
         classes = self.classes
         return NetConfig(n_classes=len(self.classes), widths=p.widths, aspp_rates=p.aspp_rates,
                          attention=self.ablation != "no-attention",
@@ -171,6 +184,9 @@ class ParsingModel:
 
         torch.set_num_threads(self.threads)
         p = preset(self.preset)
+        if self.size is not None and images.shape[1:3] != (self.size, self.size):
+            raise InputError(f"crops of {images.shape[1]}x{images.shape[2]} px given to a "
+                             f"model of crop size {self.size} px; build the crops at that size")
         epochs = self.epochs if self.epochs is not None else p.epochs
         gen = torch.Generator().manual_seed(self.seed)
         torch.manual_seed(self.seed)
@@ -333,7 +349,7 @@ def save_parsing_model(model: ParsingModel, folder: str | Path, *, training: dic
         "strokescreen_version": strokescreen.__version__,
         "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "model": {"name": "face-parsing", "params": model.get_params(),
-                  "classes": list(model.classes), "input_size_px": preset(model.preset).size_px,
+                  "classes": list(model.classes), "input_size_px": model.size_px,
                   "net": dataclasses.asdict(model.net_config()),
                   "class_weights": getattr(model, "class_weights_", None)},
         "training": training, "history": getattr(model, "history_", []),
@@ -376,6 +392,8 @@ def load_parsing_model(folder: str | Path, *, threads: int = 1,
     side = read_parsing_sidecar(folder)
     params = {"crop": "box", "balance": False, "mirror": False, "fpp_balance": False,
               "symmetry": False,
+              # saved before the setting existed: the size it was trained at
+              "size": side["model"].get("input_size_px"),
               **side["model"]["params"], "threads": threads}
     model = ParsingModel(**params)
     wpath = Path(folder) / side["weights"]["file"]

@@ -55,7 +55,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
                   overwrite: bool = False, cache_dir: str | Path | None = None,
                   extra: list[str | Path] | None = None, crop: str | None = None,
                   balance: bool = False, mirror: bool = False, fpp_balance: bool = False,
-                  symmetry: bool = False, calibrate: bool = True,
+                  symmetry: bool = False, calibrate: bool = True, size: int | None = None,
                   progress: Progress | None = None) -> dict[str, Any]:
     """Build the crops, split by subject, train with checkpoints, save the model folder.
 
@@ -67,6 +67,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     weighted by the training crops without FPP over those with it. symmetry : the FPP
     decided by the left-right comparison path (needs ``crop="midline"``). calibrate :
     choose the FPP threshold on the validation subjects (:func:`fpp_threshold_on`).
+    size : crop side in pixels (None = the preset's; recorded in ``model.json``).
 
     Re-running into the same ``out`` resumes from ``out/checkpoint.pt`` (data cached in
     ``out/_data`` unless ``cache_dir`` is given). Returns the training summary written into
@@ -81,7 +82,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     fpc = frames_per_case or p.frames_per_case
     model = ParsingModel(preset=preset_name, ablation=ablation, hair=hair, epochs=epochs,
                          seed=seed, threads=threads, balance=balance, mirror=mirror,
-                         fpp_balance=fpp_balance, symmetry=symmetry,
+                         fpp_balance=fpp_balance, symmetry=symmetry, size=size,
                          **({"crop": crop} if crop else {}))
     model.net_config()  # validates the ablation name before any work
     started = time.perf_counter()
@@ -91,7 +92,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
         if progress is not None:
             progress(done, total, note=f"crops {note or ''}")
 
-    data = build_parsing_data(manifest, size=p.size_px, frames_per_case=fpc, hair=hair,
+    data = build_parsing_data(manifest, size=model.size_px, frames_per_case=fpc, hair=hair,
                               cache_dir=cache_dir or folder / DATA_DIR, align=model.crop,
                               progress=data_progress)
     split = split_subjects(data.meta["subject_id"].tolist(), test_share=test_share,
@@ -104,7 +105,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     val = data.subset(np.isin(subj, split["val"]))
     extra_info = []
     for src in extra or []:
-        more = build_parsing_data(src, size=p.size_px, frames_per_case=EXTRA_FRAMES * fpc,
+        more = build_parsing_data(src, size=model.size_px, frames_per_case=EXTRA_FRAMES * fpc,
                                   hair=hair, align=model.crop,
                                   cache_dir=cache_dir or folder / DATA_DIR)
         extra_info.append({"source": str(find_manifest(src)), "n_crops": int(len(more.images)),
