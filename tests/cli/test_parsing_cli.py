@@ -149,3 +149,10 @@ def test_parsing_calibrate_bad_input(model_dir, tmp_path):
     assert (model_dir / "model.json").read_bytes() == before
     res = runner.invoke(app, ["parse", "--help"])
     assert "--fpp-threshold" in res.output
+
+
+def test_assess_fpp_threshold_needs_a_parsing_model(tmp_path):
+    res = runner.invoke(app, ["assess", str(tmp_path / "clip.mp4"), "--out", str(tmp_path / "o"),
+                              "--fpp-threshold"])
+    assert res.exit_code != 0 and "--parsing-model" in res.output
+    assert "Traceback" not in res.output and not (tmp_path / "o").exists()

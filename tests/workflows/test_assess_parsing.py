@@ -21,6 +21,7 @@ def parsing_model(tmp_path_factory):
     torch.manual_seed(0)
     model = ParsingModel()
     model.net_ = model.build().eval()
+    model.fpp_threshold_ = {"offset": 2.5, "rule": "planted"}
     out = tmp_path_factory.mktemp("pm") / "model"
     save_parsing_model(model, out, training={"cohort": "none", "synthetic": True})
     return out
@@ -40,14 +41,17 @@ def test_assess_reports_fpp_next_to_the_landmark_side(clip, tmp_path, parsing_mo
     from tests.assess_helpers import LOOSE
 
     out = tmp_path / "out"
-    result = assess_video(clip, out, config=LOOSE, pdf=False, parsing_model=parsing_model)
+    result = assess_video(clip, out, config=LOOSE, pdf=False, parsing_model=parsing_model,
+                          fpp_threshold=True)
     p = result["parsing"]
+    assert p["fpp_offset"] == pytest.approx(2.5)  # the model's saved threshold was used
     assert p["fpp_side"] in ("left", "right", "none") and len(p["frames"]) >= 1
     lm_side = (result["affected_side"] or {}).get("side") or "none"
     assert p["agreement"]["landmark_side"] == lm_side
     assert p["agreement"]["agree"] == (p["fpp_side"] == lm_side)
     html = (out / "report.html").read_text()
     assert "paralysed part (FPP)" in html and p["agreement"]["text"].split(":")[0] in html
+    assert "validation-chosen threshold (offset +2.50)" in html
     assert "data:image/png;base64" in html and (out / "case" / p["overlay"]).is_file()
     saved = json.loads((out / "result.json").read_text())
     assert saved["parsing"]["agreement"] == p["agreement"]

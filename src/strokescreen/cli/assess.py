@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from strokescreen.cli._common import DISCLAIMER, console, guarded, progress_bar
-from strokescreen.errors import QualityError
+from strokescreen.errors import ConfigError, QualityError
 
 
 def _print_summary(result: dict[str, Any], out: Path) -> None:
@@ -84,6 +84,9 @@ def assess(
     parsing_model: Annotated[Path | None, typer.Option(
         "--parsing-model", help="face-parsing model folder (`strokescreen parsing-train`): "
                                 "FPP overlay and side in the report")] = None,
+    fpp_threshold: Annotated[bool, typer.Option(
+        "--fpp-threshold", help="with --parsing-model: decide the FPP with the model's "
+        "validation-chosen threshold (off by default, docs/face_parsing.md)")] = False,
     severity_model: Annotated[Path | None, typer.Option(
         "--severity-model", help="a graded model folder (train --target severity): its "
         "estimate of the grade in result.json and the report")] = None,
@@ -96,6 +99,9 @@ def assess(
     from strokescreen.progress import fraction
     from strokescreen.workflows.assess import assess_video
 
+    if fpp_threshold and parsing_model is None:
+        raise ConfigError("--fpp-threshold applies to the face-parsing model; give "
+                          "--parsing-model parser/ too, or leave --fpp-threshold out")
     cfg = load_config(PreprocessConfig, config).validate()
     with progress_bar("assess", 100) as cb:
 
@@ -106,6 +112,7 @@ def assess(
         try:
             result = assess_video(video, out, model_dir=model, overwrite=overwrite, config=cfg,
                                   pdf=pdf, progress=progress, parsing_model=parsing_model,
+                                  fpp_threshold=fpp_threshold,
                                   severity_model=severity_model, baseline=baseline)
         except QualityError as exc:
             raise QualityError(f"{exc} (in {out})") from None

@@ -82,7 +82,7 @@ TEMPLATE = """<!doctype html>
 {% if r.parsing %}<h3>Face parsing: the paralysed part (FPP)</h3>
 <p><strong>{{ r.parsing.agreement.text }}</strong> FPP share of the face: left {{ pct(r.parsing.fpp_share_left) }}, right {{ pct(r.parsing.fpp_share_right) }} (side rule: {{ r.parsing.rule }}).</p>
 {% if parsing_src %}<img alt="face parsing overlay on key frames" src="{{ parsing_src }}">{% endif %}
-<p class="note">Face crops above their parsing: skin, hair, brows, eyes, mouth and, in yellow, the part the network marks as paralysed. The image left is the subject&rsquo;s right.{% if r.parsing.trained_on_synthetic %} The parsing network was trained on synthetic data.{% endif %}</p>{% endif %}
+<p class="note">Face crops above their parsing: skin, hair, brows, eyes, mouth and, in yellow, the part the network marks as paralysed. The image left is the subject&rsquo;s right.{% if r.parsing.trained_on_synthetic %} The parsing network was trained on synthetic data.{% endif %}{% if r.parsing.fpp_offset %} The FPP was decided with the model&rsquo;s validation-chosen threshold (offset {{ '%+.2f' | format(r.parsing.fpp_offset) }}), which on held-out synthetic subjects also marked some faces without weakness.{% endif %}</p>{% endif %}
 {% if asym_src %}<img alt="asymmetry over time against the normal band" src="{{ asym_src }}">{% endif %}
 <table><tr><th class="l">facial measure</th><th>value</th><th>unit</th><th>normal range</th><th class="l"></th></tr>
 {% for m in face_rows %}<tr><td class="l">{{ m.label }}</td><td>{{ f(m.value, 2) }}</td><td>{{ m.unit }}</td><td>{{ rng(m) }}</td><td class="l">{% if m.out_of_range %}<span class="out">outside</span>{% endif %}</td></tr>{% endfor %}

@@ -286,14 +286,15 @@ def _predict(result: dict[str, Any], risk: RiskModel, features: dict[str, Any],
     run.timings["model"] = time.perf_counter() - t0
 
 
-def _parse(result: dict[str, Any], case_dir: Path, parsing_model: Path, run: _Run) -> None:
+def _parse(result: dict[str, Any], case_dir: Path, parsing_model: Path, run: _Run, *,
+           fpp_threshold: bool = False) -> None:
     """FPP side by the parsing network next to the landmark-based weaker side."""
     from strokescreen.workflows.parse import parse_case, side_agreement
 
     run.tell(0.85, "parsing the face")
     t0 = time.perf_counter()
     try:
-        p = parse_case(case_dir, parsing_model)
+        p = parse_case(case_dir, parsing_model, fpp_threshold=fpp_threshold)
     except QualityError as exc:
         result["notes"].append(f"face parsing not done: {exc}")
         return
@@ -332,6 +333,7 @@ def assess_video(
     config: PreprocessConfig | None = None,
     pdf: bool = True,
     parsing_model: Path | None = None,
+    fpp_threshold: bool = False,
     severity_model: Path | None = None,
     baseline: Path | None = None,
     baseline_note: str | None = None,
@@ -351,6 +353,8 @@ def assess_video(
     pdf : also print ``report.pdf`` when headless Chromium is installed.
     parsing_model : a ``parsing-train`` model folder: the FPP overlay on key frames and the
         FPP side next to the landmark-based weaker side (result key ``parsing``).
+    fpp_threshold : decide the FPP with the parsing model's validation-chosen threshold
+        (docs/face_parsing.md; off by default; ``parsing.fpp_offset`` records the offset).
     severity_model : a graded model folder (``train --target severity``): its estimate of
         the grade (result key ``severity``, :mod:`strokescreen.workflows.assess_severity`).
     baseline : the ``result.json`` of the same person's earlier assessment: changes beyond
@@ -408,7 +412,7 @@ def assess_video(
         if risk is not None:
             _predict(result, risk, features, case_dir, run)
         if parsing_model is not None:
-            _parse(result, case_dir, parsing_model, run)
+            _parse(result, case_dir, parsing_model, run, fpp_threshold=fpp_threshold)
         if graded is not None:
             from strokescreen.workflows.assess_severity import severity_estimate
 
