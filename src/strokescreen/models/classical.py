@@ -112,10 +112,12 @@ class SklearnModel(CaseModel):
             )
         return cols
 
-    def _fit_matrix(self, cases: pd.DataFrame) -> tuple[list[str], np.ndarray]:
-        """(input columns, training matrix) for ``fit``: the model's columns less those
-        missing in more than ``max_missing`` of the rows (recorded in ``sparse_columns_``)."""
-        cols = self._columns(cases)
+    def _fit_matrix(self, cases: pd.DataFrame,
+                    cols: list[str] | None = None) -> tuple[list[str], np.ndarray]:
+        """(input columns, training matrix) for ``fit``: the model's columns (``cols`` when
+        already found) less those missing in more than ``max_missing`` of the rows
+        (recorded in ``sparse_columns_``)."""
+        cols = self._columns(cases) if cols is None else cols
         kept, dropped = observed_columns(cases[cols].to_numpy(dtype=float), cols,
                                          check_max_missing(self.max_missing))
         if not kept:
@@ -140,13 +142,13 @@ class SklearnModel(CaseModel):
 
     def fit(self, cases: pd.DataFrame, y: np.ndarray) -> SklearnModel:
         """Fit on ``cases`` (n_cases rows) and labels ``y`` (0/1, shape (n_cases,))."""
-        self._columns(cases)  # no feature columns: say so before the labels
+        cols = self._columns(cases)  # no feature columns: say so before the labels
         y = check_labels(y, len(cases))
         if len(np.unique(y)) < 2:
             raise InputError(
                 f"all {len(y)} training cases have label {int(y[0])}; a model needs both classes"
             )
-        cols, X = self._fit_matrix(cases)
+        cols, X = self._fit_matrix(cases, cols)
         with _one_blas_thread():
             self.pipeline_ = self._pipeline(cols).fit(X, y)
         self.feature_names_in_ = np.asarray(cols, dtype=object)

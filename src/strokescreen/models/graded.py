@@ -50,9 +50,9 @@ class GradedSklearnModel(SklearnModel):
     target_kind: ClassVar[str] = "graded"
 
     def fit(self, cases: pd.DataFrame, y: np.ndarray) -> GradedSklearnModel:
-        self._columns(cases)
+        cols = self._columns(cases)
         y = check_graded(y, len(cases))
-        cols, X = self._fit_matrix(cases)
+        cols, X = self._fit_matrix(cases, cols)
         with _one_blas_thread():
             self.pipeline_ = self._pipeline(cols).fit(X, y)
         self.feature_names_in_ = np.asarray(cols, dtype=object)
