@@ -45,7 +45,7 @@ def _ramp(images: np.ndarray, k: float) -> np.ndarray:
 
 
 def diagnose(model_dir: Path, data: ParsingData) -> dict:
-    model = load_parsing_model(model_dir)
+    model = load_parsing_model(model_dir, fpp_threshold=False)
     split = model.sidecar_["training"]["subjects"]
     subj = data.meta["subject_id"].to_numpy()
     out: dict = {"model": str(model_dir), "sides": {}}

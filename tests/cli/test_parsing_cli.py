@@ -156,3 +156,10 @@ def test_assess_fpp_threshold_needs_a_parsing_model(tmp_path):
                               "--fpp-threshold"])
     assert res.exit_code != 0 and "--parsing-model" in res.output
     assert "Traceback" not in res.output and not (tmp_path / "o").exists()
+
+
+def test_assess_no_fpp_threshold_also_needs_a_parsing_model(tmp_path):
+    res = runner.invoke(app, ["assess", str(tmp_path / "clip.mp4"), "--out", str(tmp_path / "o"),
+                              "--no-fpp-threshold"])
+    assert res.exit_code != 0 and "--no-fpp-threshold" in res.output
+    assert "--parsing-model" in res.output and "Traceback" not in res.output

@@ -136,8 +136,8 @@ def test_the_saved_offset_changes_the_drawn_fpp_and_can_be_switched_off(tmp_path
     assert json.loads((tmp_path / "m" / "model.json").read_text())["fpp_threshold"][
         "offset"] == 6.0
     x = np.random.default_rng(0).integers(0, 255, (2, 96, 96, 3), dtype=np.uint8)
-    on = load_parsing_model(tmp_path / "m", fpp_threshold=True)
-    off = load_parsing_model(tmp_path / "m")  # off by default (docs/face_parsing.md)
+    on = load_parsing_model(tmp_path / "m")  # on by default (docs/face_parsing.md)
+    off = load_parsing_model(tmp_path / "m", fpp_threshold=False)
     assert on.fpp_offset_ == 6.0 and off.fpp_offset_ == 0.0
     fpp = on.classes.index("fpp")
     plain, raised = off.predict(x), on.predict(x)

@@ -41,10 +41,9 @@ def test_assess_reports_fpp_next_to_the_landmark_side(clip, tmp_path, parsing_mo
     from tests.assess_helpers import LOOSE
 
     out = tmp_path / "out"
-    result = assess_video(clip, out, config=LOOSE, pdf=False, parsing_model=parsing_model,
-                          fpp_threshold=True)
+    result = assess_video(clip, out, config=LOOSE, pdf=False, parsing_model=parsing_model)
     p = result["parsing"]
-    assert p["fpp_offset"] == pytest.approx(2.5)  # the model's saved threshold was used
+    assert p["fpp_offset"] == pytest.approx(2.5)  # the saved threshold is used by default
     assert p["fpp_side"] in ("left", "right", "none") and len(p["frames"]) >= 1
     lm_side = (result["affected_side"] or {}).get("side") or "none"
     assert p["agreement"]["landmark_side"] == lm_side
@@ -67,3 +66,36 @@ def test_assess_rejects_a_wrong_parsing_model_before_any_work(clip, tmp_path):
     with pytest.raises(InputError, match="model.json"):
         assess_video(clip, tmp_path / "o", pdf=False, parsing_model=tmp_path)
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_a_risk_model_trained_with_fpp_features_gets_the_case_s_own(
+        clip, no_model, tmp_path, parsing_model, monkeypatch):
+    """The parse runs before the risk model, so a model whose training table had the FPP
+    shares (features --parsing-model) sees this case's shares; without --parsing-model it
+    is refused before any work, with what to give."""
+    import strokescreen.workflows.assess as A
+    from tests.assess_helpers import LOOSE, case_feature_values, planted_model
+
+    feats = case_feature_values(no_model[0])
+    feats.update({"face_fpp_share_left": 0.0, "face_fpp_share_right": 0.0,
+                  "face_fpp_share_lr": 0.0})
+    risk = planted_model(tmp_path / "risk", feats, positive=True, synthetic=True)
+    seen: dict = {}
+    real_predict = A._predict
+
+    def spy(result, risk_model, features, case_dir, run):
+        seen.clear()
+        seen.update(features)
+        return real_predict(result, risk_model, features, case_dir, run)
+
+    monkeypatch.setattr(A, "_predict", spy)
+    with_parser = A.assess_video(clip, tmp_path / "a", model_dir=risk, config=LOOSE, pdf=False,
+                                 parsing_model=parsing_model)
+    p = with_parser["parsing"]
+    assert seen["face_fpp_share_left"] == pytest.approx(p["fpp_share_left"])
+    assert seen["face_fpp_share_lr"] == pytest.approx(p["fpp_share_left"] - p["fpp_share_right"])
+    assert with_parser["probability"] is not None
+    with pytest.raises(InputError, match="--parsing-model"):
+        A.assess_video(clip, tmp_path / "b", model_dir=risk, config=LOOSE, pdf=False)
+    assert not (tmp_path / "b").exists()

@@ -84,9 +84,10 @@ def assess(
     parsing_model: Annotated[Path | None, typer.Option(
         "--parsing-model", help="face-parsing model folder (`strokescreen parsing-train`): "
                                 "FPP overlay and side in the report")] = None,
-    fpp_threshold: Annotated[bool, typer.Option(
-        "--fpp-threshold", help="with --parsing-model: decide the FPP with the model's "
-        "validation-chosen threshold (off by default, docs/face_parsing.md)")] = False,
+    fpp_threshold: Annotated[bool | None, typer.Option(
+        "--fpp-threshold/--no-fpp-threshold", help="with --parsing-model: decide the FPP "
+        "with the model's validation-chosen threshold (the default) or by the plain "
+        "arg-max (docs/face_parsing.md)", show_default=False)] = None,
     severity_model: Annotated[Path | None, typer.Option(
         "--severity-model", help="a graded model folder (train --target severity): its "
         "estimate of the grade in result.json and the report")] = None,
@@ -99,9 +100,10 @@ def assess(
     from strokescreen.progress import fraction
     from strokescreen.workflows.assess import assess_video
 
-    if fpp_threshold and parsing_model is None:
-        raise ConfigError("--fpp-threshold applies to the face-parsing model; give "
-                          "--parsing-model parser/ too, or leave --fpp-threshold out")
+    if fpp_threshold is not None and parsing_model is None:
+        flag = "--fpp-threshold" if fpp_threshold else "--no-fpp-threshold"
+        raise ConfigError(f"{flag} applies to the face-parsing model; give "
+                          f"--parsing-model parser/ too, or leave {flag} out")
     cfg = load_config(PreprocessConfig, config).validate()
     with progress_bar("assess", 100) as cb:
 
@@ -112,7 +114,7 @@ def assess(
         try:
             result = assess_video(video, out, model_dir=model, overwrite=overwrite, config=cfg,
                                   pdf=pdf, progress=progress, parsing_model=parsing_model,
-                                  fpp_threshold=fpp_threshold,
+                                  fpp_threshold=fpp_threshold is not False,
                                   severity_model=severity_model, baseline=baseline)
         except QualityError as exc:
             raise QualityError(f"{exc} (in {out})") from None

@@ -106,8 +106,9 @@ def parse(
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="write into an --out folder that holds other files")] = False,
     fpp_threshold: Annotated[bool, typer.Option(
-        help="use the model's validation-chosen FPP threshold (parsing-calibrate); off by "
-             "default: it gave held-out faces without weakness a side")] = False,
+        help="decide the FPP with the model's validation-chosen threshold (parsing-train / "
+             "parsing-calibrate; a model without one uses the plain arg-max); "
+             "--no-fpp-threshold: the plain arg-max")] = True,
 ) -> None:
     """Segment skin, hair, brows, eyes, mouth and the paralysed part (FPP)."""
     from strokescreen.errors import InputError
@@ -137,7 +138,8 @@ def parsing_eval(
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="write into an --out folder that holds other files")] = False,
     fpp_threshold: Annotated[bool, typer.Option(
-        help="use each model's validation-chosen FPP threshold (parsing-calibrate)")] = False,
+        help="decide the FPP with each model's validation-chosen threshold (the default); "
+             "--no-fpp-threshold: the plain arg-max")] = True,
 ) -> None:
     """Per-class F1 / IoU / pixel accuracy and FPP side agreement on held-out subjects."""
     from strokescreen.workflows.parsing import evaluate_parsing

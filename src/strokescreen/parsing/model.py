@@ -383,11 +383,11 @@ def read_parsing_sidecar(folder: str | Path) -> dict[str, Any]:
 
 
 def load_parsing_model(folder: str | Path, *, threads: int = 1,
-                       fpp_threshold: bool = False) -> ParsingModel:
+                       fpp_threshold: bool = True) -> ParsingModel:
     """Load a model folder (checks the weights' hash; ``weights_only`` unpickling).
 
-    fpp_threshold : use the validation-chosen FPP offset saved in ``model.json`` (none
-    saved = offset 0); False (the default, docs/face_parsing.md) = the plain arg-max."""
+    fpp_threshold : use the validation-chosen FPP offset saved in ``model.json`` (the
+    default, docs/face_parsing.md; none saved = offset 0); False = the plain arg-max."""
     torch = _torch()
     side = read_parsing_sidecar(folder)
     params = {"crop": "box", "balance": False, "mirror": False, "fpp_balance": False,

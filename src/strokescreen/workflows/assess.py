@@ -159,8 +159,8 @@ class _Run:
             self.progress(min(max(float(fraction), 0.0), 1.0), 1.0, note=note)
 
 
-def _prepare(video: Path, out: Path, *, model_dir: Path | None,
-             overwrite: bool) -> RiskModel | None:
+def _prepare(video: Path, out: Path, *, model_dir: Path | None, overwrite: bool,
+             parsing_model: Path | None = None) -> RiskModel | None:
     """Check the input and the output folder, load the model, clear old result files."""
     from strokescreen.preprocess.artifacts import check_out_dir
     from strokescreen.report.risk import load_risk_model
@@ -168,6 +168,7 @@ def _prepare(video: Path, out: Path, *, model_dir: Path | None,
     _check_video(video)
     check_out_dir(out, overwrite=overwrite)
     risk = load_risk_model(model_dir) if model_dir is not None else None
+    _check_fpp_inputs(risk, parsing_model)
     out.mkdir(parents=True, exist_ok=True)
     for name in (RESULT_JSON, REPORT_HTML, REPORT_PDF):
         (out / name).unlink(missing_ok=True)
@@ -287,9 +288,11 @@ def _predict(result: dict[str, Any], risk: RiskModel, features: dict[str, Any],
 
 
 def _parse(result: dict[str, Any], case_dir: Path, parsing_model: Path, run: _Run, *,
-           fpp_threshold: bool = False) -> None:
-    """FPP side by the parsing network next to the landmark-based weaker side."""
-    from strokescreen.workflows.parse import parse_case, side_agreement
+           fpp_threshold: bool = True) -> dict[str, float]:
+    """FPP side by the parsing network next to the landmark-based weaker side; returns the
+    case's FPP features (``face_fpp_share_*``, as ``features --parsing-model`` computes
+    them for a training table), NaN (imputed by a model) when no kept frame was parsed."""
+    from strokescreen.workflows.parse import fpp_case_features, parse_case, side_agreement
 
     run.tell(0.85, "parsing the face")
     t0 = time.perf_counter()
@@ -297,10 +300,23 @@ def _parse(result: dict[str, Any], case_dir: Path, parsing_model: Path, run: _Ru
         p = parse_case(case_dir, parsing_model, fpp_threshold=fpp_threshold)
     except QualityError as exc:
         result["notes"].append(f"face parsing not done: {exc}")
-        return
+        return {k: float("nan") for k in fpp_case_features({"fpp_share_left": 0.0,
+                                                            "fpp_share_right": 0.0})}
     p["agreement"] = side_agreement(p["fpp_side"], (result.get("affected_side") or {}).get("side"))
     result["parsing"] = p
     run.timings["parsing"] = time.perf_counter() - t0
+    return fpp_case_features(p)
+
+
+def _check_fpp_inputs(risk: RiskModel | None, parsing_model: Path | None) -> None:
+    """A risk model trained on a table with the FPP shares (``features --parsing-model``)
+    needs a parsing model to measure them on this recording: refused before any work."""
+    names = getattr(getattr(risk, "model", None), "feature_names_in_", None)
+    if parsing_model is None and any(str(c).startswith("face_fpp_")
+                                     for c in (names if names is not None else [])):
+        raise InputError("the model was trained with the face-parsing FPP shares "
+                         "(face_fpp_share_*); give --parsing-model with the parsing model "
+                         "its training table was built with")
 
 
 def _write_report(result: dict[str, Any], out: Path, case_dir: Path, *, pdf: bool,
@@ -333,7 +349,7 @@ def assess_video(
     config: PreprocessConfig | None = None,
     pdf: bool = True,
     parsing_model: Path | None = None,
-    fpp_threshold: bool = False,
+    fpp_threshold: bool = True,
     severity_model: Path | None = None,
     baseline: Path | None = None,
     baseline_note: str | None = None,
@@ -354,7 +370,9 @@ def assess_video(
     parsing_model : a ``parsing-train`` model folder: the FPP overlay on key frames and the
         FPP side next to the landmark-based weaker side (result key ``parsing``).
     fpp_threshold : decide the FPP with the parsing model's validation-chosen threshold
-        (docs/face_parsing.md; off by default; ``parsing.fpp_offset`` records the offset).
+        (docs/face_parsing.md; the default; False = the plain arg-max;
+        ``parsing.fpp_offset`` records the offset). The parse runs before the risk model,
+        so a model trained with the FPP features (``features --parsing-model``) gets them.
     severity_model : a graded model folder (``train --target severity``): its estimate of
         the grade (result key ``severity``, :mod:`strokescreen.workflows.assess_severity`).
     baseline : the ``result.json`` of the same person's earlier assessment: changes beyond
@@ -389,7 +407,8 @@ def assess_video(
 
         earlier = load_baseline(baseline)  # a wrong file fails before any work
         check_not_same(earlier, video)
-    risk = _prepare(video, out, model_dir=model_dir, overwrite=overwrite)
+    risk = _prepare(video, out, model_dir=model_dir, overwrite=overwrite,
+                    parsing_model=parsing_model)
     case_dir = out / "case"
     try:
         meta, quality, speech = _preprocess(video, case_dir, run, config=config)
@@ -409,10 +428,11 @@ def assess_video(
     if quality.verdict != "unusable":
         features = _measure(result, case_dir, audio_present=bool(meta.audio_present),
                             speech=speech, run=run)
+        if parsing_model is not None:
+            features = {**features, **_parse(result, case_dir, parsing_model, run,
+                                             fpp_threshold=fpp_threshold)}
         if risk is not None:
             _predict(result, risk, features, case_dir, run)
-        if parsing_model is not None:
-            _parse(result, case_dir, parsing_model, run, fpp_threshold=fpp_threshold)
         if graded is not None:
             from strokescreen.workflows.assess_severity import severity_estimate
 

@@ -88,16 +88,13 @@ def _features_task(job: tuple[str, str | None]) -> dict[str, Any]:
 def _fpp_features(folder: Path, parser: Any) -> dict[str, float]:
     """FPP shares per side of one case (NaN when no kept frame shows a face)."""
     from strokescreen.errors import QualityError
-    from strokescreen.workflows.parse import parse_case
+    from strokescreen.workflows.parse import fpp_case_features, parse_case
 
     try:
-        p = parse_case(folder, parser)
+        return fpp_case_features(parse_case(folder, parser))
     except QualityError:
         return {"face_fpp_share_left": np.nan, "face_fpp_share_right": np.nan,
                 "face_fpp_share_lr": np.nan}
-    return {"face_fpp_share_left": p["fpp_share_left"],
-            "face_fpp_share_right": p["fpp_share_right"],
-            "face_fpp_share_lr": p["fpp_share_left"] - p["fpp_share_right"]}
 
 
 def build_feature_table(
@@ -113,7 +110,8 @@ def build_feature_table(
     """One row per case: ids, label, case_dir, manifest columns, ``face_*``/``speech_*``.
 
     parsing_model : a ``parsing-train`` model folder; adds the FPP share of each side's
-        face (``face_fpp_share_left`` / ``_right``, and left - right ``face_fpp_share_lr``).
+        face (``face_fpp_share_left`` / ``_right``, and left - right ``face_fpp_share_lr``),
+        the FPP decided with the model's validation-chosen threshold like ``assess``.
 
     Every manifest column but ``video`` is carried (the optional schema columns first, then
     any other, e.g. clinical metadata, ``visit``, ``days_since_onset`` or graded targets).

@@ -93,7 +93,7 @@ def areas(labels: np.ndarray, points: np.ndarray) -> dict[str, Any]:
 
 def parse_file(path: str | Path, model_dir: str | Path, out: str | Path, *,
                max_frames: int = 16, progress: Progress | None = None,
-               fpp_threshold: bool = False) -> dict[str, Any]:
+               fpp_threshold: bool = True) -> dict[str, Any]:
     """Parse a photo or video into ``out`` (masks/, overlay.png, parsing.json).
     fpp_threshold : use the model's validation-chosen FPP offset (when it has one)."""
     src = Path(path)
@@ -161,7 +161,7 @@ PARSING_OVERLAY = "parsing_overlay.png"
 
 
 def parse_case(case_dir: str | Path, model: ParsingModel | str | Path, *,
-               n_frames: int = 4, fpp_threshold: bool = False) -> dict[str, Any]:
+               n_frames: int = 4, fpp_threshold: bool = True) -> dict[str, Any]:
     """Parse ``n_frames`` kept crops of a preprocessed case folder.
 
     Returns per-side FPP shares (mean over the frames), the FPP side, and writes the
@@ -198,6 +198,14 @@ def parse_case(case_dir: str | Path, model: ParsingModel | str | Path, *,
             "overlay": PARSING_OVERLAY, "trained_on_synthetic": bool(training.get("synthetic")),
             "fpp_offset": float(getattr(model, "fpp_offset_", 0.0)),
             "rule": SIDE_RULE.format(share=FPP_SIDE_MIN_SHARE, over="the key frames")}
+
+
+def fpp_case_features(parsed: dict[str, Any]) -> dict[str, float]:
+    """The FPP shares of a :func:`parse_case` result as case features (the columns a
+    classical model can use: each side's share and left minus right)."""
+    left, right = float(parsed["fpp_share_left"]), float(parsed["fpp_share_right"])
+    return {"face_fpp_share_left": left, "face_fpp_share_right": right,
+            "face_fpp_share_lr": left - right}
 
 
 def side_agreement(fpp: str, landmark_side: str | None) -> dict[str, Any]:

@@ -305,7 +305,7 @@ def evaluate_model(model: ParsingModel, data: ParsingData) -> dict[str, Any]:
 
 
 def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str | Path, *,
-                     cache_dir: str | Path | None = None, fpp_threshold: bool = False,
+                     cache_dir: str | Path | None = None, fpp_threshold: bool = True,
                      progress: Progress | None = None) -> dict[str, Any]:
     """Score each model on the held-out subjects recorded in the first model's folder.
 
