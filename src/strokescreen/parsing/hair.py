@@ -13,7 +13,7 @@ distance) of a face pixel — skin, FPP, brows, eyes or mouth — i.e. when at m
 ``gap_px`` pixels of another class separate it from the face. The gap allows for the
 seam of a pixel or two of background that an arg-max leaves on a boundary between two
 classes; :func:`default_gap_px` sets it to 1/64 of the crop side (2 px at the 128 px
-``tiny`` crop, about 3 mm of face). Removed hair pixels become background; every other
+``tiny`` crop, about 3-4 mm of face). Removed hair pixels become background; every other
 pixel is left as it is. A map without any face pixel is returned unchanged: with no
 head to measure from, the rule cannot tell scalp hair from a stray patch, and the
 network's output is shown as it is rather than emptied.
