@@ -315,17 +315,21 @@ class ParsingModel:
         s = images.shape[1] if len(images) else 0
         return np.concatenate(out) if out else np.zeros((0, k, s, s), np.float32)
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
+    def predict(self, images: np.ndarray, *, attached_hair: bool = True) -> np.ndarray:
         """Label maps (N, S, S) uint8, codes in :attr:`classes` order; the FPP
         log-probability raised by ``fpp_offset_`` (the validation-chosen threshold of
-        :mod:`strokescreen.parsing.calibrate`; 0 when none is set)."""
+        :mod:`strokescreen.parsing.calibrate`; 0 when none is set). attached_hair : hair
+        not connected to the face becomes background (:mod:`strokescreen.parsing.hair`)."""
         from strokescreen.parsing.calibrate import apply_fpp_offset
+        from strokescreen.parsing.hair import keep_attached_hair_named
 
         proba = self.predict_proba(images)
         offset = float(getattr(self, "fpp_offset_", 0.0) or 0.0)
         if "fpp" not in self.classes:
-            return proba.argmax(1).astype(np.uint8)
-        return apply_fpp_offset(proba, self.classes.index("fpp"), offset)
+            pred = proba.argmax(1).astype(np.uint8)
+        else:
+            pred = apply_fpp_offset(proba, self.classes.index("fpp"), offset)
+        return keep_attached_hair_named(pred, self.classes) if attached_hair else pred
 
     def to_full_codes(self, pred: np.ndarray) -> np.ndarray:
         """Predicted codes mapped onto :data:`masks.CLASSES` codes."""
