@@ -87,6 +87,21 @@ def test_cuda_without_a_gpu_is_refused_and_auto_is_the_cpu():
     assert resolve_device("auto") == torch.device("cpu")
 
 
+def test_the_check_counts_the_gpus_torch_sees(monkeypatch):
+    """With one GPU visible (faked): cuda and cuda:0 pass, cuda:1 is refused; auto
+    resolves to cuda."""
+    import strokescreen.devices as D
+
+    monkeypatch.setattr(D, "visible_gpus", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    for ok in ("cuda", "cuda:0", "auto", "cpu"):
+        check_device(ok)
+    with pytest.raises(ConfigError, match=r"device cuda:1: torch sees 1 CUDA GPU\(s\)"):
+        check_device("cuda:1")
+    assert resolve_device("auto") == torch.device("cuda")
+    assert resolve_device("cuda:0") == torch.device("cuda", 0)
+
+
 def test_cpu_and_auto_train_the_weights_of_the_default():
     """device="cpu" (and "auto" on a machine without a GPU) is the default training:
     the same seed gives the same weights bit for bit, the device is recorded."""
