@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "strokescreen"
 # ``__init__``) are the base.
 LAYERS: list[set[str]] = [
     {"errors", "__init__"},
-    {"config", "progress", "jsonable", "tasks"},
+    {"config", "progress", "jsonable", "tasks", "devices"},
     {"io"},
     {"face", "audio"},
     {"preprocess", "synth"},

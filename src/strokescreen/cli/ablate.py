@@ -23,6 +23,7 @@ from strokescreen.cli._common import (
 )
 from strokescreen.cli._engine import EngineOpt, SchedulerOpt, engine_runner
 from strokescreen.config import TRIAGE_SPECIFICITY
+from strokescreen.devices import check_device
 from strokescreen.errors import ConfigError, InputError
 
 
@@ -35,21 +36,6 @@ def _stages(text: str) -> tuple[int, ...]:
     if any(s not in (1, 2, 3, 4) for s in stages):
         raise ConfigError(f"--adv-stages '{text}': stages are 1..4")
     return stages
-
-
-def _check_device(device: str) -> None:
-    """ConfigError unless ``device`` is cpu, auto, or a CUDA device torch can see."""
-    if device in ("cpu", "auto"):
-        return
-    if device != "cuda" and not (device.startswith("cuda:") and device[5:].isdigit()):
-        raise ConfigError(f"--device {device!r}: use cpu, cuda, cuda:N or auto")
-    import torch
-
-    n = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    index = int(device[5:]) if ":" in device else 0
-    if index >= n:
-        raise ConfigError(f"--device {device}: torch sees {n} CUDA GPU(s) here; use "
-                          "--device cpu (or auto)")
 
 
 @guarded
@@ -131,7 +117,7 @@ def ablate(
         if w is not None and not w.is_file():
             raise InputError(f"weights file not found: {w}")
     stages = _stages(adv_stages)
-    _check_device(device)
+    check_device(device, option="--device")
     groups = tuple(g.strip() for g in cross_group.split(",") if g.strip())
     bad = [g for g in groups if g not in ("sex", "age")]
     if bad:

@@ -46,12 +46,16 @@ def parsing_train(
         help="crop side in pixels, a multiple of 16 (default: the preset's; more pixels "
              "per millimetre for small asymmetries, slower)")] = None,
     threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
+    device: Annotated[str, typer.Option(
+        help="where the network trains: cpu, cuda (cuda:N) or auto (cuda when torch sees "
+             "a GPU); the model loads on the CPU wherever it was trained")] = "cpu",
     overwrite: Annotated[bool, typer.Option(help="replace a model already in --out")] = False,
     extra: Annotated[list[Path] | None, typer.Option(
         "--extra", help="another cohort folder or manifest used for training only (e.g. "
                         "real healthy faces); repeatable")] = None,
 ) -> None:
     """Train the face-parsing network (skin, hair, brows, eyes, mouth, FPP) on a cohort."""
+    from strokescreen.devices import check_device
     from strokescreen.errors import InputError
     from strokescreen.parsing.data import CROP_ALIGNS
     from strokescreen.parsing.model import ABLATIONS, ParsingModel
@@ -69,6 +73,7 @@ def parsing_train(
                         ("--threads", threads)):
         if value is not None and value < 1:
             raise InputError(f"{name} {value}: use 1 or more")
+    check_device(device, option="--device")
     # a model folder, or an interrupted training (checkpoint, cached crops), resumes there
     check_results_out(out, marker=("model.json", "checkpoint.pt", "_data"),
                       overwrite=overwrite)
@@ -78,13 +83,15 @@ def parsing_train(
                           threads=threads, overwrite=overwrite, extra=list(extra or []),
                           crop=crop, balance=balance, mirror=mirror,
                           fpp_balance=fpp_balance, symmetry=symmetry, size=size,
-                          progress=cb)
+                          device=device, progress=cb)
     s = t["subjects"]
     console.print(f"{t['n_crops']} crops of {t['n_cases']} recordings; subjects train "
                   f"{len(s['train'])} / validation {len(s['val'])} / held out {len(s['test'])}")
     for e in t["extra_training_sources"]:
         console.print(f"training only: {e['n_crops']} crops from {e['source']}")
-    console.print(f"crops {t['data_seconds']} s, training {t['train_seconds']} s")
+    gpu = f" ({t['gpu']})" if t.get("gpu") else ""
+    console.print(f"crops {t['data_seconds']} s, training {t['train_seconds']} s on "
+                  f"{t['device']}{gpu}")
     if t.get("fpp_threshold"):
         th = t["fpp_threshold"]
         console.print(f"FPP threshold chosen on the validation subjects: offset "

@@ -64,10 +64,11 @@ def torch_settings(num_threads: int | None, *, device: str = "cpu") -> Iterator[
 
 
 def resolve_device(device: str) -> torch.device:
-    """``"auto"`` -> cuda when available, else cpu; other names as given."""
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(device)
+    """``"auto"`` -> cuda when available, else cpu; other names as given
+    (:func:`strokescreen.devices.resolve_device`, shared with the parsing network)."""
+    from strokescreen.devices import resolve_device as resolve
+
+    return resolve(device)
 
 
 @dataclass

@@ -3,7 +3,10 @@
 ``ParsingModel(preset="tiny").fit(images, labels, depth)`` trains; ``predict`` gives label
 maps. A fitted model saves as a folder: ``weights.pt`` (state dict) + ``model.json``.
 Training checkpoints every epoch to a file and resumes from it when run again with the
-same settings.
+same settings. ``device`` says where it trains and predicts (``cpu``, ``cuda``,
+``cuda:N``, ``auto``); the crops stay on the CPU and travel one batch at a time, and
+weights and checkpoints are written device-free (CPU tensors), so what a GPU wrote
+resumes and loads on a CPU and the other way round.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 import numpy as np
 
 import strokescreen
+from strokescreen.devices import check_device, describe_device, resolve_device
 from strokescreen.errors import InputError, NotFittedError
 from strokescreen.parsing import masks as M
 from strokescreen.parsing.losses import LossConfig
@@ -90,7 +94,10 @@ class ParsingModel:
     (:class:`strokescreen.parsing.net.SymmetryPath`); needs the ``midline`` crop (whose
     centre column is the facial midline) and the FPP class. size : crop side in pixels
     (None = the preset's ``size_px``; more pixels per millimetre for small asymmetries;
-    a multiple of 16, the network's deepest stride).
+    a multiple of 16, the network's deepest stride). device : where ``fit`` and
+    ``predict_proba`` run: ``cpu`` (default), ``cuda``, ``cuda:N`` or ``auto`` (cuda when
+    torch sees a GPU); it is not part of the checkpoint key, so a training resumes on
+    another device; ``device_`` is the one ``fit`` used.
     """
 
     sidecar_: dict[str, Any]
@@ -102,7 +109,8 @@ class ParsingModel:
     def __init__(self, *, preset: str = "tiny", ablation: str = "full", hair: bool = True,
                  epochs: int | None = None, seed: int = 0, threads: int = 1,
                  crop: str = DEFAULT_CROP, balance: bool = False, mirror: bool = False,
-                 fpp_balance: bool = False, symmetry: bool = False, size: int | None = None):
+                 fpp_balance: bool = False, symmetry: bool = False, size: int | None = None,
+                 device: str = "cpu"):
         self.preset = preset
         self.ablation = ablation
         self.hair = hair
@@ -115,12 +123,14 @@ class ParsingModel:
         self.fpp_balance = fpp_balance
         self.symmetry = symmetry
         self.size = size
+        self.device = device
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         return {"preset": self.preset, "ablation": self.ablation, "hair": self.hair,
                 "epochs": self.epochs, "seed": self.seed, "threads": self.threads,
                 "crop": self.crop, "balance": self.balance, "mirror": self.mirror,
-                "fpp_balance": self.fpp_balance, "symmetry": self.symmetry, "size": self.size}
+                "fpp_balance": self.fpp_balance, "symmetry": self.symmetry, "size": self.size,
+                "device": self.device}
 
     # -- settings ------------------------------------------------------------------------
     @property
@@ -167,8 +177,14 @@ class ParsingModel:
 
         return ParsingNet(self.net_config())
 
+    def torch_device(self) -> Any:
+        """The ``torch.device`` of the ``device`` setting (checked: one clear line)."""
+        check_device(self.device)
+        return resolve_device(self.device)
+
     def _key(self) -> str:
-        blob = json.dumps({**self.get_params(), "net": dataclasses.asdict(self.net_config())},
+        params = {k: v for k, v in self.get_params().items() if k != "device"}
+        blob = json.dumps({**params, "net": dataclasses.asdict(self.net_config())},
                           sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -183,6 +199,7 @@ class ParsingModel:
         from strokescreen.parsing.losses import parsing_loss
 
         torch.set_num_threads(self.threads)
+        dev = self.torch_device()
         p = preset(self.preset)
         if self.size is not None and images.shape[1:3] != (self.size, self.size):
             raise InputError(f"crops of {images.shape[1]}x{images.shape[2]} px given to a "
@@ -190,7 +207,7 @@ class ParsingModel:
         epochs = self.epochs if self.epochs is not None else p.epochs
         gen = torch.Generator().manual_seed(self.seed)
         torch.manual_seed(self.seed)
-        net = self.build()
+        net = self.build().to(dev)
         opt = torch.optim.AdamW(net.parameters(), lr=p.lr, weight_decay=1e-4)
         y_all = torch.from_numpy(self._merge(labels).astype(np.int64))
         d_all = torch.from_numpy(depth.astype(np.float32))
@@ -204,7 +221,7 @@ class ParsingModel:
         if ck is not None:
             ck.parent.mkdir(parents=True, exist_ok=True)
         if ck is not None and ck.is_file():
-            saved = torch.load(ck, weights_only=True)
+            saved = torch.load(ck, weights_only=True, map_location="cpu")
             if saved.get("key") == self._key():
                 net.load_state_dict(saved["net"])
                 opt.load_state_dict(saved["opt"])
@@ -222,13 +239,15 @@ class ParsingModel:
             has = (y_all == fpp_k).flatten(1).any(1)
             cw[fpp_k] = cw[fpp_k] * float((~has).sum()) / max(float(has.sum()), 1.0)
         self.class_weights_ = None if cw is None else [round(float(v), 4) for v in cw]
+        cw = None if cw is None else cw.to(dev)
         for epoch in range(state["epoch"], epochs):
             net.train()
             order = torch.randperm(n, generator=gen)
             totals: dict[str, float] = {}
             for s in range(steps):
                 idx = order[s * p.batch_size:(s + 1) * p.batch_size]
-                x, y, d = self._augment(x_all[idx], y_all[idx], d_all[idx], gen)
+                x, y, d = (t.to(dev) for t in
+                           self._augment(x_all[idx], y_all[idx], d_all[idx], gen))
                 out = net(x)
                 loss, parts = parsing_loss(out, y, d, loss_cfg, class_weight=cw)
                 opt.zero_grad()
@@ -253,20 +272,23 @@ class ParsingModel:
                 score = -float(sum(totals.values()))
             if score > state["best"]:
                 state["best"] = score
-                best_weights = {k: v.detach().clone() for k, v in net.state_dict().items()}
+                best_weights = {k: v.detach().to("cpu", copy=True)
+                                for k, v in net.state_dict().items()}
             state["history"].append(entry)
             state["epoch"] = epoch + 1
             if ck is not None:
                 tmp = ck.with_suffix(".tmp")
-                torch.save({"key": self._key(), "net": net.state_dict(), "opt": opt.state_dict(),
-                            "sched": sched.state_dict(), "best_net": best_weights,
-                            "state": json.dumps(state), "gen": gen.get_state()}, tmp)
+                torch.save({"key": self._key(), "net": _on_cpu(net.state_dict()),
+                            "opt": _on_cpu(opt.state_dict()), "sched": sched.state_dict(),
+                            "best_net": best_weights, "state": json.dumps(state),
+                            "gen": gen.get_state()}, tmp)
                 tmp.replace(ck)
         if best_weights is not None:
             net.load_state_dict(best_weights)
         net.eval()
         self.net_ = net
         self.history_ = state["history"]
+        self.device_ = describe_device(dev)
         return self
 
     def _merge(self, labels: np.ndarray) -> np.ndarray:
@@ -303,13 +325,16 @@ class ParsingModel:
         self._check()
         torch = _torch()
         torch.set_num_threads(self.threads)
+        dev = self.torch_device()
+        self.net_.to(dev)
         was = self.net_.training
         self.net_.eval()
         out = []
         with torch.no_grad():
             for i in range(0, len(images), batch_size):
                 x = torch.from_numpy(images[i:i + batch_size]).permute(0, 3, 1, 2).float()
-                out.append(torch.softmax(self.net_(x / 255.0 - 0.5)["logits"], 1).numpy())
+                logits = self.net_(x.to(dev) / 255.0 - 0.5)["logits"]
+                out.append(torch.softmax(logits, 1).cpu().numpy())
         self.net_.train(was)
         k = len(self.classes)
         s = images.shape[1] if len(images) else 0
@@ -346,7 +371,7 @@ def save_parsing_model(model: ParsingModel, folder: str | Path, *, training: dic
     if (out / SIDECAR).exists() and not overwrite:
         raise InputError(f"{out} already holds a model; choose a new --out or pass --overwrite")
     out.mkdir(parents=True, exist_ok=True)
-    torch.save(model.net_.state_dict(), out / WEIGHTS)
+    torch.save(_on_cpu(model.net_.state_dict()), out / WEIGHTS)
     digest = hashlib.sha256((out / WEIGHTS).read_bytes()).hexdigest()
     sidecar = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "written_by": "strokescreen",
@@ -363,6 +388,22 @@ def save_parsing_model(model: ParsingModel, folder: str | Path, *, training: dic
     }
     (out / SIDECAR).write_text(json.dumps(sidecar, indent=2, default=_num) + "\n")
     return out
+
+
+def _on_cpu(obj: Any) -> Any:
+    """A (nested) state dict with every tensor on the CPU, so a file written on a GPU
+    loads anywhere; a state dict's ``_metadata`` (module versions) is kept."""
+    torch = _torch()
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu()
+    if isinstance(obj, dict):
+        moved = type(obj)((k, _on_cpu(v)) for k, v in obj.items())
+        if hasattr(obj, "_metadata"):
+            moved._metadata = obj._metadata  # type: ignore[attr-defined]
+        return moved
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_on_cpu(v) for v in obj)
+    return obj
 
 
 def _num(v: Any) -> Any:
@@ -387,26 +428,27 @@ def read_parsing_sidecar(folder: str | Path) -> dict[str, Any]:
 
 
 def load_parsing_model(folder: str | Path, *, threads: int = 1,
-                       fpp_threshold: bool = True) -> ParsingModel:
+                       fpp_threshold: bool = True, device: str = "cpu") -> ParsingModel:
     """Load a model folder (checks the weights' hash; ``weights_only`` unpickling).
 
     fpp_threshold : use the validation-chosen FPP offset saved in ``model.json`` (the
-    default, docs/face_parsing.md; none saved = offset 0); False = the plain arg-max."""
+    default, docs/face_parsing.md; none saved = offset 0); False = the plain arg-max.
+    device : where it predicts (the CPU unless asked, wherever it was trained)."""
     torch = _torch()
     side = read_parsing_sidecar(folder)
     params = {"crop": "box", "balance": False, "mirror": False, "fpp_balance": False,
               "symmetry": False,
               # saved before the setting existed: the size it was trained at
               "size": side["model"].get("input_size_px"),
-              **side["model"]["params"], "threads": threads}
+              **side["model"]["params"], "threads": threads, "device": device}
     model = ParsingModel(**params)
     wpath = Path(folder) / side["weights"]["file"]
     if not wpath.is_file() or hashlib.sha256(wpath.read_bytes()).hexdigest() \
             != side["weights"]["sha256"]:
         raise InputError(f"{wpath}: weights missing or changed since training; retrain")
     net = model.build()
-    net.load_state_dict(torch.load(wpath, weights_only=True))
-    net.eval()
+    net.load_state_dict(torch.load(wpath, weights_only=True, map_location="cpu"))
+    net.to(model.torch_device()).eval()
     model.net_ = net
     model.history_ = side.get("history", [])
     model.sidecar_ = side

@@ -56,7 +56,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
                   extra: list[str | Path] | None = None, crop: str | None = None,
                   balance: bool = False, mirror: bool = False, fpp_balance: bool = False,
                   symmetry: bool = False, calibrate: bool = True, size: int | None = None,
-                  progress: Progress | None = None) -> dict[str, Any]:
+                  device: str = "cpu", progress: Progress | None = None) -> dict[str, Any]:
     """Build the crops, split by subject, train with checkpoints, save the model folder.
 
     extra : further cohorts / manifests (e.g. real healthy faces) used for training only;
@@ -68,6 +68,8 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     decided by the left-right comparison path (needs ``crop="midline"``). calibrate :
     choose the FPP threshold on the validation subjects (:func:`fpp_threshold_on`).
     size : crop side in pixels (None = the preset's; recorded in ``model.json``).
+    device : where the network trains (``cpu``, ``cuda``, ``cuda:N``, ``auto``); recorded
+    as ``training.device`` in ``model.json``; the saved model loads on the CPU.
 
     Re-running into the same ``out`` resumes from ``out/checkpoint.pt`` (data cached in
     ``out/_data`` unless ``cache_dir`` is given). Returns the training summary written into
@@ -83,8 +85,9 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     model = ParsingModel(preset=preset_name, ablation=ablation, hair=hair, epochs=epochs,
                          seed=seed, threads=threads, balance=balance, mirror=mirror,
                          fpp_balance=fpp_balance, symmetry=symmetry, size=size,
-                         **({"crop": crop} if crop else {}))
+                         device=device, **({"crop": crop} if crop else {}))
     model.net_config()  # validates the ablation name before any work
+    model.torch_device()  # and the device (a GPU torch does not see)
     started = time.perf_counter()
     cpu0 = time.process_time()
 
@@ -132,6 +135,8 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
         "train_seconds": round(time.perf_counter() - started - data_s, 1),
         "data_cpu_seconds": round(cpu_data, 1),
         "train_cpu_seconds": round(time.process_time() - cpu0 - cpu_data, 1),
+        "device": model.device_["device"], "device_requested": device,
+        "gpu": model.device_.get("gpu"),
         "hair_labels": "person segmentation (MediaPipe selfie) outside the face oval above "
                        "the pupil line: a proxy, no offline hair segmenter" if hair else "none",
         "note": SYNTHETIC_NOTE,
