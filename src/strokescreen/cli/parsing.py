@@ -127,6 +127,10 @@ def parse(
     console.print(f"{len(r['frames'])} frame(s) parsed; FPP share of the face left "
                   f"{r['fpp_share_left']:.1%}, right {r['fpp_share_right']:.1%}; "
                   f"weak side by FPP: {r['fpp_side']}")
+    g = r["person_gate"]
+    if g["hair_pixels_removed"]:
+        console.print(f"hair outside the person segmentation removed: "
+                      f"{g['hair_pixels_removed']} px over {g['frames_applied']} frame(s)")
     if r.get("trained_on_synthetic"):
         console.print("the model was trained on SYNTHETIC data")
     console.print(f"written: {out}/parsing.json, overlay.png, masks/. {DISCLAIMER}")
