@@ -116,6 +116,10 @@ def parse(
         help="decide the FPP with the model's validation-chosen threshold (parsing-train / "
              "parsing-calibrate; a model without one uses the plain arg-max); "
              "--no-fpp-threshold: the plain arg-max")] = True,
+    person_gate: Annotated[bool, typer.Option(
+        help="turn predicted hair outside the person segmentation of the crop into "
+             "background (the hair label lies inside the person); --no-person-gate: "
+             "keep it")] = True,
 ) -> None:
     """Segment skin, hair, brows, eyes, mouth and the paralysed part (FPP)."""
     from strokescreen.errors import InputError
@@ -126,10 +130,14 @@ def parse(
     check_results_out(out, marker="parsing.json", overwrite=overwrite)
     with progress_bar("parse", None) as cb:
         r = parse_file(source, model, out, max_frames=max_frames, progress=cb,
-                       fpp_threshold=fpp_threshold)
+                       fpp_threshold=fpp_threshold, person_gate=person_gate)
     console.print(f"{len(r['frames'])} frame(s) parsed; FPP share of the face left "
                   f"{r['fpp_share_left']:.1%}, right {r['fpp_share_right']:.1%}; "
                   f"weak side by FPP: {r['fpp_side']}")
+    g = r["person_gate"]
+    if g["hair_pixels_removed"]:
+        console.print(f"hair outside the person segmentation removed: "
+                      f"{g['hair_pixels_removed']} px over {g['frames_applied']} frame(s)")
     if r.get("trained_on_synthetic"):
         console.print("the model was trained on SYNTHETIC data")
     console.print(f"written: {out}/parsing.json, overlay.png, masks/. {DISCLAIMER}")

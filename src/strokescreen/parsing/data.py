@@ -155,6 +155,16 @@ def crop(image: np.ndarray, affine: np.ndarray, size: int) -> np.ndarray:
                           borderMode=cv2.BORDER_REPLICATE)
 
 
+def crop_person_mask(image: np.ndarray, affine: np.ndarray, size: int,
+                     segmenter) -> np.ndarray:
+    """(size, size) bool person mask of the crop ``affine`` cuts from ``image``: the same
+    crop cut at :data:`SEGMENT_SIZE_PX` for the segmenter (``segment(rgb) -> mask``), its
+    mask area-resampled to ``size`` and thresholded at one half (as the hair label does)."""
+    big = crop(image, affine * (SEGMENT_SIZE_PX / size), SEGMENT_SIZE_PX)
+    person = np.asarray(segmenter.segment(big), np.float32)
+    return cv2.resize(person, (size, size), interpolation=cv2.INTER_AREA) > 0.5
+
+
 @dataclass
 class Sample:
     """One labelled crop. image (S, S, 3) uint8; labels (S, S) uint8; depth (S, S) float32;
@@ -181,11 +191,7 @@ def make_sample(image: np.ndarray, points: np.ndarray, *, size: int, side: str =
     pts = map_points(points, affine)
     hair = None
     if segmenter is not None:
-        scale = SEGMENT_SIZE_PX / size
-        big = crop(image, affine * scale, SEGMENT_SIZE_PX)
-        person = segmenter.segment(big).astype(np.float32)
-        person = cv2.resize(person, (size, size), interpolation=cv2.INTER_AREA) > 0.5
-        hair = M.hair_proxy(person, pts)
+        hair = M.hair_proxy(crop_person_mask(image, affine, size, segmenter), pts)
     draw = region != "none" and (not visible_only or droop_visible(
         pts, side, normal_sd_mm=normal_sd_mm))
     fpp = M.fpp_region(pts, (size, size), side=side, region=region) if draw else None

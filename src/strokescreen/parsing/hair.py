@@ -17,6 +17,17 @@ classes; :func:`default_gap_px` sets it to 1/64 of the crop side (2 px at the 12
 pixel is left as it is. A map without any face pixel is returned unchanged: with no
 head to measure from, the rule cannot tell scalp hair from a stray patch, and the
 network's output is shown as it is rather than emptied.
+
+Second rule, at inference (:func:`gate_hair_by_person`): the hair label is a subset of the
+person mask by construction, so predicted hair outside the person mask of the same crop
+contradicts the label's definition and becomes background; this removes a "wing" over the
+background that is joined to the scalp hair and so survives the first rule. The mask is
+widened by ``tol_px`` (chessboard dilation, :func:`default_person_tol_px`: 1/64 of the
+crop side, 2 px at 128 px) for the uncertainty of its edge: the training label resamples
+the segmenter's mask from its 192 px crop to the model's crop and thresholds it at 0.5 (up
+to a pixel of shift), and a network trained on such edges places its own boundary to
+about a pixel. A map whose person mask is empty (the segmenter found no one, though a face
+was detected) is returned unchanged: a failed segmenter must not erase all the hair.
 """
 
 from __future__ import annotations
@@ -32,6 +43,8 @@ from strokescreen.errors import InputError
 FACE_CLASSES = ("skin", "fpp", "brows", "eyes", "mouth")
 #: the gap allowed between hair and face, as a fraction of the crop side
 GAP_FRACTION = 1 / 64
+#: the tolerance around the person mask, as a fraction of the crop side
+PERSON_TOL_FRACTION = 1 / 64
 
 
 def default_gap_px(size_px: int) -> int:
@@ -90,3 +103,54 @@ def keep_attached_hair_named(labels: np.ndarray, classes: Sequence[str], *,
     face = [names.index(c) for c in FACE_CLASSES if c in names]
     return keep_attached_hair(labels, hair=names.index("hair"), face=face,
                               background=names.index("background"), gap_px=gap_px)
+
+
+def default_person_tol_px(size_px: int) -> int:
+    """The person mask's edge tolerance in a crop of ``size_px`` pixels (at least 1)."""
+    return max(1, int(round(size_px * PERSON_TOL_FRACTION)))
+
+
+def gate_hair_by_person(labels: np.ndarray, person: np.ndarray, *, hair: int,
+                        background: int = 0, tol_px: int | None = None) -> np.ndarray:
+    """Label maps with the hair outside the (widened) person mask turned into background.
+
+    labels : (H, W) or (N, H, W) integer class codes. person : bool mask(s) of the same
+    shape. hair, background : the class codes. tol_px : pixels the person mask is widened
+    by (chessboard distance; None = :func:`default_person_tol_px` of the map's side).
+    Returns a new array of the same shape and dtype; every pixel that is not hair, and
+    every map whose person mask is empty, is left as it is.
+    """
+    lab = np.asarray(labels)
+    per = np.asarray(person, bool)
+    if lab.ndim not in (2, 3):
+        raise InputError(f"label maps of shape {lab.shape}: give (H, W) or (N, H, W)")
+    if per.shape != lab.shape:
+        raise InputError(f"person mask of shape {per.shape} for label maps of shape "
+                         f"{lab.shape}; give one mask per map, of the same size")
+    if tol_px is None:
+        tol_px = default_person_tol_px(min(lab.shape[-2:]))
+    if tol_px < 0:
+        raise InputError(f"person-mask tolerance of {tol_px} px is negative; give 0 or more")
+    batch, pb = (lab, per) if lab.ndim == 3 else (lab[None], per[None])
+    out = batch.copy()
+    has_person = pb.reshape(len(pb), -1).any(1)
+    if has_person.any():
+        width = 2 * tol_px + 1
+        inside = ndimage.maximum_filter(pb, size=(1, width, width), mode="constant", cval=0)
+        drop = (batch == hair) & ~inside & has_person[:, None, None]
+        out[drop] = background
+    return out if lab.ndim == 3 else out[0]
+
+
+def gate_hair_by_person_named(labels: np.ndarray, person: np.ndarray,
+                              classes: Sequence[str], *, tol_px: int | None = None,
+                              gap_px: int | None = None) -> np.ndarray:
+    """:func:`gate_hair_by_person` for maps coded in the order of ``classes``, followed by
+    :func:`keep_attached_hair` (hair the gate cut off from the face is not attached hair
+    either); unchanged when there is no hair class."""
+    names = list(classes)
+    if "hair" not in names:
+        return np.asarray(labels)
+    gated = gate_hair_by_person(labels, person, hair=names.index("hair"),
+                                background=names.index("background"), tol_px=tol_px)
+    return keep_attached_hair_named(gated, names, gap_px=gap_px)
