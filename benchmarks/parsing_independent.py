@@ -13,8 +13,8 @@ and healthy recordings, and whether a called side is the lower corner's side.
         --model /tmp/fpp5/midline_sym_128px_full_s0 --model ... --out /tmp/pext
 
 Writes ``eval_<model>_<thr|argmax>/`` (the `parsing-eval` outputs), ``frames_<...>.csv``
-and ``results.json`` under ``--out``. Results on a synthetic cohort describe the
-generator, not people; strokescreen is a screening aid, not a diagnosis.
+and ``results_<cohort|model>_spread.json`` under ``--out``. Results on a synthetic
+cohort describe the generator, not people; strokescreen is a screening aid, not a diagnosis.
 """
 
 from __future__ import annotations
@@ -36,13 +36,14 @@ from strokescreen.workflows.parsing_data import build_parsing_data
 PARTS = ("skin", "hair", "brows", "eyes", "mouth")
 
 
-def frame_table(model_dir: Path, cohort: Path, cache: Path, threshold: bool) -> pd.DataFrame:
+def frame_table(model_dir: Path, cohort: Path, cache: Path, threshold: bool,
+                normal_sd_mm: float | None) -> pd.DataFrame:
     """One row per crop of the cohort: planted side, corner difference, the frame's call."""
     m = load_parsing_model(model_dir, fpp_threshold=threshold)
     tr = m.sidecar_["training"]
     data = build_parsing_data(cohort, size=m.sidecar_["model"]["input_size_px"],
                               frames_per_case=tr["frames_per_case"], align=m.crop,
-                              cache_dir=cache)
+                              normal_sd_mm=normal_sd_mm, cache_dir=cache)
     full = m.to_full_codes(m.predict(data.images))
     rows = []
     for i in range(len(full)):
@@ -95,6 +96,9 @@ def main() -> None:
     ap.add_argument("--cohort", type=Path, required=True)
     ap.add_argument("--model", type=Path, action="append", required=True)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--labels-spread", choices=("cohort", "model"), default="cohort",
+                    help="the FPP labels' normal spread: measured on --cohort (as training "
+                         "does on its cohort) or the one the model was trained with")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     cache = args.out / DATA_DIR
@@ -106,14 +110,21 @@ def main() -> None:
     for model in args.model:
         for threshold in (True, False):
             name = f"{model.name}_{'thr' if threshold else 'argmax'}"
+            sd = None
+            if args.labels_spread == "model":
+                side = json.loads((model / "model.json").read_text())
+                sd = float(side["training"]["fpp_normal_sd_mm"])
+                name += "_model_spread"
             t0 = time.perf_counter()
             res = evaluate_parsing(args.cohort, [model], args.out / f"eval_{name}",
-                                   cache_dir=cache, fpp_threshold=threshold, subjects="all")
-            per = frame_table(model, args.cohort, cache, threshold)
+                                   cache_dir=cache, fpp_threshold=threshold, subjects="all",
+                                   normal_sd_mm=sd)
+            per = frame_table(model, args.cohort, cache, threshold, sd)
             per.to_csv(args.out / f"frames_{name}.csv", index=False)
             results["runs"][name] = {**summarise(res), "frames": frame_counts(per),
                                      "seconds": round(time.perf_counter() - t0, 1)}
-            (args.out / "results.json").write_text(json.dumps(json_safe(results), indent=2))
+            path = args.out / f"results_{args.labels_spread}_spread.json"
+            path.write_text(json.dumps(json_safe(results), indent=2))
             print(name, json.dumps(json_safe(results["runs"][name])), flush=True)
 
 

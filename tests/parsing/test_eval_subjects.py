@@ -41,7 +41,7 @@ def _cohort(folder, seed):
     return folder
 
 
-def _planted_data(source, *, size, frames_per_case, subjects=None, **_):
+def _planted_data(source, *, size, frames_per_case, subjects=None, normal_sd_mm=None, **_):
     """Two crops per recording of the manifest (of ``subjects`` only when given); the
     label map rides in the image so the perfect parser below can return it."""
     man = pd.read_csv(find_manifest(source), keep_default_na=False)
@@ -57,7 +57,8 @@ def _planted_data(source, *, size, frames_per_case, subjects=None, **_):
             labels.append(weak if r["side"] else ok)
             meta.append({"case_id": r["case_id"], "subject_id": r["subject_id"], "frame": f,
                          "side": r["side"], "region": "hemiface" if r["side"] else "none",
-                         "fpp_drawn": bool(r["side"]), "dh_mm": 0.0, "normal_sd_mm": 2.0})
+                         "fpp_drawn": bool(r["side"]), "dh_mm": 0.0,
+                         "normal_sd_mm": 2.0 if normal_sd_mm is None else normal_sd_mm})
     lab = np.stack(labels).astype(np.uint8)
     return ParsingData(np.repeat(lab[..., None], 3, -1), lab,
                        np.zeros(lab.shape, np.float16),
@@ -152,3 +153,12 @@ def test_unknown_subjects_mode_is_one_line(setup, tmp_path):
                               "--subjects", "some"])
     assert res.exit_code == 3 and "held-out, all" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "e").exists()
+
+
+def test_the_labels_spread_can_be_the_models(setup, tmp_path):
+    """The labels' normal spread: the cohort's own by default, or a given one (the model's)."""
+    res = WP.evaluate_parsing(setup["other"], [setup["model"]], tmp_path / "a", subjects="all")
+    assert res["fpp_normal_sd_mm"] == 2.0
+    res = WP.evaluate_parsing(setup["other"], [setup["model"]], tmp_path / "b", subjects="all",
+                              normal_sd_mm=1.5)
+    assert res["fpp_normal_sd_mm"] == 1.5 and res["fpp_threshold_applied"] is True

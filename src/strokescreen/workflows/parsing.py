@@ -307,12 +307,13 @@ def evaluate_model(model: ParsingModel, data: ParsingData) -> dict[str, Any]:
 
 def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str | Path, *,
                      cache_dir: str | Path | None = None, fpp_threshold: bool = True,
-                     subjects: str = "held-out",
+                     subjects: str = "held-out", normal_sd_mm: float | None = None,
                      progress: Progress | None = None) -> dict[str, Any]:
     """Score each model on the held-out subjects recorded in the first model's folder
     (``subjects="held-out"``), or on every subject of ``source`` (``"all"``) when it is an
     independent cohort: refused when it is a model's training cohort (or an ``--extra``
-    training source), since "all" would then score training subjects.
+    training source), since "all" would then score training subjects. ``normal_sd_mm``:
+    the FPP labels' normal spread (None = measured on ``source``, as in training).
 
     Writes ``per_class.csv`` (model x class), ``ablation.csv`` (one row per model),
     ``fpp_cases.csv`` and ``summary.json`` (with the mode used) into ``out``.
@@ -353,6 +354,7 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
         fpc = first["training"]["frames_per_case"]
         data_by_size[s, crop] = build_parsing_data(source, size=s, frames_per_case=fpc,
                                                    subjects=held, align=crop,
+                                                   normal_sd_mm=normal_sd_mm,
                                                    cache_dir=cache_dir or out_dir / DATA_DIR)
     per_class, table, fpp_cases = [], [], []
     for i, (m, d) in enumerate(zip(models, model_dirs, strict=True)):
