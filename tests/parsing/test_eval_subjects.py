@@ -35,7 +35,8 @@ SPLIT = {"train": ["A", "B"], "val": ["E", "F"], "test": ["C", "D"]}
 def _cohort(folder, seed):
     folder.mkdir(parents=True)
     rows = [{"case_id": f"{s}_R01", "subject_id": s, "video": f"videos/{s}_R01.mp4",
-             "condition": "stroke" if side else "healthy", "side": side, "seed": seed}
+             "condition": "stroke" if side else "healthy", "side": side, "seed": seed,
+             "synthetic": True}
             for s, side in PLANTED.items()]
     pd.DataFrame(rows).to_csv(folder / "manifest.csv", index=False)
     return folder
@@ -122,6 +123,7 @@ def test_all_scores_every_subject_of_an_independent_cohort(setup, tmp_path):
     assert row["truth_labels_sides_palsy_right_side"] == 3
     assert len(pd.read_csv(tmp_path / "e" / "fpp_cases.csv")) == 6
     assert "subjects (all, independent cohort): 6" in res.output
+    assert s["synthetic"] is True and "SYNTHETIC" in res.output
     assert "screening aid" in res.output
 
 

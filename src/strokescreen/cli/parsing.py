@@ -166,6 +166,8 @@ def parsing_eval(
         console.print(f"  {row['ablation']:<13} mean F1 {row['mean_f1']:.3f}  mean IoU "
                       f"{row['mean_iou']:.3f}  pixel acc {row['pixel_accuracy']:.3f}  "
                       f"FPP side agreement {row['fpp_side_agreement']:.2f}")
+    if r.get("synthetic"):
+        console.print("the cohort is SYNTHETIC: the figures describe the generator, not people")
     console.print(f"written: {out}/per_class.csv, ablation.csv, summary.json. {DISCLAIMER}")
 
 

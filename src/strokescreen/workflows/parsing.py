@@ -389,6 +389,7 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
     data0 = next(iter(data_by_size.values()))
     scored = sorted(set(data0.meta["subject_id"])) if len(data0.meta) else []
     result = {"subjects_mode": subjects, "cohort": str(manifest),
+              "synthetic": _is_synthetic(manifest),
               "held_out_subjects": sorted(held) if held is not None else [],
               "evaluated_subjects": scored, "n_crops": int(len(data0.images)),
               "fpp_threshold_applied": fpp_threshold,
