@@ -8,6 +8,8 @@ recordings without weakness given a side, and the same side rule on the truth la
 (what a perfect parser reaches). Per frame: |corner-height difference| >= 2 x the labels'
 normal spread ("visible droop") or not, against whether the frame calls a side, for weak
 and healthy recordings, and whether a called side is the lower corner's side.
+``--geometry``: only the labels' corner difference against the planted one on the
+recordings without weakness (its gap, and how it follows yaw and roll).
 
     python benchmarks/parsing_independent.py --cohort /tmp/pext/cohort \
         --model /tmp/fpp5/midline_sym_128px_full_s0 --model ... --out /tmp/pext
@@ -31,7 +33,12 @@ from strokescreen.jsonable import json_safe
 from strokescreen.parsing.metrics import fpp_areas, fpp_side
 from strokescreen.parsing.model import load_parsing_model
 from strokescreen.workflows.parsing import DATA_DIR, evaluate_parsing
-from strokescreen.workflows.parsing_data import build_parsing_data
+from strokescreen.workflows.parsing_data import (
+    _truth_points,
+    build_parsing_data,
+    case_spec,
+    commissure_dh_mm,
+)
 
 PARTS = ("skin", "hair", "brows", "eyes", "mouth")
 
@@ -76,6 +83,32 @@ def frame_counts(per: pd.DataFrame) -> dict:
     return out
 
 
+def label_geometry(cohort: Path) -> dict:
+    """Recordings without planted weakness: the corner-height difference the FPP labels
+    measure (2-D mesh, median over unoccluded frames) against the generator's planted one
+    (truth ``commissure_dh_mm``), and how the gap follows the head's yaw and roll."""
+    man = pd.read_csv(cohort / "manifest.csv", keep_default_na=False)
+    rows = []
+    for _, r in man.iterrows():
+        t = pd.read_parquet(cohort / "truth" / f"{r['case_id']}.parquet")
+        if case_spec(r, t)[1] != "none":
+            continue
+        ok = ~t["occluded"].to_numpy(bool) if "occluded" in t else np.ones(len(t), bool)
+        measured = [commissure_dh_mm(p) for p in _truth_points(t)[ok]]
+        rows.append({"measured": float(np.median(measured)),
+                     "planted": float(np.median(t["commissure_dh_mm"][ok])),
+                     "yaw": float(np.median(t["yaw"][ok])),
+                     "roll": float(np.median(t["roll"][ok]))})
+    x = pd.DataFrame(rows)
+    gap = x["measured"] - x["planted"]
+    return {"n": len(x), "gap_median_mm": float(gap.median()),
+            "gap_rms_mm": float(np.sqrt((gap ** 2).mean())),
+            "gap_max_abs_mm": float(gap.abs().max()),
+            "corr_gap_yaw": float(gap.corr(x["yaw"])), "corr_gap_roll": float(gap.corr(x["roll"])),
+            "rms_planted_mm": float(np.sqrt((x["planted"] ** 2).mean())),
+            "rms_measured_mm": float(np.sqrt((x["measured"] ** 2).mean()))}
+
+
 def summarise(res: dict) -> dict:
     row = res["models"][0]
     f1 = {r["class"]: r["f1"] for r in res["per_class"]}
@@ -94,13 +127,21 @@ def summarise(res: dict) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cohort", type=Path, required=True)
-    ap.add_argument("--model", type=Path, action="append", required=True)
+    ap.add_argument("--model", type=Path, action="append", default=[])
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--labels-spread", choices=("cohort", "model"), default="cohort",
                     help="the FPP labels' normal spread: measured on --cohort (as training "
                          "does on its cohort) or the one the model was trained with")
+    ap.add_argument("--geometry", action="store_true",
+                    help="only the label-geometry check (measured vs planted corner difference "
+                         "on recordings without weakness) into geometry_<cohort>.json")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.geometry:
+        geo = label_geometry(args.cohort)
+        (args.out / f"geometry_{args.cohort.name}.json").write_text(json.dumps(geo, indent=2))
+        print(json.dumps(geo), flush=True)
+        return
     cache = args.out / DATA_DIR
     stamp = args.cohort / "generator.json"
     results: dict = {"cohort": str(args.cohort), "generator": json.loads(stamp.read_text())
