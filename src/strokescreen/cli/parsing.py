@@ -145,7 +145,9 @@ def parse(
 
 @guarded
 def parsing_eval(
-    source: Annotated[Path, typer.Argument(help="the cohort folder or manifest trained on")],
+    source: Annotated[Path, typer.Argument(help="the cohort folder or manifest trained on "
+                                                "(or, with --subjects all, an independent "
+                                                "one)")],
     model: Annotated[list[Path], typer.Option("--model", help="parsing-train model folder; "
                                                               "repeat for the ablations")],
     out: Annotated[Path, typer.Option("--out", help="folder for per_class.csv, "
@@ -155,19 +157,32 @@ def parsing_eval(
     fpp_threshold: Annotated[bool, typer.Option(
         help="decide the FPP with each model's validation-chosen threshold (the default); "
              "--no-fpp-threshold: the plain arg-max")] = True,
+    subjects: Annotated[str, typer.Option(
+        help="held-out: the subjects the model held out of its training cohort; all: every "
+             "subject of an independent cohort (refused on a cohort the model was trained "
+             "on)")] = "held-out",
 ) -> None:
-    """Per-class F1 / IoU / pixel accuracy and FPP side agreement on held-out subjects."""
+    """Per-class F1 / IoU / pixel accuracy and FPP side agreement on held-out subjects
+    (or on every subject of an independent cohort)."""
+    from strokescreen.errors import InputError
     from strokescreen.workflows.parsing import evaluate_parsing
+    from strokescreen.workflows.parsing_cohorts import SUBJECT_MODES
 
+    if subjects not in SUBJECT_MODES:
+        raise InputError(f"unknown --subjects {subjects!r}; one of {', '.join(SUBJECT_MODES)}")
     check_results_out(out, marker="summary.json", overwrite=overwrite)
     with progress_bar("parsing-eval", len(model)) as cb:
         r = evaluate_parsing(source, list(model), out, progress=cb,
-                             fpp_threshold=fpp_threshold)
-    console.print(f"held-out subjects: {len(r['held_out_subjects'])}, crops: {r['n_crops']}")
+                             fpp_threshold=fpp_threshold, subjects=subjects)
+    what = ("held-out subjects" if r["subjects_mode"] == "held-out"
+            else "subjects (all, independent cohort)")
+    console.print(f"{what}: {len(r['evaluated_subjects'])}, crops: {r['n_crops']}")
     for row in r["models"]:
         console.print(f"  {row['ablation']:<13} mean F1 {row['mean_f1']:.3f}  mean IoU "
                       f"{row['mean_iou']:.3f}  pixel acc {row['pixel_accuracy']:.3f}  "
                       f"FPP side agreement {row['fpp_side_agreement']:.2f}")
+    if r.get("synthetic"):
+        console.print("the cohort is SYNTHETIC: the figures describe the generator, not people")
     console.print(f"written: {out}/per_class.csv, ablation.csv, summary.json. {DISCLAIMER}")
 
 

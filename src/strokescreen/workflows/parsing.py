@@ -33,6 +33,7 @@ from strokescreen.parsing.model import (
     save_parsing_model,
 )
 from strokescreen.progress import Progress
+from strokescreen.workflows.parsing_cohorts import SUBJECT_MODES, training_cohort_match
 from strokescreen.workflows.parsing_data import (
     ParsingData,
     build_parsing_data,
@@ -311,24 +312,45 @@ def evaluate_model(model: ParsingModel, data: ParsingData) -> dict[str, Any]:
 
 def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str | Path, *,
                      cache_dir: str | Path | None = None, fpp_threshold: bool = True,
+                     subjects: str = "held-out", normal_sd_mm: float | None = None,
                      progress: Progress | None = None) -> dict[str, Any]:
-    """Score each model on the held-out subjects recorded in the first model's folder.
+    """Score each model on the held-out subjects recorded in the first model's folder
+    (``subjects="held-out"``), or on every subject of ``source`` (``"all"``) when it is an
+    independent cohort: refused when it is a model's training cohort (or an ``--extra``
+    training source), since "all" would then score training subjects. ``normal_sd_mm``:
+    the FPP labels' normal spread (None = measured on ``source``, as in training).
 
     Writes ``per_class.csv`` (model x class), ``ablation.csv`` (one row per model),
-    ``fpp_cases.csv`` and ``summary.json`` into ``out``.
+    ``fpp_cases.csv`` and ``summary.json`` (with the mode used) into ``out``.
     """
     if not model_dirs:
         raise InputError("give at least one --model folder from `strokescreen parsing-train`")
+    if subjects not in SUBJECT_MODES:
+        raise InputError(f"unknown --subjects {subjects!r}; one of {', '.join(SUBJECT_MODES)}")
+    manifest = find_manifest(source)
+    if not manifest.is_file():
+        raise InputError(f"{source}: no such manifest; give a cohort folder or manifest CSV")
     models = [load_parsing_model(m, fpp_threshold=fpp_threshold) for m in model_dirs]
     first = models[0].sidecar_
-    held = set(first["training"]["subjects"]["test"])
-    for m, d in zip(models, model_dirs, strict=True):
-        trained = set(m.sidecar_["training"]["subjects"]["train"])
-        if trained & held:
-            raise InputError(f"{d} was trained on {len(trained & held)} of the held-out "
-                             "subjects; evaluate models trained with the same split (seed)")
-    if not held:
-        raise InputError(f"{model_dirs[0]}: no held-out subjects recorded; train on 3 or more")
+    held: set[str] | None
+    if subjects == "all":
+        for m, d in zip(models, model_dirs, strict=True):
+            same = training_cohort_match(manifest, m.sidecar_)
+            if same is not None:
+                raise InputError(f"{source} is the cohort {d} was trained on ({same}); "
+                                 "--subjects all needs an independent cohort (or use "
+                                 "--subjects held-out)")
+        held = None
+    else:
+        held = set(first["training"]["subjects"]["test"])
+        for m, d in zip(models, model_dirs, strict=True):
+            trained = set(m.sidecar_["training"]["subjects"]["train"])
+            if trained & held:
+                raise InputError(f"{d} was trained on {len(trained & held)} of the held-out "
+                                 "subjects; evaluate models trained with the same split (seed)")
+        if not held:
+            raise InputError(f"{model_dirs[0]}: no held-out subjects recorded; train on 3 or "
+                             "more")
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     sizes = {(m.sidecar_["model"]["input_size_px"], m.crop) for m in models}
@@ -337,6 +359,7 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
         fpc = first["training"]["frames_per_case"]
         data_by_size[s, crop] = build_parsing_data(source, size=s, frames_per_case=fpc,
                                                    subjects=held, align=crop,
+                                                   normal_sd_mm=normal_sd_mm,
                                                    cache_dir=cache_dir or out_dir / DATA_DIR)
     per_class, table, fpp_cases = [], [], []
     for i, (m, d) in enumerate(zip(models, model_dirs, strict=True)):
@@ -368,9 +391,17 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
     pd.DataFrame(table).to_csv(out_dir / "ablation.csv", index=False)
     if fpp_cases:
         pd.concat(fpp_cases).to_csv(out_dir / "fpp_cases.csv", index=False)
-    result = {"held_out_subjects": sorted(held), "n_crops": int(len(next(
-        iter(data_by_size.values())).images)), "models": table, "per_class": per_class,
-        "note": SYNTHETIC_NOTE}
+    data0 = next(iter(data_by_size.values()))
+    scored = sorted(set(data0.meta["subject_id"])) if len(data0.meta) else []
+    result = {"subjects_mode": subjects, "cohort": str(manifest),
+              "synthetic": _is_synthetic(manifest),
+              "held_out_subjects": sorted(held) if held is not None else [],
+              "evaluated_subjects": scored, "n_crops": int(len(data0.images)),
+              "fpp_threshold_applied": fpp_threshold,
+              "fpp_normal_sd_mm": (float(data0.meta["normal_sd_mm"].iloc[0])
+                                   if "normal_sd_mm" in data0.meta and len(data0.meta)
+                                   else None),
+              "models": table, "per_class": per_class, "note": SYNTHETIC_NOTE}
     (out_dir / "summary.json").write_text(json.dumps(json_safe(result), indent=2) + "\n")
     return result
 
