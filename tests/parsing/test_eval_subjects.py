@@ -158,8 +158,17 @@ def test_unknown_subjects_mode_is_one_line(setup, tmp_path):
 
 
 def test_the_labels_spread_can_be_the_models(setup, tmp_path):
-    """The labels' normal spread: the cohort's own by default, or a given one (the model's)."""
+    """The labels' normal spread: on an independent cohort the model's training one when
+    model.json records it (else the cohort's own), or a given one; held-out subjects of the
+    training cohort keep the cohort's own, as in training."""
     res = WP.evaluate_parsing(setup["other"], [setup["model"]], tmp_path / "a", subjects="all")
+    assert res["fpp_normal_sd_mm"] == 2.0  # this model.json records no spread
+    side = json.loads((setup["model"] / "model.json").read_text())
+    side["training"]["fpp_normal_sd_mm"] = 1.7
+    (setup["model"] / "model.json").write_text(json.dumps(side))
+    res = WP.evaluate_parsing(setup["other"], [setup["model"]], tmp_path / "c", subjects="all")
+    assert res["fpp_normal_sd_mm"] == 1.7
+    res = WP.evaluate_parsing(setup["train"], [setup["model"]], tmp_path / "d")
     assert res["fpp_normal_sd_mm"] == 2.0
     res = WP.evaluate_parsing(setup["other"], [setup["model"]], tmp_path / "b", subjects="all",
                               normal_sd_mm=1.5)

@@ -318,7 +318,10 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
     (``subjects="held-out"``), or on every subject of ``source`` (``"all"``) when it is an
     independent cohort: refused when it is a model's training cohort (or an ``--extra``
     training source), since "all" would then score training subjects. ``normal_sd_mm``:
-    the FPP labels' normal spread (None = measured on ``source``, as in training).
+    the FPP labels' normal spread; None = for ``"held-out"`` measured on ``source`` (the
+    training cohort, as in training), for ``"all"`` the first model's training spread
+    (``fpp_normal_sd_mm`` in its model.json): the FPP label then means the drop the model
+    was trained to mark, not a threshold that moves with each cohort's own draw.
 
     Writes ``per_class.csv`` (model x class), ``ablation.csv`` (one row per model),
     ``fpp_cases.csv`` and ``summary.json`` (with the mode used) into ``out``.
@@ -341,6 +344,8 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
                                  "--subjects all needs an independent cohort (or use "
                                  "--subjects held-out)")
         held = None
+        if normal_sd_mm is None:
+            normal_sd_mm = first["training"].get("fpp_normal_sd_mm")
     else:
         held = set(first["training"]["subjects"]["test"])
         for m, d in zip(models, model_dirs, strict=True):
