@@ -85,6 +85,75 @@ def commissure_dh_mm(points: np.ndarray) -> float:
     return corner_drop_px(points, "left") / max(px_per_mm(points), 1e-9)
 
 
+#: labels v4 measure the corner heights on the face de-rotated to a frontal pose: the
+#: head rotation is the rigid fit of these points, which neither a droop nor the jaw
+#: moves (nose tip, nose bridge, subnasale, forehead top, the four eye corners), to their
+#: canonical frontal positions (:data:`strokescreen.face.pose.CANONICAL_MM`)
+STABLE_POSE_POINTS = (1, 168, 2, 10, 33, 133, 362, 263)
+#: the label rules: 3 = the corner heights on the 2-D mesh (they follow the head's yaw);
+#: 4 = on the 3-D mesh turned frontal (a droop is a property of the face, a turn is not)
+LABEL_VERSIONS = (3, 4)
+
+
+def head_rotation(points: np.ndarray) -> np.ndarray:
+    """Rotation (3, 3) of a face with 3-D landmarks ``points`` (478, 3: image x right,
+    y down, z away from the camera, z scaled like x) away from the frontal pose, in image
+    axes: ``frontal = (points - c) @ R`` undoes it. A rigid (similarity) Procrustes fit of
+    :data:`STABLE_POSE_POINTS` to their canonical positions; the scale is not applied."""
+    from strokescreen.face.pose import CANONICAL_MM, POSE_INDICES
+
+    index = {int(i): k for k, i in enumerate(POSE_INDICES)}
+    canon = CANONICAL_MM[[index[i] for i in STABLE_POSE_POINTS]] * np.array([1.0, -1.0, -1.0])
+    obs = np.asarray(points, np.float64)[list(STABLE_POSE_POINTS), :3]
+    a = canon - canon.mean(0)
+    b = obs - obs.mean(0)
+    u, _, vt = np.linalg.svd(a.T @ b)
+    d = np.sign(np.linalg.det(u @ vt)) or 1.0
+    return (u @ np.diag([1.0, 1.0, d]) @ vt).T  # b ~ s * a @ R.T
+
+
+def undo_perspective(points: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray:
+    """Landmarks ``points`` (478, 3 frame pixels, z = depth scaled like x) as a camera at
+    the face's distance without perspective would see them: each point's offset from the
+    principal point grows by its depth behind the face, ``1 + dz / f``. The camera is the
+    project's pinhole guess (:func:`strokescreen.face.pose.camera_matrix`: focal length =
+    the frame's longer side, principal point = the frame centre); ``frame_size`` is
+    (width, height). Without it, a turned head's nearer mouth corner, magnified, reads
+    lower or higher than the farther one."""
+    w, h = frame_size
+    f = float(max(w, h))
+    p = np.asarray(points, np.float64).copy()
+    dz = p[:, 2] - p[list(STABLE_POSE_POINTS), 2].mean()
+    c = np.array([w / 2.0, h / 2.0])
+    p[:, :2] = c + (p[:, :2] - c) * (1.0 + dz / f)[:, None]
+    return p
+
+
+def frontal_points(points: np.ndarray) -> np.ndarray:
+    """The landmarks ``points`` (478, 3) turned to the frontal pose about their stable
+    points' centre (:func:`head_rotation`), same units and axes."""
+    p = np.asarray(points, np.float64)
+    c = p[list(STABLE_POSE_POINTS), :3].mean(0)
+    out = p.copy()
+    out[:, :3] = (p[:, :3] - c) @ head_rotation(p) + c
+    return out
+
+
+def face_dh_mm(points: np.ndarray, *, labels: int = 4,
+               frame_size: tuple[int, int] | None = None) -> float:
+    """The commissure height difference (left minus right, mm) the FPP labels ``labels``
+    measure: v4 on the face turned frontal (:func:`frontal_points`; with ``frame_size``
+    (width, height) of the frame ``points`` are in, perspective undone first,
+    :func:`undo_perspective`), v3 on the 2-D mesh as it appears (:func:`commissure_dh_mm`)."""
+    if labels not in LABEL_VERSIONS:
+        raise ValueError(f"unknown label version {labels!r}; one of {LABEL_VERSIONS}")
+    if labels == 3:
+        return commissure_dh_mm(points)
+    if frame_size is not None:
+        points = undo_perspective(points, frame_size)
+    return commissure_dh_mm(frontal_points(points))
+
+
 def normal_dh_sd_mm(dh_mm: np.ndarray) -> float:
     """The normal spread of the commissure height difference: the root mean square of
     ``dh_mm`` (mm, frames of faces without weakness) about 0, since a normal face has no
@@ -97,16 +166,28 @@ def normal_dh_sd_mm(dh_mm: np.ndarray) -> float:
 
 
 def droop_visible(points: np.ndarray, side: str, *, min_px: float = VISIBLE_MIN_PX,
-                  normal_sd_mm: float = PUBLISHED_DH_SD_MM) -> bool:
+                  normal_sd_mm: float = PUBLISHED_DH_SD_MM, labels: int = 4,
+                  dh_mm: float | None = None) -> bool:
     """Whether a crop with landmarks ``points`` (crop pixels) shows the ``side`` droop.
 
-    The weak corner must sit lower than the other by at least ``min_px`` and by
-    ``VISIBLE_SD`` x ``normal_sd_mm`` (the normal spread, converted with the iris,
-    11.7 mm); a planted droop that the crop cannot show is not drawn, so the network is not
-    taught to mark a region it cannot see (it would learn the subject instead).
+    The weak corner must sit lower than the other in the crop by at least ``min_px`` (the
+    crop must show it), and in the face by ``VISIBLE_SD`` x ``normal_sd_mm`` (the normal
+    spread). Labels v4 measure the face's difference without the head's pose: ``dh_mm``
+    (left minus right, mm, :func:`face_dh_mm` on the frame, perspective undone) or, when
+    not given, :func:`face_dh_mm` on ``points``; so a head turn is not read as a droop.
+    Labels v3 measure it on the 2-D crop (converted with the iris, 11.7 mm). A planted
+    droop that the crop cannot show is not drawn, so the network is not taught to mark a
+    region it cannot see (it would learn the subject instead).
     """
-    need = max(min_px, VISIBLE_SD * normal_sd_mm * px_per_mm(points))
-    return corner_drop_px(points, side) >= need
+    if side not in ("left", "right"):
+        return False
+    drop_px = corner_drop_px(points, side)
+    if labels == 3:
+        return drop_px >= max(min_px, VISIBLE_SD * normal_sd_mm * px_per_mm(points))
+    if dh_mm is None:
+        dh_mm = face_dh_mm(points, labels=labels)
+    sign = 1.0 if side == "left" else -1.0
+    return drop_px >= min_px and sign * dh_mm >= VISIBLE_SD * normal_sd_mm
 
 
 def crop_transform(points: np.ndarray, size: int, *, align: str = "box") -> np.ndarray:
@@ -175,16 +256,20 @@ class Sample:
     depth: np.ndarray
     points: np.ndarray
     fpp_drawn: bool = False
+    #: left minus right corner height (mm) as the label rule measured it
+    dh_mm: float = float("nan")
 
 
 def make_sample(image: np.ndarray, points: np.ndarray, *, size: int, side: str = "",
                 region: str = "none", segmenter=None, visible_only: bool = True,
-                normal_sd_mm: float = PUBLISHED_DH_SD_MM, align: str = "box") -> Sample:
+                normal_sd_mm: float = PUBLISHED_DH_SD_MM, align: str = "box",
+                labels: int = 4) -> Sample:
     """Crop ``image`` around ``points`` (478, 3 pixels) and label it.
 
     segmenter : object with ``segment(rgb) -> bool mask`` for the hair proxy, or None.
     visible_only : draw the FPP only when the crop shows the droop (:func:`droop_visible`,
-    with the normal spread ``normal_sd_mm``). align : crop geometry (:func:`crop_transform`).
+    with the normal spread ``normal_sd_mm`` and the label rule ``labels``, 3 or 4).
+    align : crop geometry (:func:`crop_transform`).
     """
     affine = crop_transform(points, size, align=align)
     img = crop(image, affine, size)
@@ -192,13 +277,15 @@ def make_sample(image: np.ndarray, points: np.ndarray, *, size: int, side: str =
     hair = None
     if segmenter is not None:
         hair = M.hair_proxy(crop_person_mask(image, affine, size, segmenter), pts)
+    h, w = image.shape[:2]
+    dh = face_dh_mm(points, labels=labels, frame_size=(w, h))
     draw = region != "none" and (not visible_only or droop_visible(
-        pts, side, normal_sd_mm=normal_sd_mm))
+        pts, side, normal_sd_mm=normal_sd_mm, labels=labels, dh_mm=dh))
     fpp = M.fpp_region(pts, (size, size), side=side, region=region) if draw else None
-    labels = M.label_map(pts, (size, size), hair=hair, fpp=fpp)
-    face = (labels != M.BACKGROUND) & (labels != M.HAIR)
+    label_map = M.label_map(pts, (size, size), hair=hair, fpp=fpp)
+    face = (label_map != M.BACKGROUND) & (label_map != M.HAIR)
     depth = M.depth_map(pts, (size, size), face)
-    return Sample(img, labels, depth, pts, bool(draw))
+    return Sample(img, label_map, depth, pts, bool(draw), dh)
 
 
 def pick_frames(n_frames: int, k: int, *, usable: np.ndarray | None = None) -> np.ndarray:

@@ -35,6 +35,7 @@ from strokescreen.parsing.model import (
 from strokescreen.progress import Progress
 from strokescreen.workflows.parsing_cohorts import SUBJECT_MODES, training_cohort_match
 from strokescreen.workflows.parsing_data import (
+    DATA_VERSION,
     ParsingData,
     build_parsing_data,
     find_manifest,
@@ -131,6 +132,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
         "n_train_crops": int(len(train.images)), "n_val_crops": int(len(val.images)),
         "fpp_regions": data.meta.drop_duplicates("case_id")["region"].value_counts().to_dict(),
         "crop": model.crop, "fpp_normal_sd_mm": float(data.meta["normal_sd_mm"].iloc[0]),
+        "fpp_labels": DATA_VERSION,
         "fpp_drawn_crops": int(data.meta["fpp_drawn"].sum()),
         "data_seconds": round(data_s, 1),
         "train_seconds": round(time.perf_counter() - started - data_s, 1),

@@ -33,8 +33,8 @@ from strokescreen.io.manifest import read_manifest
 from strokescreen.io.video import iter_frames, probe
 from strokescreen.parsing.data import (
     PUBLISHED_DH_SD_MM,
-    commissure_dh_mm,
     corner_drop_px,
+    face_dh_mm,
     fpp_spec,
     make_sample,
     normal_dh_sd_mm,
@@ -44,8 +44,10 @@ from strokescreen.parsing.person import PersonSegmenter
 from strokescreen.progress import Progress
 
 #: 2: FPP drawn only where the crop shows the droop; 3: the normal spread of that rule
-#: measured on the cohort, and the crop alignment a setting
-DATA_VERSION = 3
+#: measured on the cohort, and the crop alignment a setting; 4: the rule and its spread
+#: measure the corner heights without the head's pose (3-D mesh turned frontal,
+#: perspective undone; ``labels=3`` still builds v3 labels)
+DATA_VERSION = 4
 #: fewer frames without weakness than this and the published spread stands in
 MIN_NORMAL_FRAMES = 30
 N_POINTS = 478
@@ -103,11 +105,14 @@ def case_spec(row: pd.Series, truth: pd.DataFrame | None) -> tuple[str, str]:
     return fpp_spec(get("condition"), get("side"), severity=get("severity") or None)
 
 
-def cohort_normal_sd_mm(df: pd.DataFrame, base: Path) -> tuple[float, str]:
+def cohort_normal_sd_mm(df: pd.DataFrame, base: Path, *,
+                        labels: int = 4) -> tuple[float, str]:
     """The normal spread (mm) of the commissure height difference in a cohort, and where it
     came from: the RMS over every usable frame of the planted meshes of the recordings
-    without planted facial weakness; the MEEI normals' published 1.6 mm when the cohort has
-    no planted truth (or under ``MIN_NORMAL_FRAMES`` such frames)."""
+    without planted facial weakness, measured as the label rule ``labels`` measures it
+    (:func:`strokescreen.parsing.data.face_dh_mm`: v4 without the head's pose); the MEEI
+    normals' published 1.6 mm when the cohort has no planted truth (or under
+    ``MIN_NORMAL_FRAMES`` such frames)."""
     values: list[float] = []
     for _, row in df.iterrows():
         path = base / "truth" / f"{row['case_id']}.parquet"
@@ -119,22 +124,33 @@ def cohort_normal_sd_mm(df: pd.DataFrame, base: Path) -> tuple[float, str]:
         pts = _truth_points(truth)
         if "occluded" in truth:
             pts = pts[~truth["occluded"].to_numpy(bool)]
-        values.extend(commissure_dh_mm(p) for p in pts)
+        size = _frame_size(base / str(row["video"])) if labels == 4 else None
+        values.extend(face_dh_mm(p, labels=labels, frame_size=size) for p in pts)
     if len(values) < MIN_NORMAL_FRAMES:
         return PUBLISHED_DH_SD_MM, "published (MEEI normals RMS)"
     return round(normal_dh_sd_mm(np.array(values)), 3), (
         f"cohort: {len(values)} frames of recordings without planted weakness")
 
 
+def _frame_size(video: Path) -> tuple[int, int] | None:
+    """(width, height) of a recording's frames; None where it cannot be read."""
+    try:
+        info = probe(video)
+    except Exception:  # noqa: BLE001 - a spread measured without perspective undone
+        return None
+    return int(info.width), int(info.height)
+
+
 def case_samples(row: pd.Series, *, base: Path, size: int, frames_per_case: int,
                  segmenter: PersonSegmenter | None, normal_sd_mm: float = PUBLISHED_DH_SD_MM,
-                 align: str = "box") -> tuple[list[tuple], str, str]:
+                 align: str = "box", labels: int = 4) -> tuple[list[tuple], str, str]:
     """Samples of one case as (Sample, frame index) pairs, and its FPP (side, region)."""
     truth_path = base / "truth" / f"{row['case_id']}.parquet"
     truth = pd.read_parquet(truth_path) if truth_path.is_file() else None
     side, region = case_spec(row, truth)
     opts: dict[str, Any] = {"size": size, "side": side, "region": region,
-                            "segmenter": segmenter, "normal_sd_mm": normal_sd_mm, "align": align}
+                            "segmenter": segmenter, "normal_sd_mm": normal_sd_mm, "align": align,
+                            "labels": labels}
     if truth is not None:
         usable = ~truth["occluded"].to_numpy(bool) if "occluded" in truth else None
         wanted = set(pick_frames(len(truth), frames_per_case, usable=usable).tolist())
@@ -161,9 +177,10 @@ def case_samples(row: pd.Series, *, base: Path, size: int, frames_per_case: int,
 
 
 def _cache_key(manifest: Path, size: int, frames_per_case: int, hair: bool, align: str,
-               normal_sd_mm: float | None) -> str:
+               normal_sd_mm: float | None, labels: int = 4) -> str:
     h = hashlib.sha256(manifest.read_bytes())
-    h.update(json.dumps([DATA_VERSION, size, frames_per_case, hair, align,
+    version = DATA_VERSION if labels == 4 else labels
+    h.update(json.dumps([version, size, frames_per_case, hair, align,
                          normal_sd_mm]).encode())
     return h.hexdigest()[:16]
 
@@ -171,20 +188,21 @@ def _cache_key(manifest: Path, size: int, frames_per_case: int, hair: bool, alig
 def build_parsing_data(source: str | Path, *, size: int, frames_per_case: int,
                        hair: bool = True, subjects: set[str] | None = None,
                        cache_dir: str | Path | None = None, align: str = "box",
-                       normal_sd_mm: float | None = None,
+                       normal_sd_mm: float | None = None, labels: int = 4,
                        progress: Progress | None = None) -> ParsingData:
     """Labelled crops of every case (or of ``subjects`` only) of a cohort.
 
     align : crop geometry (:func:`strokescreen.parsing.data.crop_transform`).
     normal_sd_mm : the normal spread of the FPP visibility rule; None = measured on the
     whole cohort (:func:`cohort_normal_sd_mm`, before any ``subjects`` filter, so every
-    subset is labelled by the same rule).
+    subset is labelled by the same rule). labels : the FPP label rule, 4 (the corner
+    heights without the head's pose) or 3 (on the 2-D mesh, for older models' figures).
     """
     manifest = find_manifest(source)
     df = read_manifest(manifest, require_two_classes=False)
     cache = None
     if cache_dir is not None:
-        key = _cache_key(manifest, size, frames_per_case, hair, align, normal_sd_mm)
+        key = _cache_key(manifest, size, frames_per_case, hair, align, normal_sd_mm, labels)
         tag = "all" if subjects is None else hashlib.sha256(
             ",".join(sorted(subjects)).encode()).hexdigest()[:8]
         cache = Path(cache_dir) / f"parsing_data_{key}_{tag}.npz"
@@ -196,27 +214,28 @@ def build_parsing_data(source: str | Path, *, size: int, frames_per_case: int,
                     return data
                 return data.subset(data.meta["subject_id"].isin(subjects).to_numpy())
     if normal_sd_mm is None:
-        normal_sd_mm, _ = cohort_normal_sd_mm(df, manifest.parent)
+        normal_sd_mm, _ = cohort_normal_sd_mm(df, manifest.parent, labels=labels)
     if subjects is not None:
         df = df[df["subject_id"].isin(subjects)].reset_index(drop=True)
     rows: list[dict] = []
-    images, labels, depth, points = [], [], [], []
+    images, label_maps, depth, points = [], [], [], []
     seg = PersonSegmenter() if hair else None
     try:
         for i, (_, row) in enumerate(df.iterrows()):
             samples, side, region = case_samples(row, base=manifest.parent, size=size,
                                                  frames_per_case=frames_per_case, segmenter=seg,
-                                                 normal_sd_mm=normal_sd_mm, align=align)
+                                                 normal_sd_mm=normal_sd_mm, align=align,
+                                                 labels=labels)
             for sample, frame in samples:
                 images.append(sample.image)
-                labels.append(sample.labels)
+                label_maps.append(sample.labels)
                 depth.append(sample.depth.astype(np.float16))
                 points.append(sample.points)
                 rows.append({"case_id": row["case_id"], "subject_id": row["subject_id"],
                              "frame": int(frame), "side": side, "region": region,
                              "fpp_drawn": sample.fpp_drawn,
                              "drop_px": round(corner_drop_px(sample.points, side), 3),
-                             "dh_mm": round(commissure_dh_mm(sample.points), 3),
+                             "dh_mm": round(sample.dh_mm, 3), "labels": labels,
                              "normal_sd_mm": normal_sd_mm})
             if progress is not None:
                 progress(i + 1, len(df), note=str(row["case_id"]))
@@ -226,7 +245,7 @@ def build_parsing_data(source: str | Path, *, size: int, frames_per_case: int,
     if not images:
         raise InputError(f"{manifest}: no usable face frame in {len(df)} cases; check the "
                          "videos show a face")
-    data = ParsingData(np.stack(images), np.stack(labels), np.stack(depth), np.stack(points),
+    data = ParsingData(np.stack(images), np.stack(label_maps), np.stack(depth), np.stack(points),
                        pd.DataFrame(rows))
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
