@@ -115,16 +115,17 @@ def head_rotation(points: np.ndarray) -> np.ndarray:
 def undo_perspective(points: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray:
     """Landmarks ``points`` (478, 3 frame pixels, z = depth scaled like x) as a camera at
     the face's distance without perspective would see them: each point's offset from the
-    principal point grows by its depth behind the face, ``1 + dz / f``. The camera is the
-    project's pinhole guess (:func:`strokescreen.face.pose.camera_matrix`: focal length =
-    the frame's longer side, principal point = the frame centre); ``frame_size`` is
-    (width, height). Without it, a turned head's nearer mouth corner, magnified, reads
-    lower or higher than the farther one."""
-    w, h = frame_size
-    f = float(max(w, h))
+    line of sight to the face grows by its depth behind the face, ``1 + dz / f``. The
+    focal length ``f`` is the project's pinhole guess, the frame's longer side
+    (:func:`strokescreen.face.pose.camera_matrix`; ``frame_size`` = (width, height)); the
+    line of sight is taken through the mid-pupil point, a camera aimed at the face (as the
+    synthetic cohorts' camera is, and a recording that centres the face nearly is).
+    Without this, a turned head's nearer mouth corner, magnified, reads lower or higher
+    than the farther one."""
+    f = float(max(frame_size))
     p = np.asarray(points, np.float64).copy()
     dz = p[:, 2] - p[list(STABLE_POSE_POINTS), 2].mean()
-    c = np.array([w / 2.0, h / 2.0])
+    c = (p[T.IRIS_LEFT[0], :2] + p[T.IRIS_RIGHT[0], :2]) / 2
     p[:, :2] = c + (p[:, :2] - c) * (1.0 + dz / f)[:, None]
     return p
 
