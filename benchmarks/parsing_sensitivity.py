@@ -14,8 +14,9 @@ Stages (results in OUT/results_<stage>[_NAME].json, printed too):
   with the real healthy training extras of benchmarks/parsing.py;
 - calibrate: the FPP decision offset of each model of ``--models`` chosen on its validation
   subjects (maximum validation FPP F1), written into its model.json;
-- eval: every model folder given by ``--models`` on the held-out subjects of the first
-  (same seed = same split), per-class F1 / IoU, FPP side agreement, ms per crop;
+- eval: every model folder given by ``--models`` (under OUT, or an absolute path) on the
+  held-out subjects of the first (same seed = same split), per-class F1 / IoU, FPP side
+  agreement, ms per crop, against the FPP labels ``--labels`` (default 4);
 - fit: for each model of ``--models``, FPP pixels a crop on its training and held-out
   subjects' crops that carry the FPP, crops of weak recordings that do not, and crops
   without weakness (fitting the FPP on training crops only = memorised subjects);
@@ -108,10 +109,11 @@ def stage_calibrate(cohort: Path, out: Path, models: list[str], name: str,
 
 
 def stage_eval(cohort: Path, out: Path, models: list[str], name: str,
-               fpp_threshold: bool = True) -> None:
+               fpp_threshold: bool = True, labels: int = 4) -> None:
     res = evaluate_parsing(cohort, [out / m for m in models], out / f"eval_{name}",
-                           cache_dir=out / "_data", fpp_threshold=fpp_threshold)
+                           cache_dir=out / "_data", fpp_threshold=fpp_threshold, labels=labels)
     _dump(out, f"eval_{name}", {"held_out_subjects": res["held_out_subjects"],
+                                "fpp_labels": labels, "fpp_normal_sd_mm": res["fpp_normal_sd_mm"],
                                 "n_crops": res["n_crops"], "table": res["models"],
                                 "per_class": res["per_class"]})
 
@@ -227,6 +229,9 @@ def main() -> None:
                     help="eval / real: ignore the validation-chosen FPP offset (plain arg-max)")
     ap.add_argument("--rule", choices=["healthy", "f1"], default="healthy",
                     help="calibrate: the FPP threshold rule (strokescreen.parsing.calibrate)")
+    ap.add_argument("--labels", type=int, choices=[3, 4], default=4,
+                    help="eval: the FPP label rule (4: corner heights without the head's "
+                         "pose; 3: on the 2-D mesh, as models before labels v4 were trained)")
     ap.add_argument("--name", default=None, help="model folder / result name")
     ap.add_argument("--models", nargs="*", default=[], help="eval: model folders under OUT")
     ap.add_argument("--max-frames", type=int, default=4)
@@ -245,7 +250,7 @@ def main() -> None:
         stage_train(a.cohort, a.out, name, a.crop, a.ablation, a.seed, a.epochs, a.balance,
                     a.mirror, a.fpp_balance, a.symmetry, a.size)
     elif a.stage == "eval":
-        stage_eval(a.cohort, a.out, a.models, name, not a.no_fpp_threshold)
+        stage_eval(a.cohort, a.out, a.models, name, not a.no_fpp_threshold, a.labels)
     elif a.stage == "calibrate":
         stage_calibrate(a.cohort, a.out, a.models, name, a.rule)
     elif a.stage == "speed":

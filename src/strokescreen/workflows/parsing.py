@@ -315,6 +315,7 @@ def evaluate_model(model: ParsingModel, data: ParsingData) -> dict[str, Any]:
 def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str | Path, *,
                      cache_dir: str | Path | None = None, fpp_threshold: bool = True,
                      subjects: str = "held-out", normal_sd_mm: float | None = None,
+                     labels: int = DATA_VERSION,
                      progress: Progress | None = None) -> dict[str, Any]:
     """Score each model on the held-out subjects recorded in the first model's folder
     (``subjects="held-out"``), or on every subject of ``source`` (``"all"``) when it is an
@@ -323,7 +324,10 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
     the FPP labels' normal spread; None = for ``"held-out"`` measured on ``source`` (the
     training cohort, as in training), for ``"all"`` the first model's training spread
     (``fpp_normal_sd_mm`` in its model.json): the FPP label then means the drop the model
-    was trained to mark, not a threshold that moves with each cohort's own draw.
+    was trained to mark, not a threshold that moves with each cohort's own draw; a model
+    trained on other labels than ``labels`` (the FPP label rule, 4 = corner heights without
+    the head's pose, 3 = on the 2-D mesh) records a spread measured another way, so the
+    cohort's own, measured by ``labels``, stands in.
 
     Writes ``per_class.csv`` (model x class), ``ablation.csv`` (one row per model),
     ``fpp_cases.csv`` and ``summary.json`` (with the mode used) into ``out``.
@@ -346,7 +350,7 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
                                  "--subjects all needs an independent cohort (or use "
                                  "--subjects held-out)")
         held = None
-        if normal_sd_mm is None:
+        if normal_sd_mm is None and first["training"].get("fpp_labels", 3) == labels:
             normal_sd_mm = first["training"].get("fpp_normal_sd_mm")
     else:
         held = set(first["training"]["subjects"]["test"])
@@ -366,7 +370,7 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
         fpc = first["training"]["frames_per_case"]
         data_by_size[s, crop] = build_parsing_data(source, size=s, frames_per_case=fpc,
                                                    subjects=held, align=crop,
-                                                   normal_sd_mm=normal_sd_mm,
+                                                   normal_sd_mm=normal_sd_mm, labels=labels,
                                                    cache_dir=cache_dir or out_dir / DATA_DIR)
     per_class, table, fpp_cases = [], [], []
     for i, (m, d) in enumerate(zip(models, model_dirs, strict=True)):
@@ -404,7 +408,7 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
               "synthetic": _is_synthetic(manifest),
               "held_out_subjects": sorted(held) if held is not None else [],
               "evaluated_subjects": scored, "n_crops": int(len(data0.images)),
-              "fpp_threshold_applied": fpp_threshold,
+              "fpp_threshold_applied": fpp_threshold, "fpp_labels": labels,
               "fpp_normal_sd_mm": (float(data0.meta["normal_sd_mm"].iloc[0])
                                    if "normal_sd_mm" in data0.meta and len(data0.meta)
                                    else None),
