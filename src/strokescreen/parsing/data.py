@@ -113,9 +113,10 @@ def head_rotation(points: np.ndarray) -> np.ndarray:
 
 
 def undo_perspective(points: np.ndarray, frame_size: tuple[int, int]) -> np.ndarray:
-    """Landmarks ``points`` (478, 3 frame pixels, z = depth scaled like x) as a camera at
-    the face's distance without perspective would see them: each point's offset from the
-    line of sight to the face grows by its depth behind the face, ``1 + dz / f``. The
+    """Landmarks ``points`` (478, 3 frame pixels, z = depth scaled like x, 0 at the depth
+    where x and y have that scale, as MediaPipe and the synthetic truth give them) as a
+    camera without perspective would see them: each point's offset from the line of sight
+    to the face grows by its depth behind the face, ``1 + z / f``. The
     focal length ``f`` is the project's pinhole guess, the frame's longer side
     (:func:`strokescreen.face.pose.camera_matrix`; ``frame_size`` = (width, height)); the
     line of sight is taken through the mid-pupil point, a camera aimed at the face (as the
@@ -124,9 +125,8 @@ def undo_perspective(points: np.ndarray, frame_size: tuple[int, int]) -> np.ndar
     than the farther one."""
     f = float(max(frame_size))
     p = np.asarray(points, np.float64).copy()
-    dz = p[:, 2] - p[list(STABLE_POSE_POINTS), 2].mean()
     c = (p[T.IRIS_LEFT[0], :2] + p[T.IRIS_RIGHT[0], :2]) / 2
-    p[:, :2] = c + (p[:, :2] - c) * (1.0 + dz / f)[:, None]
+    p[:, :2] = c + (p[:, :2] - c) * (1.0 + p[:, 2] / f)[:, None]
     return p
 
 
