@@ -166,6 +166,15 @@ def test_the_labels_spread_can_be_the_models(setup, tmp_path):
     side = json.loads((setup["model"] / "model.json").read_text())
     side["training"]["fpp_normal_sd_mm"] = 1.7
     (setup["model"] / "model.json").write_text(json.dumps(side))
+    # a spread recorded without its label version was measured on the 2-D mesh (labels
+    # v3): under the default v4 labels it measures another quantity, the cohort's stands in
+    res = WP.evaluate_parsing(setup["other"], [setup["model"]], tmp_path / "c3", subjects="all")
+    assert res["fpp_normal_sd_mm"] == 2.0 and res["fpp_labels"] == 4
+    res = WP.evaluate_parsing(setup["other"], [setup["model"]], tmp_path / "c33", subjects="all",
+                              labels=3)
+    assert res["fpp_normal_sd_mm"] == 1.7 and res["fpp_labels"] == 3
+    side["training"]["fpp_labels"] = 4
+    (setup["model"] / "model.json").write_text(json.dumps(side))
     res = WP.evaluate_parsing(setup["other"], [setup["model"]], tmp_path / "c", subjects="all")
     assert res["fpp_normal_sd_mm"] == 1.7
     res = WP.evaluate_parsing(setup["train"], [setup["model"]], tmp_path / "d")

@@ -9,6 +9,7 @@ import pytest
 from strokescreen.face.schemes import mirror_landmarks
 from strokescreen.parsing import masks as M
 from strokescreen.parsing.data import (
+    STABLE_POSE_POINTS,
     commissure_dh_mm,
     corner_drop_px,
     droop_visible,
@@ -20,10 +21,23 @@ from strokescreen.synth import _mesh_tables as T
 from tests.parsing.test_masks import S, planted_face
 
 
+def frontal_depth(pts: np.ndarray) -> np.ndarray:
+    """``pts`` with the points the pose fit uses (labels v4) placed at their canonical
+    frontal 3-D positions (1 px per mm, eyes on y = 80, z away from the camera), so the
+    planted face is a frontal 3-D face."""
+    from strokescreen.face.pose import CANONICAL_MM, POSE_INDICES
+
+    pts = pts.copy()
+    for i, (x, y, z) in zip(POSE_INDICES, CANONICAL_MM, strict=True):
+        if int(i) in STABLE_POSE_POINTS:
+            pts[i] = (100.0 + x, 115.0 - y, -z)
+    return pts
+
+
 def face_with_droop(side: str, drop_px: float, *, iris_px: float = 11.7) -> np.ndarray:
-    """The planted face with the ``side`` mouth corner lowered by ``drop_px`` and irises
-    ``iris_px`` wide (11.7 px = 1 px per mm)."""
-    pts = planted_face()
+    """The planted face (a frontal 3-D face, :func:`frontal_depth`) with the ``side`` mouth
+    corner lowered by ``drop_px`` and irises ``iris_px`` wide (11.7 px = 1 px per mm)."""
+    pts = frontal_depth(planted_face())
     for rim, cx in ((T.IRIS_RIGHT, 70.0), (T.IRIS_LEFT, 130.0)):
         pts[rim[1], :2] = (cx + iris_px / 2, 80)
         pts[rim[3], :2] = (cx - iris_px / 2, 80)

@@ -50,6 +50,8 @@ def test_spread_is_the_rms_over_frames_without_planted_weakness(tmp_path):
     ])
     sd, source = cohort_normal_sd_mm(df, tmp_path)
     assert sd == pytest.approx(np.sqrt(1.25), abs=1e-3)
+    # frontal faces: labels v3 (2-D mesh) and v4 (without the pose) measure the same
+    assert cohort_normal_sd_mm(df, tmp_path, labels=3)[0] == pytest.approx(sd, abs=1e-3)
     assert source.startswith(f"cohort: {4 * pairs} frames")
 
 
