@@ -16,7 +16,7 @@ Stages (results in OUT/results_<stage>[_NAME].json, printed too):
   subjects (maximum validation FPP F1), written into its model.json;
 - eval: every model folder given by ``--models`` (under OUT, or an absolute path) on the
   held-out subjects of the first (same seed = same split), per-class F1 / IoU, FPP side
-  agreement, ms per crop, against the FPP labels ``--labels`` (default 4);
+  agreement, ms per crop, against the FPP labels ``--labels`` (default: each model's own);
 - fit: for each model of ``--models``, FPP pixels a crop on its training and held-out
   subjects' crops that carry the FPP, crops of weak recordings that do not, and crops
   without weakness (fitting the FPP on training crops only = memorised subjects);
@@ -83,9 +83,12 @@ def stage_data(cohort: Path, out: Path) -> None:
 
 def stage_train(cohort: Path, out: Path, name: str, crop: str, ablation: str, seed: int,
                 epochs: int | None, balance: bool, mirror: bool, fpp_balance: bool,
-                symmetry: bool = False, size: int | None = None) -> None:
+                symmetry: bool = False, size: int | None = None,
+                labels: int | None = None) -> None:
     t0, c0 = time.perf_counter(), time.process_time()
+    more = {} if labels is None else {"labels": labels}
     info = train_parsing(cohort, out / name, preset_name="tiny", ablation=ablation, seed=seed,
+                         **more,
                          crop=crop, epochs=epochs, balance=balance, mirror=mirror,
                          fpp_balance=fpp_balance, symmetry=symmetry, size=size,
                          cache_dir=out / "_data", overwrite=True,
@@ -109,11 +112,12 @@ def stage_calibrate(cohort: Path, out: Path, models: list[str], name: str,
 
 
 def stage_eval(cohort: Path, out: Path, models: list[str], name: str,
-               fpp_threshold: bool = True, labels: int = 4) -> None:
+               fpp_threshold: bool = True, labels: int | None = None) -> None:
     res = evaluate_parsing(cohort, [out / m for m in models], out / f"eval_{name}",
                            cache_dir=out / "_data", fpp_threshold=fpp_threshold, labels=labels)
     _dump(out, f"eval_{name}", {"held_out_subjects": res["held_out_subjects"],
-                                "fpp_labels": labels, "fpp_normal_sd_mm": res["fpp_normal_sd_mm"],
+                                "fpp_labels": res.get("fpp_labels", labels),
+                                "fpp_normal_sd_mm": res["fpp_normal_sd_mm"],
                                 "n_crops": res["n_crops"], "table": res["models"],
                                 "per_class": res["per_class"]})
 
@@ -229,9 +233,10 @@ def main() -> None:
                     help="eval / real: ignore the validation-chosen FPP offset (plain arg-max)")
     ap.add_argument("--rule", choices=["healthy", "f1"], default="healthy",
                     help="calibrate: the FPP threshold rule (strokescreen.parsing.calibrate)")
-    ap.add_argument("--labels", type=int, choices=[3, 4], default=4,
-                    help="eval: the FPP label rule (4: corner heights without the head's "
-                         "pose; 3: on the 2-D mesh, as models before labels v4 were trained)")
+    ap.add_argument("--labels", type=int, choices=[3, 4], default=None,
+                    help="train / eval: the FPP label rule (4: corner heights without the "
+                         "head's pose; 3: on the 2-D mesh); default: train with parsing-train's "
+                         "(3), score each model with its own")
     ap.add_argument("--name", default=None, help="model folder / result name")
     ap.add_argument("--models", nargs="*", default=[], help="eval: model folders under OUT")
     ap.add_argument("--max-frames", type=int, default=4)
@@ -248,7 +253,7 @@ def main() -> None:
         stage_data(a.cohort, a.out)
     elif a.stage == "train":
         stage_train(a.cohort, a.out, name, a.crop, a.ablation, a.seed, a.epochs, a.balance,
-                    a.mirror, a.fpp_balance, a.symmetry, a.size)
+                    a.mirror, a.fpp_balance, a.symmetry, a.size, a.labels)
     elif a.stage == "eval":
         stage_eval(a.cohort, a.out, a.models, name, not a.no_fpp_threshold, a.labels)
     elif a.stage == "calibrate":

@@ -96,6 +96,9 @@ def test_parsing_train_bad_input(tmp_path):
     res = runner.invoke(app, ["parsing-train", str(tmp_path), "--out", str(tmp_path / "m"),
                               "--crop", "tilted"])
     assert res.exit_code == 3 and "midline" in res.output and "Traceback" not in res.output
+    res = runner.invoke(app, ["parsing-train", str(tmp_path), "--out", str(tmp_path / "m"),
+                              "--labels", "5"])
+    assert res.exit_code == 3 and "use 3 or 4" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "m").exists()
 
 

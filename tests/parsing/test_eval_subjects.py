@@ -166,13 +166,14 @@ def test_the_labels_spread_can_be_the_models(setup, tmp_path):
     side = json.loads((setup["model"] / "model.json").read_text())
     side["training"]["fpp_normal_sd_mm"] = 1.7
     (setup["model"] / "model.json").write_text(json.dumps(side))
-    # a spread recorded without its label version was measured on the 2-D mesh (labels
-    # v3): under the default v4 labels it measures another quantity, the cohort's stands in
+    # a model.json without its label version was trained on labels v3 (the 2-D mesh): by
+    # default it is scored under v3 with its own spread; asked for v4 labels, its spread
+    # measures another quantity and the cohort's stands in
     res = WP.evaluate_parsing(setup["other"], [setup["model"]], tmp_path / "c3", subjects="all")
-    assert res["fpp_normal_sd_mm"] == 2.0 and res["fpp_labels"] == 4
-    res = WP.evaluate_parsing(setup["other"], [setup["model"]], tmp_path / "c33", subjects="all",
-                              labels=3)
     assert res["fpp_normal_sd_mm"] == 1.7 and res["fpp_labels"] == 3
+    res = WP.evaluate_parsing(setup["other"], [setup["model"]], tmp_path / "c34", subjects="all",
+                              labels=4)
+    assert res["fpp_normal_sd_mm"] == 2.0 and res["fpp_labels"] == 4
     side["training"]["fpp_labels"] = 4
     (setup["model"] / "model.json").write_text(json.dumps(side))
     res = WP.evaluate_parsing(setup["other"], [setup["model"]], tmp_path / "c", subjects="all")
@@ -182,3 +183,24 @@ def test_the_labels_spread_can_be_the_models(setup, tmp_path):
     res = WP.evaluate_parsing(setup["other"], [setup["model"]], tmp_path / "b", subjects="all",
                               normal_sd_mm=1.5)
     assert res["fpp_normal_sd_mm"] == 1.5 and res["fpp_threshold_applied"] is True
+
+
+def test_each_model_is_scored_with_its_own_label_rule(setup, tmp_path, monkeypatch):
+    """labels None = the model's recorded rule (3 when model.json predates it)."""
+    seen = []
+    real = WP.build_parsing_data
+
+    def spy(*a, labels=None, **k):
+        seen.append(labels)
+        return real(*a, labels=labels, **k)
+
+    monkeypatch.setattr(WP, "build_parsing_data", spy)
+    WP.evaluate_parsing(setup["other"], [setup["model"]], tmp_path / "a", subjects="all")
+    side = json.loads((setup["model"] / "model.json").read_text())
+    side["training"]["fpp_labels"] = 4
+    (setup["model"] / "model.json").write_text(json.dumps(side))
+    WP.evaluate_parsing(setup["other"], [setup["model"]], tmp_path / "b", subjects="all")
+    assert seen == [3, 4]
+    with pytest.raises(InputError, match="label rule"):
+        WP.evaluate_parsing(setup["other"], [setup["model"]], tmp_path / "c", subjects="all",
+                            labels=5)

@@ -49,6 +49,10 @@ def parsing_train(
     device: Annotated[str, typer.Option(
         help="where the network trains: cpu, cuda (cuda:N) or auto (cuda when torch sees "
              "a GPU); the model loads on the CPU wherever it was trained")] = "cpu",
+    labels: Annotated[int, typer.Option(
+        help="FPP label rule: 3 = corner heights on the 2-D mesh (default), 4 = without the "
+             "head's pose (docs/face_parsing.md: models trained on 4 did not learn the FPP)")
+    ] = 3,
     overwrite: Annotated[bool, typer.Option(help="replace a model already in --out")] = False,
     extra: Annotated[list[Path] | None, typer.Option(
         "--extra", help="another cohort folder or manifest used for training only (e.g. "
@@ -74,6 +78,8 @@ def parsing_train(
         if value is not None and value < 1:
             raise InputError(f"{name} {value}: use 1 or more")
     check_device(device, option="--device")
+    if labels not in (3, 4):
+        raise InputError(f"unknown --labels {labels}; use 3 or 4")
     # a model folder, or an interrupted training (checkpoint, cached crops), resumes there
     check_results_out(out, marker=("model.json", "checkpoint.pt", "_data"),
                       overwrite=overwrite)
@@ -83,7 +89,7 @@ def parsing_train(
                           threads=threads, overwrite=overwrite, extra=list(extra or []),
                           crop=crop, balance=balance, mirror=mirror,
                           fpp_balance=fpp_balance, symmetry=symmetry, size=size,
-                          device=device, progress=cb)
+                          device=device, labels=labels, progress=cb)
     s = t["subjects"]
     console.print(f"{t['n_crops']} crops of {t['n_cases']} recordings; subjects train "
                   f"{len(s['train'])} / validation {len(s['val'])} / held out {len(s['test'])}")

@@ -35,7 +35,8 @@ from strokescreen.parsing.model import (
 from strokescreen.progress import Progress
 from strokescreen.workflows.parsing_cohorts import SUBJECT_MODES, training_cohort_match
 from strokescreen.workflows.parsing_data import (
-    DATA_VERSION,
+    DEFAULT_LABELS,
+    LABEL_RULES,
     ParsingData,
     build_parsing_data,
     find_manifest,
@@ -58,8 +59,12 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
                   extra: list[str | Path] | None = None, crop: str | None = None,
                   balance: bool = False, mirror: bool = False, fpp_balance: bool = False,
                   symmetry: bool = False, calibrate: bool = True, size: int | None = None,
-                  device: str = "cpu", progress: Progress | None = None) -> dict[str, Any]:
+                  device: str = "cpu", labels: int = DEFAULT_LABELS,
+                  progress: Progress | None = None) -> dict[str, Any]:
     """Build the crops, split by subject, train with checkpoints, save the model folder.
+
+    labels : the FPP label rule (3: corner heights on the 2-D mesh, the default; 4: without
+    the head's pose), recorded in model.json as ``fpp_labels``.
 
     extra : further cohorts / manifests (e.g. real healthy faces) used for training only;
     the subject split (validation, held-out test) is drawn from ``source`` alone.
@@ -99,7 +104,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
 
     data = build_parsing_data(manifest, size=model.size_px, frames_per_case=fpc, hair=hair,
                               cache_dir=cache_dir or folder / DATA_DIR, align=model.crop,
-                              progress=data_progress)
+                              labels=labels, progress=data_progress)
     split = split_subjects(data.meta["subject_id"].tolist(), test_share=test_share,
                            val_share=val_share, seed=seed)
     if not split["train"]:
@@ -111,7 +116,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
     extra_info = []
     for src in extra or []:
         more = build_parsing_data(src, size=model.size_px, frames_per_case=EXTRA_FRAMES * fpc,
-                                  hair=hair, align=model.crop,
+                                  hair=hair, align=model.crop, labels=labels,
                                   cache_dir=cache_dir or folder / DATA_DIR)
         extra_info.append({"source": str(find_manifest(src)), "n_crops": int(len(more.images)),
                            "n_subjects": int(more.meta["subject_id"].nunique())})
@@ -132,7 +137,7 @@ def train_parsing(source: str | Path, out: str | Path, *, preset_name: str = "ti
         "n_train_crops": int(len(train.images)), "n_val_crops": int(len(val.images)),
         "fpp_regions": data.meta.drop_duplicates("case_id")["region"].value_counts().to_dict(),
         "crop": model.crop, "fpp_normal_sd_mm": float(data.meta["normal_sd_mm"].iloc[0]),
-        "fpp_labels": DATA_VERSION,
+        "fpp_labels": labels,
         "fpp_drawn_crops": int(data.meta["fpp_drawn"].sum()),
         "data_seconds": round(data_s, 1),
         "train_seconds": round(time.perf_counter() - started - data_s, 1),
@@ -226,6 +231,7 @@ def calibrate_parsing(model_dir: str | Path, source: str | Path, *, rule: str = 
     data = build_parsing_data(source, size=side["model"]["input_size_px"],
                               frames_per_case=side["training"]["frames_per_case"],
                               subjects=val_subj, align=model.crop,
+                              labels=model_labels(side),
                               cache_dir=cache_dir or folder / DATA_DIR)
     found = set(data.meta["subject_id"])
     if found != val_subj:
@@ -312,10 +318,16 @@ def evaluate_model(model: ParsingModel, data: ParsingData) -> dict[str, Any]:
     return res
 
 
+def model_labels(sidecar: dict[str, Any]) -> int:
+    """The FPP label rule a parsing model was trained with (3 when model.json predates
+    the setting)."""
+    return int((sidecar.get("training") or {}).get("fpp_labels", 3))
+
+
 def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str | Path, *,
                      cache_dir: str | Path | None = None, fpp_threshold: bool = True,
                      subjects: str = "held-out", normal_sd_mm: float | None = None,
-                     labels: int = DATA_VERSION,
+                     labels: int | None = None,
                      progress: Progress | None = None) -> dict[str, Any]:
     """Score each model on the held-out subjects recorded in the first model's folder
     (``subjects="held-out"``), or on every subject of ``source`` (``"all"``) when it is an
@@ -327,7 +339,8 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
     was trained to mark, not a threshold that moves with each cohort's own draw; a model
     trained on other labels than ``labels`` (the FPP label rule, 4 = corner heights without
     the head's pose, 3 = on the 2-D mesh) records a spread measured another way, so the
-    cohort's own, measured by ``labels``, stands in.
+    cohort's own, measured by ``labels``, stands in. ``labels`` None = the first model's
+    own rule (``fpp_labels`` in its model.json; 3 for models saved before the setting).
 
     Writes ``per_class.csv`` (model x class), ``ablation.csv`` (one row per model),
     ``fpp_cases.csv`` and ``summary.json`` (with the mode used) into ``out``.
@@ -341,6 +354,10 @@ def evaluate_parsing(source: str | Path, model_dirs: list[str | Path], out: str 
         raise InputError(f"{source}: no such manifest; give a cohort folder or manifest CSV")
     models = [load_parsing_model(m, fpp_threshold=fpp_threshold) for m in model_dirs]
     first = models[0].sidecar_
+    if labels is None:
+        labels = model_labels(first)
+    if labels not in LABEL_RULES:
+        raise InputError(f"unknown FPP label rule {labels!r}; one of 3, 4")
     held: set[str] | None
     if subjects == "all":
         for m, d in zip(models, model_dirs, strict=True):
