@@ -99,3 +99,28 @@ def test_a_risk_model_trained_with_fpp_features_gets_the_case_s_own(
     with pytest.raises(InputError, match="--parsing-model"):
         A.assess_video(clip, tmp_path / "b", model_dir=risk, config=LOOSE, pdf=False)
     assert not (tmp_path / "b").exists()
+
+
+def test_a_graded_model_trained_with_fpp_features_needs_the_parsing_model(
+        clip, no_model, tmp_path):
+    """The same rule for --severity-model: refused before any work, naming the option."""
+    import pandas as pd
+
+    from strokescreen.evaluation.graded_training import train_graded_model
+    from strokescreen.evaluation.training import save_trained
+    from strokescreen.workflows.assess import assess_video
+    from tests.assess_helpers import LOOSE, PLANTED, case_feature_values
+
+    v = float(case_feature_values(no_model[0])[PLANTED])
+    rng = np.random.default_rng(0)
+    rows = [{"case_id": f"c{s}", "subject_id": f"s{s}", "label": int(s % 4 > 0),
+             "case_dir": "/nonexistent", "severity": float(s % 4),
+             PLANTED: v + 3.0 * (s % 4) + rng.normal(0, 0.2),
+             "face_fpp_share_lr": 0.1 * (s % 4) + rng.normal(0, 0.02)} for s in range(24)]
+    trained = train_graded_model(pd.DataFrame(rows), "ridge", "severity", folds=3, seed=0,
+                                 cohort_name="fpp-grades", synthetic=True, n_bootstrap=5)
+    graded = save_trained(trained, tmp_path / "graded")
+    with pytest.raises(InputError, match="--severity-model model was trained with the "
+                                         "face-parsing FPP shares"):
+        assess_video(clip, tmp_path / "o", severity_model=graded, config=LOOSE, pdf=False)
+    assert not (tmp_path / "o").exists()

@@ -168,7 +168,7 @@ def _prepare(video: Path, out: Path, *, model_dir: Path | None, overwrite: bool,
     _check_video(video)
     check_out_dir(out, overwrite=overwrite)
     risk = load_risk_model(model_dir) if model_dir is not None else None
-    _check_fpp_inputs(risk, parsing_model)
+    _check_fpp_inputs(getattr(risk, "model", None), parsing_model)
     out.mkdir(parents=True, exist_ok=True)
     for name in (RESULT_JSON, REPORT_HTML, REPORT_PDF):
         (out / name).unlink(missing_ok=True)
@@ -308,13 +308,15 @@ def _parse(result: dict[str, Any], case_dir: Path, parsing_model: Path, run: _Ru
     return fpp_case_features(p)
 
 
-def _check_fpp_inputs(risk: RiskModel | None, parsing_model: Path | None) -> None:
-    """A risk model trained on a table with the FPP shares (``features --parsing-model``)
-    needs a parsing model to measure them on this recording: refused before any work."""
-    names = getattr(getattr(risk, "model", None), "feature_names_in_", None)
+def _check_fpp_inputs(model: Any, parsing_model: Path | None, *,
+                      option: str = "--model") -> None:
+    """A model (risk or graded) trained on a table with the FPP shares (``features
+    --parsing-model``) needs a parsing model to measure them on this recording: refused
+    before any work."""
+    names = getattr(model, "feature_names_in_", None)
     if parsing_model is None and any(str(c).startswith("face_fpp_")
                                      for c in (names if names is not None else [])):
-        raise InputError("the model was trained with the face-parsing FPP shares "
+        raise InputError(f"the {option} model was trained with the face-parsing FPP shares "
                          "(face_fpp_share_*); give --parsing-model with the parsing model "
                          "its training table was built with")
 
@@ -401,6 +403,7 @@ def assess_video(
         from strokescreen.workflows.assess_severity import load_severity_model
 
         graded = load_severity_model(severity_model)  # a wrong folder fails before any work
+        _check_fpp_inputs(graded[0], parsing_model, option="--severity-model")
     earlier = None
     if baseline is not None:
         from strokescreen.workflows.baseline import check_not_same, load_baseline
