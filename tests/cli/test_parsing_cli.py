@@ -120,6 +120,7 @@ def test_parsing_train_and_eval_on_a_real_clip_manifest(tmp_path):
     assert res.exit_code == 0, res.output
     side = json.loads((tmp_path / "m" / "model.json").read_text())
     assert side["training"]["extra_training_sources"][0]["n_crops"] == 4  # 2 x frames
+    assert side["training"]["fpp_labels"] == 3  # parsing-train trains on labels v3 by default
     assert side["training"]["n_train_crops"] == 2 * len(side["training"]["subjects"]["train"]) + 4
     s = side["training"]["subjects"]
     assert not set(s["train"]) & set(s["test"]) and not set(s["val"]) & set(s["test"])
