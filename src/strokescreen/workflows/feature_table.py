@@ -91,7 +91,9 @@ def _fpp_features(folder: Path, parser: Any) -> dict[str, float]:
     from strokescreen.workflows.parse import fpp_case_features, parse_case
 
     try:
-        return fpp_case_features(parse_case(folder, parser))
+        # the person gate only trims hair, which the FPP shares never count: skip its
+        # segmenter (opened per case) on this per-case loop
+        return fpp_case_features(parse_case(folder, parser, person_gate=False))
     except QualityError:
         return {"face_fpp_share_left": np.nan, "face_fpp_share_right": np.nan,
                 "face_fpp_share_lr": np.nan}
